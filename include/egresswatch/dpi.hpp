@@ -1,0 +1,53 @@
+// Application classification with nDPI (Debian's libndpi 4.2): app protocol,
+// category, and the name a flow used (TLS/QUIC SNI, HTTP Host, DNS query).
+// DPI runs on a flow until nDPI classifies it or gives up, then its per-flow
+// state (about 700 bytes in 4.2) is freed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "egresswatch/decode.hpp"
+
+struct ndpi_detection_module_struct;
+struct ndpi_flow_struct;
+
+namespace egresswatch {
+
+struct Flow;
+
+class DpiState {
+public:
+    DpiState();
+    ~DpiState();
+    DpiState(const DpiState&) = delete;
+    DpiState& operator=(const DpiState&) = delete;
+    ndpi_flow_struct* flow() { return flow_; }
+
+private:
+    ndpi_flow_struct* flow_;
+};
+
+class Dpi {
+public:
+    // custom_protocols_file: nDPI protocols file (rules/ndpi_protos.txt); empty for none.
+    explicit Dpi(const std::string& custom_protocols_file);
+    ~Dpi();
+    Dpi(const Dpi&) = delete;
+    Dpi& operator=(const Dpi&) = delete;
+
+    // Feeds one packet of the flow to nDPI if it still needs DPI.
+    void process(Flow& flow, const DecodedPacket& packet, int64_t ts_us);
+    // Ends DPI on a flow that is leaving the table unclassified.
+    void give_up(Flow& flow);
+
+    uint64_t flows_classified() const { return classified_; }
+
+private:
+    void finish(Flow& flow, bool giving_up);
+
+    ndpi_detection_module_struct* module_;
+    uint64_t classified_ = 0;
+};
+
+}  // namespace egresswatch

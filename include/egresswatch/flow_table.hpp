@@ -1,0 +1,135 @@
+// The bidirectional flow table. Both directions of a conversation share one
+// entry: the key orders its two endpoints, and the hash is seeded per process
+// so that hostile traffic cannot aim collisions at one bucket (as Suricata's
+// flow-hash.c does). Flows expire by inactivity, measured in packet time so
+// that offline and live capture behave alike; a hard cap evicts the least
+// recently active flow and counts it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "egresswatch/decode.hpp"
+#include "egresswatch/net.hpp"
+
+namespace egresswatch {
+
+struct FlowKey {
+    IpAddress low_ip, high_ip;  // ordered so both directions give the same key
+    uint16_t low_port = 0, high_port = 0;
+    uint8_t protocol = 0;
+    int16_t vlan = -1, inner_vlan = -1;
+
+    static FlowKey from(const DecodedPacket& p);
+    bool operator==(const FlowKey&) const = default;
+};
+
+struct FlowKeyHash {
+    uint64_t seed;
+    size_t operator()(const FlowKey& k) const noexcept;
+};
+
+class DpiState;  // per-flow nDPI state, freed once classification is done
+
+struct Flow {
+    FlowKey key;
+    uint64_t sequence = 0;  // unique per sensor run, names the flow in the store
+
+    // Orientation: "device" is the internal end; if both or neither are
+    // internal, the end that sent the first packet seen.
+    IpAddress device_ip, remote_ip;
+    uint16_t device_port = 0, remote_port = 0;
+    MacAddress device_mac{}, remote_mac{};
+    bool has_device_mac = false, has_remote_mac = false;
+    bool device_initiated = true;
+    bool remote_is_local = false;
+    uint8_t ip_version = 4;
+
+    int64_t first_us = 0, last_us = 0;
+    uint64_t bytes_out = 0, bytes_in = 0;  // IP-layer bytes; out = device -> remote
+    uint64_t packets_out = 0, packets_in = 0;
+
+    // TCP teardown seen: FIN from both sides, or RST.
+    bool fin_from_device = false, fin_from_remote = false, reset = false;
+    bool dirty = false;      // changed since last written to the store
+    bool ever_written = false;
+
+    // Application layer, filled in by DPI and passive DNS.
+    std::unique_ptr<DpiState> dpi;
+    std::string app_protocol, app_category, domain;
+    bool dpi_done = false;
+    uint32_t dpi_packets = 0;
+
+    // Intrusive list by last activity within the flow's timeout class.
+    Flow* older = nullptr;
+    Flow* newer = nullptr;
+    uint8_t timeout_class = 0;
+
+    bool is_closed() const { return reset || (fin_from_device && fin_from_remote); }
+    bool from_device(const DecodedPacket& p) const;
+
+    Flow();
+    ~Flow();
+    Flow(Flow&&) noexcept;
+    Flow& operator=(Flow&&) noexcept;
+};
+
+struct FlowTimeouts {
+    int64_t tcp_us = 300'000'000;      // established TCP idle
+    int64_t udp_us = 60'000'000;       // UDP and other protocols
+    int64_t closed_us = 5'000'000;     // after FIN/RST, for trailing ACKs
+};
+
+enum class FlowEnd { idle, closed, evicted, shutdown };
+
+class FlowTable {
+public:
+    using IsLocal = std::function<bool(const IpAddress&)>;
+    // Called for every flow leaving the table, before it is destroyed.
+    using OnEnd = std::function<void(Flow&, FlowEnd)>;
+
+    FlowTable(size_t max_flows, FlowTimeouts timeouts, IsLocal is_local, OnEnd on_end);
+    ~FlowTable();
+
+    // Finds or creates the packet's flow and counts the packet in it. Expires
+    // idle flows as packet time passes. Returns the flow (valid until the next call).
+    Flow& account(const DecodedPacket& p, int64_t ts_us);
+
+    // Expires every flow idle at `now_us` (called for live capture when no packets come).
+    void expire(int64_t now_us);
+    // Ends every flow (at the end of the captures or on shutdown).
+    void end_all();
+    // Visits every active flow (for periodic flushing).
+    void for_each(const std::function<void(Flow&)>& visit);
+
+    size_t size() const { return flows_.size(); }
+    uint64_t evicted() const { return evicted_; }
+    uint64_t created() const { return created_; }
+
+private:
+    struct TimeoutList {
+        Flow* oldest = nullptr;
+        Flow* newest = nullptr;
+    };
+    void touch(Flow& flow, uint8_t timeout_class);
+    void unlink(Flow& flow);
+    void finish(Flow& flow, FlowEnd why);
+    int64_t timeout_of(uint8_t timeout_class) const;
+    uint8_t timeout_class_of(const Flow& flow) const;
+
+    size_t max_flows_;
+    FlowTimeouts timeouts_;
+    IsLocal is_local_;
+    OnEnd on_end_;
+    std::unordered_map<FlowKey, Flow, FlowKeyHash> flows_;
+    TimeoutList lists_[3];
+    uint64_t next_sequence_ = 1;
+    uint64_t evicted_ = 0;
+    uint64_t created_ = 0;
+    int64_t last_expiry_us_ = 0;
+};
+
+}  // namespace egresswatch

@@ -1,0 +1,93 @@
+// The one schema of the evidence store. Every reader and writer uses these
+// definitions; migrations move an older store forward one version at a time.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace egresswatch::schema {
+
+// PRAGMA user_version of a store created or migrated by this build.
+inline constexpr int kVersion = 1;
+
+// migrations[i] takes a store from version i to version i + 1.
+inline constexpr std::array<std::string_view, kVersion> kMigrations = {
+    // 0 -> 1: the first schema.
+    R"SQL(
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- One row per internal address seen. Times are microseconds since the epoch, UTC.
+CREATE TABLE devices (
+    ip             TEXT PRIMARY KEY,
+    mac            TEXT,
+    vendor         TEXT,
+    vendor_country TEXT,
+    kind           TEXT NOT NULL DEFAULT 'other',   -- camera | nvr | iot | other
+    identified_by  TEXT NOT NULL DEFAULT '[]',      -- JSON array of evidence strings
+    first_seen     INTEGER NOT NULL,
+    last_seen      INTEGER NOT NULL
+);
+CREATE INDEX devices_mac ON devices(mac);
+
+-- One row per bidirectional flow. "device" is the internal end, "remote" the other;
+-- "out" is device -> remote. Bytes are IP-layer bytes.
+CREATE TABLE flows (
+    id           INTEGER PRIMARY KEY,
+    flow_uid     TEXT NOT NULL UNIQUE,              -- sensor run + sequence; stable across flushes
+    first_seen   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    vlan         INTEGER,                           -- outer 802.1Q id, NULL if untagged
+    inner_vlan   INTEGER,                           -- inner id of a QinQ frame
+    ip_version   INTEGER NOT NULL,
+    transport    TEXT NOT NULL,                     -- tcp | udp | icmp | icmpv6 | ip-<n>
+    ip_proto     INTEGER NOT NULL,
+    device_ip    TEXT NOT NULL,
+    device_port  INTEGER,
+    device_mac   TEXT,
+    remote_ip    TEXT NOT NULL,
+    remote_port  INTEGER,
+    initiator    TEXT NOT NULL,                     -- device | remote: who sent the first packet seen
+    bytes_out    INTEGER NOT NULL,
+    bytes_in     INTEGER NOT NULL,
+    packets_out  INTEGER NOT NULL,
+    packets_in   INTEGER NOT NULL,
+    app_protocol TEXT,
+    app_category TEXT,
+    domain       TEXT,
+    remote_local INTEGER NOT NULL DEFAULT 0,        -- 1 if the remote end is internal too
+    country      TEXT,
+    asn          INTEGER,
+    as_org       TEXT,
+    state        TEXT NOT NULL                      -- open | closed
+);
+CREATE INDEX flows_device_time ON flows(device_ip, first_seen);
+CREATE INDEX flows_time ON flows(first_seen);
+CREATE INDEX flows_country ON flows(country, first_seen);
+CREATE INDEX flows_asn ON flows(asn, first_seen);
+
+-- One row per flagged flow; updated while the flow is open.
+CREATE TABLE alerts (
+    flow_id   INTEGER PRIMARY KEY REFERENCES flows(id),
+    severity  TEXT NOT NULL,                        -- high | medium | low
+    reasons   TEXT NOT NULL                         -- JSON array of strings
+);
+
+-- Capture health per input or interface, one row per interval.
+CREATE TABLE capture_stats (
+    id             INTEGER PRIMARY KEY,
+    source         TEXT NOT NULL,
+    start_time     INTEGER NOT NULL,
+    end_time       INTEGER NOT NULL,
+    packets        INTEGER NOT NULL,
+    bytes          INTEGER NOT NULL,
+    malformed      INTEGER NOT NULL,
+    dropped        INTEGER NOT NULL,
+    flows_evicted  INTEGER NOT NULL DEFAULT 0
+);
+)SQL",
+};
+
+}  // namespace egresswatch::schema

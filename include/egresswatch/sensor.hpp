@@ -1,0 +1,102 @@
+// The sensor: one packet at a time through decode -> flow table -> DPI ->
+// (on flush and at flow end) geolocation, device identity, rules -> store.
+#pragma once
+
+#include <pcap/pcap.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "egresswatch/decode.hpp"
+#include "egresswatch/dpi.hpp"
+#include "egresswatch/flow_table.hpp"
+#include "egresswatch/geo.hpp"
+#include "egresswatch/net.hpp"
+#include "egresswatch/oui.hpp"
+#include "egresswatch/rules.hpp"
+#include "egresswatch/store.hpp"
+
+namespace egresswatch {
+
+struct SensorConfig {
+    std::string store_path;
+    std::string rules_dir;
+    std::vector<std::string> geoip_dirs;
+    std::string oui_dir = "/usr/share/ieee-data";
+    std::string home_country = "GB";
+    std::vector<Cidr> local_networks = default_local_networks();
+    int64_t flush_interval_us = 60'000'000;
+    size_t max_flows = 2'000'000;
+    FlowTimeouts timeouts;
+};
+
+struct SensorCounters {
+    uint64_t packets = 0;
+    uint64_t bytes = 0;  // captured frame bytes
+    uint64_t ip_packets = 0;
+    uint64_t not_ip = 0;
+    uint64_t malformed = 0;
+    uint64_t unsupported_link = 0;
+    uint64_t flows_written = 0;
+    uint64_t alerts = 0;  // flows flagged (final records)
+};
+
+struct DeviceState {
+    MacAddress mac{};
+    bool has_mac = false;
+    int64_t first_us = 0, last_us = 0;
+    DeviceKind kind = DeviceKind::other;
+    std::string vendor, vendor_country;
+    std::vector<std::string> identified_by;
+    bool dirty = true;
+};
+
+class Sensor {
+public:
+    // Loads rules, geolocation, the MAC registry and nDPI, and opens the store.
+    // Throws RulesError, GeoError or StoreError with a message for the user.
+    explicit Sensor(SensorConfig config);
+    ~Sensor();
+
+    // One captured frame. `source` names the input for capture statistics.
+    void process(int linktype, const pcap_pkthdr& header, const uint8_t* frame);
+    // Writes open flows and devices that changed (called every flush interval).
+    void flush_open(int64_t now_us);
+    // Records capture health for one input over [start, end].
+    void record_capture_stats(const std::string& source, int64_t start_us, int64_t end_us,
+                              uint64_t dropped);
+    // Ends every flow and waits until the store has everything. False if the
+    // store could not take it all.
+    bool finish();
+
+    const SensorCounters& counters() const { return counters_; }
+    const FlowTable& flows() const { return *flows_; }
+    const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return devices_; }
+
+private:
+    bool is_local(const IpAddress& address) const;
+    void emit_flow(Flow& flow, bool final);
+    DeviceState& observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us, int64_t last_us);
+    void emit_devices();
+
+    SensorConfig config_;
+    Rules rules_;
+    GeoLocator geo_;
+    OuiRegistry oui_;
+    Dpi dpi_;
+    std::unique_ptr<FlowTable> flows_;
+    StoreWriter store_;
+    std::unordered_map<IpAddress, DeviceState, IpAddressHash> devices_;
+    std::string run_id_;
+    SensorCounters counters_;
+    SensorCounters counters_at_last_stats_;
+    int64_t last_flush_us_ = 0;
+    int64_t last_packet_us_ = 0;
+};
+
+std::string transport_name(uint8_t ip_protocol, uint8_t ip_version);
+
+}  // namespace egresswatch

@@ -1,0 +1,120 @@
+// The evidence store: SQLite in WAL mode, written in batched transactions by
+// its own thread so that capture never waits on the disk. A batch that cannot
+// be committed (disk full, store locked) is rolled back whole and retried:
+// SQLite's transactions keep what was committed before intact.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+struct sqlite3;
+
+namespace egresswatch {
+
+class StoreError : public std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct FlowRecord {
+    std::string uid;
+    int64_t first_us = 0, last_us = 0;
+    std::optional<int> vlan, inner_vlan;
+    int ip_version = 4;
+    std::string transport;
+    int ip_protocol = 0;
+    std::string device_ip;
+    std::optional<int> device_port;
+    std::optional<std::string> device_mac;
+    std::string remote_ip;
+    std::optional<int> remote_port;
+    bool device_initiated = true;
+    uint64_t bytes_out = 0, bytes_in = 0, packets_out = 0, packets_in = 0;
+    std::optional<std::string> app_protocol, app_category, domain;
+    bool remote_local = false;
+    std::optional<std::string> country;
+    std::optional<uint32_t> asn;
+    std::optional<std::string> as_org;
+    bool closed = false;
+    // Set when the rules flag the flow; an empty severity removes an earlier alert.
+    std::string severity;
+    std::vector<std::string> reasons;
+};
+
+struct DeviceRecord {
+    std::string ip;
+    std::optional<std::string> mac, vendor, vendor_country;
+    std::string kind = "other";
+    std::vector<std::string> identified_by;
+    int64_t first_us = 0, last_us = 0;
+};
+
+struct CaptureStatsRecord {
+    std::string source;
+    int64_t start_us = 0, end_us = 0;
+    uint64_t packets = 0, bytes = 0, malformed = 0, dropped = 0, flows_evicted = 0;
+};
+
+struct MetaRecord {
+    std::string key, value;
+};
+
+using StoreRecord = std::variant<FlowRecord, DeviceRecord, CaptureStatsRecord, MetaRecord>;
+
+// Creates the schema or migrates an older store; refuses a newer one.
+void migrate_store(sqlite3* db, const std::string& path);
+
+std::string json_string_array(const std::vector<std::string>& items);
+
+class StoreWriter {
+public:
+    // Opens (creating if needed) and migrates the store; throws StoreError.
+    explicit StoreWriter(const std::string& path, int batch_interval_ms = 1000);
+    ~StoreWriter();  // drains the queue
+    StoreWriter(const StoreWriter&) = delete;
+    StoreWriter& operator=(const StoreWriter&) = delete;
+
+    void submit(StoreRecord record);
+    void submit(std::vector<StoreRecord> records);
+    // Blocks until everything submitted so far is committed, or the writer gives up.
+    // Returns false if records could not be written (the error is in last_error()).
+    bool flush();
+    // Drains and stops the writer thread.
+    bool close();
+
+    uint64_t rows_written() const;
+    std::string last_error() const;
+
+private:
+    void run();
+    bool commit(std::vector<StoreRecord>& batch);
+    void write(const FlowRecord& r);
+    void write(const DeviceRecord& r);
+    void write(const CaptureStatsRecord& r);
+    void write(const MetaRecord& r);
+
+    struct Statements;
+    std::string path_;
+    sqlite3* db_ = nullptr;
+    int batch_interval_ms_;
+    std::unique_ptr<Statements> statements_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_, drained_;
+    std::deque<StoreRecord> queue_;
+    bool stopping_ = false;
+    bool flush_requested_ = false;
+    bool failed_ = false;
+    uint64_t submitted_ = 0, committed_ = 0, rows_written_ = 0;
+    std::string last_error_;
+    std::thread thread_;
+};
+
+}  // namespace egresswatch

@@ -1,0 +1,40 @@
+// Output formats: an aligned table for people, CSV and JSON for programs.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string_view>
+#include <vector>
+
+#include "record.hpp"
+
+namespace egresswatch::cli {
+
+enum class Format { Table, Csv, Json };
+
+std::optional<Format> parse_format(std::string_view name);
+
+// Receives the rows of one result and writes them to a stream.
+class Formatter {
+public:
+    virtual ~Formatter() = default;
+    virtual void row(const Row& row) = 0;
+    // Called once after the last row (also when there were none).
+    virtual void finish() = 0;
+};
+
+// `columns` must outlive the formatter. `noun` names the rows in the table's
+// count line ("3 flows").
+//   json:  an array, one object per line; keys are the column names, SQL NULL
+//          is null, times are ISO 8601 UTC strings, lists are arrays.
+//   csv:   a header row of column names, RFC 4180 quoting, "\n" line ends,
+//          NULL as an empty field, lists joined with "; ".
+//   table: the compact columns, aligned, with a header and a separator line;
+//          NULL as "-", numbers right-aligned, then a line "N <noun>".
+//          Control characters are escaped so that stored text cannot drive
+//          the terminal.
+std::unique_ptr<Formatter> make_formatter(Format format, const std::vector<Column>& columns,
+                                          std::string_view noun, std::ostream& out);
+
+}  // namespace egresswatch::cli

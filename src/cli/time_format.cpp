@@ -1,0 +1,137 @@
+#include "time_format.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <limits>
+
+namespace egresswatch::cli {
+namespace {
+
+using namespace std::chrono;
+
+constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads exactly `count` decimal digits at `pos`, advancing it.
+bool read_digits(std::string_view s, std::size_t& pos, std::size_t count, int& value) {
+    if (pos + count > s.size()) return false;
+    value = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        char c = s[pos + i];
+        if (!is_digit(c)) return false;
+        value = value * 10 + (c - '0');
+    }
+    pos += count;
+    return true;
+}
+
+bool expect(std::string_view s, std::size_t& pos, char c) {
+    if (pos >= s.size() || s[pos] != c) return false;
+    ++pos;
+    return true;
+}
+
+// "7d", "12h", "30m", "45s", "2w": now minus that.
+std::optional<std::int64_t> parse_relative(std::string_view s, std::int64_t now_us) {
+    if (s.size() < 2) return std::nullopt;
+    std::int64_t unit_us;
+    switch (s.back()) {
+        case 's': unit_us = kMicrosPerSecond; break;
+        case 'm': unit_us = 60 * kMicrosPerSecond; break;
+        case 'h': unit_us = 3600 * kMicrosPerSecond; break;
+        case 'd': unit_us = 86400 * kMicrosPerSecond; break;
+        case 'w': unit_us = 604800 * kMicrosPerSecond; break;
+        default: return std::nullopt;
+    }
+    std::int64_t count = 0;
+    for (char c : s.substr(0, s.size() - 1)) {
+        if (!is_digit(c)) return std::nullopt;
+        if (count > (std::numeric_limits<std::int64_t>::max() - 9) / 10) return std::nullopt;
+        count = count * 10 + (c - '0');
+    }
+    if (count > std::numeric_limits<std::int64_t>::max() / unit_us) return std::nullopt;
+    std::int64_t delta = count * unit_us;
+    if (now_us < std::numeric_limits<std::int64_t>::min() + delta) return std::nullopt;
+    return now_us - delta;
+}
+
+// YYYY-MM-DD[Thh:mm:ss[.f+][Z|(+|-)hh:mm]]
+std::optional<std::int64_t> parse_absolute(std::string_view s) {
+    std::size_t pos = 0;
+    int y, mo, d;
+    if (!read_digits(s, pos, 4, y) || !expect(s, pos, '-') || !read_digits(s, pos, 2, mo) ||
+        !expect(s, pos, '-') || !read_digits(s, pos, 2, d))
+        return std::nullopt;
+    year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    if (!date.ok()) return std::nullopt;
+    std::int64_t us = duration_cast<microseconds>(sys_days{date}.time_since_epoch()).count();
+    if (pos == s.size()) return us;
+
+    int h, mi, sec;
+    if (!expect(s, pos, 'T') || !read_digits(s, pos, 2, h) || !expect(s, pos, ':') ||
+        !read_digits(s, pos, 2, mi) || !expect(s, pos, ':') || !read_digits(s, pos, 2, sec))
+        return std::nullopt;
+    if (h > 23 || mi > 59 || sec > 59) return std::nullopt;
+    us += ((h * 60 + mi) * 60 + sec) * kMicrosPerSecond;
+
+    if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+        ++pos;
+        std::size_t first = pos;
+        std::int64_t fraction = 0, scale = kMicrosPerSecond;
+        while (pos < s.size() && is_digit(s[pos])) {
+            if (scale > 1) {
+                scale /= 10;
+                fraction += (s[pos] - '0') * scale;
+            }
+            ++pos;
+        }
+        if (pos == first) return std::nullopt;
+        us += fraction;
+    }
+
+    if (pos == s.size()) return us;
+    if (s[pos] == 'Z') return pos + 1 == s.size() ? std::optional(us) : std::nullopt;
+    if (s[pos] != '+' && s[pos] != '-') return std::nullopt;
+    int sign = s[pos] == '+' ? 1 : -1;
+    ++pos;
+    int oh, om;
+    if (!read_digits(s, pos, 2, oh) || !expect(s, pos, ':') || !read_digits(s, pos, 2, om) ||
+        pos != s.size() || oh > 23 || om > 59)
+        return std::nullopt;
+    // 09:00+02:00 is 07:00 UTC.
+    return us - sign * std::int64_t{oh * 60 + om} * 60 * kMicrosPerSecond;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_time(std::string_view text, std::int64_t now_us) {
+    if (text.empty()) return std::nullopt;
+    if (text.size() >= 5 && is_digit(text[0]) && is_digit(text[1]) && is_digit(text[2]) &&
+        is_digit(text[3]) && text[4] == '-')
+        return parse_absolute(text);
+    return parse_relative(text, now_us);
+}
+
+std::string format_time(std::int64_t us) {
+    sys_time<microseconds> t{microseconds{us}};
+    sys_days day_point = floor<days>(t);
+    year_month_day date{day_point};
+    std::int64_t in_day = (t - day_point).count();  // 0 <= in_day < one day
+    std::int64_t fraction = in_day % kMicrosPerSecond;
+    std::int64_t seconds = in_day / kMicrosPerSecond;
+
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(date.year()),
+                  unsigned(date.month()), unsigned(date.day()), int(seconds / 3600),
+                  int(seconds / 60 % 60), int(seconds % 60));
+    std::string out = buf;
+    if (fraction != 0) {
+        std::snprintf(buf, sizeof buf, ".%06d", int(fraction));
+        out += buf;
+    }
+    out += 'Z';
+    return out;
+}
+
+}  // namespace egresswatch::cli

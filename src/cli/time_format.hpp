@@ -1,0 +1,30 @@
+// Time arguments and timestamps of the query CLI.
+//
+// The store keeps times as integer microseconds since the epoch, UTC. These are
+// pure functions: relative times ("7d") are resolved against a `now` given by
+// the caller, so that they can be tested.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace egresswatch::cli {
+
+// Parses a time argument into microseconds since the epoch, UTC:
+//   2026-11-02                      midnight UTC of that day
+//   2026-11-02T09:00:00[Z]          UTC date-time (without Z it is still UTC)
+//   2026-11-02T09:00:00.25[Z]       with fractional seconds (digits past the
+//                                   sixth are truncated)
+//   2026-11-02T09:00:00+02:00       with an explicit offset from UTC
+//   7d, 12h, 30m, 45s, 2w           `now_us` minus that duration
+// Returns nullopt for anything else, including impossible dates (2026-13-01,
+// 2026-02-29) and out-of-range fields.
+std::optional<std::int64_t> parse_time(std::string_view text, std::int64_t now_us);
+
+// Formats microseconds since the epoch as ISO 8601 UTC: "2026-11-02T09:00:00Z",
+// or "2026-11-02T09:00:00.250000Z" when the fraction of a second is not zero.
+std::string format_time(std::int64_t us);
+
+}  // namespace egresswatch::cli

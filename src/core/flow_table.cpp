@@ -1,0 +1,187 @@
+#include "egresswatch/flow_table.hpp"
+
+#include <cstring>
+#include <random>
+#include <tuple>
+
+#include "egresswatch/dpi.hpp"
+
+namespace egresswatch {
+
+Flow::Flow() = default;
+Flow::~Flow() = default;
+Flow::Flow(Flow&&) noexcept = default;
+Flow& Flow::operator=(Flow&&) noexcept = default;
+
+bool Flow::from_device(const DecodedPacket& p) const {
+    if (p.src_ip != device_ip) return false;
+    // Same address on both ends (loopback, hairpin): the port tells them apart.
+    return device_ip != remote_ip || p.src_port == device_port;
+}
+
+FlowKey FlowKey::from(const DecodedPacket& p) {
+    FlowKey k;
+    bool src_first = std::tie(p.src_ip, p.src_port) < std::tie(p.dst_ip, p.dst_port);
+    k.low_ip = src_first ? p.src_ip : p.dst_ip;
+    k.high_ip = src_first ? p.dst_ip : p.src_ip;
+    k.low_port = src_first ? p.src_port : p.dst_port;
+    k.high_port = src_first ? p.dst_port : p.src_port;
+    k.protocol = p.ip_protocol;
+    k.vlan = static_cast<int16_t>(p.vlan);
+    k.inner_vlan = static_cast<int16_t>(p.inner_vlan);
+    return k;
+}
+
+size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
+    // Multiply-xorshift over the key's words, starting from the process seed.
+    uint64_t h = seed;
+    auto mix = [&h](uint64_t v) {
+        h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
+    };
+    uint64_t words[4];
+    std::memcpy(words, k.low_ip.bytes.data(), 16);
+    std::memcpy(words + 2, k.high_ip.bytes.data(), 16);
+    for (uint64_t w : words) mix(w);
+    mix(uint64_t{k.low_port} << 48 | uint64_t{k.high_port} << 32 | uint64_t{k.protocol} << 24 |
+        (uint64_t(uint16_t(k.vlan)) << 12 ^ uint64_t(uint16_t(k.inner_vlan))));
+    return static_cast<size_t>(h);
+}
+
+namespace {
+uint64_t random_seed() {
+    std::random_device device;
+    return uint64_t{device()} << 32 | device();
+}
+enum TimeoutClass : uint8_t { kTcp = 0, kOther = 1, kClosed = 2 };
+}  // namespace
+
+FlowTable::FlowTable(size_t max_flows, FlowTimeouts timeouts, IsLocal is_local, OnEnd on_end)
+    : max_flows_(max_flows),
+      timeouts_(timeouts),
+      is_local_(std::move(is_local)),
+      on_end_(std::move(on_end)),
+      flows_(1024, FlowKeyHash{random_seed()}) {}
+
+FlowTable::~FlowTable() = default;
+
+int64_t FlowTable::timeout_of(uint8_t timeout_class) const {
+    switch (timeout_class) {
+    case kTcp: return timeouts_.tcp_us;
+    case kClosed: return timeouts_.closed_us;
+    default: return timeouts_.udp_us;
+    }
+}
+
+uint8_t FlowTable::timeout_class_of(const Flow& flow) const {
+    if (flow.key.protocol == 6) return flow.is_closed() ? kClosed : kTcp;
+    return kOther;
+}
+
+void FlowTable::unlink(Flow& flow) {
+    TimeoutList& list = lists_[flow.timeout_class];
+    (flow.older ? flow.older->newer : list.oldest) = flow.newer;
+    (flow.newer ? flow.newer->older : list.newest) = flow.older;
+    flow.older = flow.newer = nullptr;
+}
+
+void FlowTable::touch(Flow& flow, uint8_t timeout_class) {
+    unlink(flow);
+    flow.timeout_class = timeout_class;
+    TimeoutList& list = lists_[timeout_class];
+    flow.older = list.newest;
+    (list.newest ? list.newest->newer : list.oldest) = &flow;
+    list.newest = &flow;
+}
+
+void FlowTable::finish(Flow& flow, FlowEnd why) {
+    unlink(flow);
+    if (why == FlowEnd::evicted) ++evicted_;
+    on_end_(flow, why);
+    FlowKey key = flow.key;  // erase by a copy: the flow (and its key) dies here
+    flows_.erase(key);
+}
+
+Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us) {
+    // Expire at most once per packet-time second: cheap, and exact enough.
+    if (ts_us - last_expiry_us_ >= 1'000'000 || ts_us < last_expiry_us_) expire(ts_us);
+
+    FlowKey key = FlowKey::from(p);
+    auto [it, inserted] = flows_.try_emplace(key);
+    Flow& flow = it->second;
+    if (inserted) {
+        ++created_;
+        flow.key = key;
+        flow.sequence = next_sequence_++;
+        flow.ip_version = p.ip_version;
+        bool src_local = is_local_(p.src_ip);
+        bool dst_local = is_local_(p.dst_ip);
+        // The internal end is the device; otherwise whoever spoke first.
+        bool src_is_device = src_local || !dst_local;
+        flow.device_initiated = src_is_device;
+        flow.device_ip = src_is_device ? p.src_ip : p.dst_ip;
+        flow.remote_ip = src_is_device ? p.dst_ip : p.src_ip;
+        flow.device_port = src_is_device ? p.src_port : p.dst_port;
+        flow.remote_port = src_is_device ? p.dst_port : p.src_port;
+        flow.remote_is_local = src_is_device ? dst_local : src_local;
+        flow.first_us = ts_us;
+        flow.timeout_class = kOther;
+        TimeoutList& list = lists_[kOther];
+        flow.older = list.newest;
+        (list.newest ? list.newest->newer : list.oldest) = &flow;
+        list.newest = &flow;
+        if (flows_.size() > max_flows_) {
+            // Evict the least recently active flow of any class.
+            Flow* victim = nullptr;
+            for (auto& l : lists_)
+                if (l.oldest && l.oldest != &flow && (!victim || l.oldest->last_us < victim->last_us))
+                    victim = l.oldest;
+            if (victim) finish(*victim, FlowEnd::evicted);
+        }
+    }
+
+    bool outbound = flow.from_device(p);
+    if (outbound) {
+        flow.bytes_out += p.ip_length;
+        ++flow.packets_out;
+        if (p.has_src_mac && !flow.has_device_mac) flow.device_mac = p.src_mac, flow.has_device_mac = true;
+        if (p.has_dst_mac && !flow.has_remote_mac) flow.remote_mac = p.dst_mac, flow.has_remote_mac = true;
+    } else {
+        flow.bytes_in += p.ip_length;
+        ++flow.packets_in;
+        if (p.has_dst_mac && !flow.has_device_mac) flow.device_mac = p.dst_mac, flow.has_device_mac = true;
+        if (p.has_src_mac && !flow.has_remote_mac) flow.remote_mac = p.src_mac, flow.has_remote_mac = true;
+    }
+    if (p.ip_protocol == 6) {
+        if (p.tcp_flags & tcp_flag::rst) flow.reset = true;
+        if (p.tcp_flags & tcp_flag::fin) (outbound ? flow.fin_from_device : flow.fin_from_remote) = true;
+    }
+    if (ts_us > flow.last_us) flow.last_us = ts_us;
+    if (ts_us < flow.first_us) flow.first_us = ts_us;
+    flow.dirty = true;
+    touch(flow, timeout_class_of(flow));
+    return flow;
+}
+
+void FlowTable::expire(int64_t now_us) {
+    last_expiry_us_ = now_us;
+    for (uint8_t c = 0; c < 3; ++c) {
+        int64_t timeout = timeout_of(c);
+        while (Flow* oldest = lists_[c].oldest) {
+            if (now_us - oldest->last_us < timeout) break;
+            finish(*oldest, c == kClosed ? FlowEnd::closed : FlowEnd::idle);
+        }
+    }
+}
+
+void FlowTable::end_all() {
+    for (auto& list : lists_)
+        while (Flow* oldest = list.oldest) finish(*oldest, FlowEnd::shutdown);
+}
+
+void FlowTable::for_each(const std::function<void(Flow&)>& visit) {
+    for (auto& [key, flow] : flows_) visit(flow);
+}
+
+}  // namespace egresswatch

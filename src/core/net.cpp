@@ -1,0 +1,148 @@
+#include "egresswatch/net.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace egresswatch {
+
+IpAddress IpAddress::v4(const uint8_t* four) {
+    IpAddress a;
+    a.is_v4 = true;
+    a.bytes[10] = 0xff;
+    a.bytes[11] = 0xff;
+    std::memcpy(a.bytes.data() + 12, four, 4);
+    return a;
+}
+
+IpAddress IpAddress::v6(const uint8_t* sixteen) {
+    IpAddress a;
+    std::memcpy(a.bytes.data(), sixteen, 16);
+    return a;
+}
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+    std::string s(text);
+    uint8_t buf[16];
+    if (inet_pton(AF_INET, s.c_str(), buf) == 1) return v4(buf);
+    if (inet_pton(AF_INET6, s.c_str(), buf) == 1) return v6(buf);
+    return std::nullopt;
+}
+
+std::string IpAddress::to_string() const {
+    char out[INET6_ADDRSTRLEN];
+    if (is_v4)
+        inet_ntop(AF_INET, bytes.data() + 12, out, sizeof out);
+    else
+        inet_ntop(AF_INET6, bytes.data(), out, sizeof out);
+    return out;
+}
+
+bool IpAddress::is_group_or_unspecified() const {
+    const uint8_t* a = data();
+    if (is_v4) {
+        bool unspecified = a[0] == 0 && a[1] == 0 && a[2] == 0 && a[3] == 0;
+        bool broadcast = a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255;
+        return unspecified || broadcast || (a[0] & 0xf0) == 0xe0;
+    }
+    if (a[0] == 0xff) return true;
+    for (int i = 0; i < 16; ++i)
+        if (a[i]) return false;
+    return true;
+}
+
+size_t IpAddressHash::operator()(const IpAddress& a) const noexcept {
+    // FNV-1a: addresses are not attacker-chosen keys of the flow table (that
+    // hash is seeded); this one only serves per-address caches.
+    uint64_t h = 1469598103934665603ull;
+    for (uint8_t b : a.bytes) h = (h ^ b) * 1099511628211ull;
+    return static_cast<size_t>(h ^ a.is_v4);
+}
+
+std::optional<Cidr> Cidr::parse(std::string_view text) {
+    auto slash = text.find('/');
+    auto address = IpAddress::parse(text.substr(0, slash));
+    if (!address) return std::nullopt;
+    int max_bits = address->length_bits();
+    int prefix = max_bits;
+    if (slash != std::string_view::npos) {
+        auto digits = text.substr(slash + 1);
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
+        if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() ||
+            prefix < 0 || prefix > max_bits)
+            return std::nullopt;
+    }
+    Cidr c{*address, prefix};
+    // Normalise: clear host bits so that to_string() shows the network.
+    int bits = prefix + (address->is_v4 ? 96 : 0);
+    for (int i = 0; i < 16; ++i) {
+        int keep = std::clamp(bits - i * 8, 0, 8);
+        c.network.bytes[i] &= static_cast<uint8_t>(0xff00 >> keep);
+    }
+    return c;
+}
+
+bool Cidr::contains(const IpAddress& address) const {
+    if (address.is_v4 != network.is_v4) return false;
+    int bits = prefix_length + (network.is_v4 ? 96 : 0);
+    int full = bits / 8;
+    if (std::memcmp(address.bytes.data(), network.bytes.data(), full) != 0) return false;
+    int rest = bits % 8;
+    if (rest == 0) return true;
+    uint8_t mask = static_cast<uint8_t>(0xff00 >> rest);
+    return (address.bytes[full] & mask) == (network.bytes[full] & mask);
+}
+
+std::string Cidr::to_string() const {
+    return network.to_string() + "/" + std::to_string(prefix_length);
+}
+
+std::vector<Cidr> default_local_networks() {
+    std::vector<Cidr> nets;
+    for (const char* text : {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+                             "127.0.0.0/8", "169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128",
+                             // multicast and broadcast stay on the site: never egress
+                             "224.0.0.0/4", "255.255.255.255/32", "ff00::/8", "0.0.0.0/32", "::/128"})
+        nets.push_back(*Cidr::parse(text));
+    return nets;
+}
+
+std::string mac_to_string(const MacAddress& mac) {
+    static const char* hex = "0123456789abcdef";
+    std::string s;
+    s.reserve(17);
+    for (size_t i = 0; i < mac.size(); ++i) {
+        if (i) s += ':';
+        s += hex[mac[i] >> 4];
+        s += hex[mac[i] & 15];
+    }
+    return s;
+}
+
+std::optional<MacAddress> parse_mac(std::string_view text) {
+    MacAddress mac{};
+    size_t n = 0;
+    int nibble = 0;
+    uint8_t current = 0;
+    for (char ch : text) {
+        if (ch == ':' || ch == '-' || ch == '.') continue;
+        int v;
+        if (ch >= '0' && ch <= '9') v = ch - '0';
+        else if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
+        else if (ch >= 'A' && ch <= 'F') v = ch - 'A' + 10;
+        else return std::nullopt;
+        current = static_cast<uint8_t>(current << 4 | v);
+        if (++nibble == 2) {
+            if (n == mac.size()) return std::nullopt;
+            mac[n++] = current;
+            nibble = 0;
+            current = 0;
+        }
+    }
+    if (n != mac.size() || nibble != 0) return std::nullopt;
+    return mac;
+}
+
+}  // namespace egresswatch

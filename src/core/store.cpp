@@ -1,0 +1,361 @@
+#include "egresswatch/store.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "egresswatch/schema.hpp"
+
+namespace egresswatch {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr size_t kMaxBatch = 20000;
+constexpr auto kGiveUpOnClose = std::chrono::seconds(15);
+
+void exec(sqlite3* db, const char* sql, const std::string& path) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        std::string why = message ? message : sqlite3_errmsg(db);
+        sqlite3_free(message);
+        throw StoreError("store " + path + ": " + why);
+    }
+}
+
+// A prepared statement bound by position; resets itself for reuse.
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+            throw StoreError(std::string("prepare failed: ") + sqlite3_errmsg(db));
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
+    Statement& bind(int i, const std::string& v) {
+        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    template <class T>
+    Statement& bind(int i, const std::optional<T>& v) {
+        if (v) return bind(i, *v);
+        sqlite3_bind_null(stmt_, i);
+        return *this;
+    }
+    Statement& bind(int i, const std::optional<int>& v) {
+        if (v) return bind(i, static_cast<int64_t>(*v));
+        sqlite3_bind_null(stmt_, i);
+        return *this;
+    }
+    Statement& bind(int i, const std::optional<uint32_t>& v) {
+        if (v) return bind(i, static_cast<int64_t>(*v));
+        sqlite3_bind_null(stmt_, i);
+        return *this;
+    }
+    // Runs to completion; returns the first column of the last row, if any.
+    std::optional<int64_t> run() {
+        std::optional<int64_t> value;
+        int rc;
+        while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) value = sqlite3_column_int64(stmt_, 0);
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        if (rc != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
+        return value;
+    }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::string json_escape(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+// Prepared once per connection, on first use, and finalised before it closes.
+struct StoreWriter::Statements {
+    std::unique_ptr<Statement> flow, alert, no_alert, device, capture_stats, meta;
+};
+
+std::string json_string_array(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i) out += (i ? ",\"" : "\"") + json_escape(items[i]) + "\"";
+    return out + "]";
+}
+
+void migrate_store(sqlite3* db, const std::string& path) {
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+    int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+    sqlite3_finalize(stmt);
+    if (version > schema::kVersion)
+        throw StoreError("store " + path + " has schema version " + std::to_string(version) +
+                         ", newer than this egresswatch understands (" +
+                         std::to_string(schema::kVersion) + "): upgrade egresswatch");
+    for (int v = version; v < schema::kVersion; ++v) {
+        exec(db, "BEGIN IMMEDIATE", path);
+        try {
+            exec(db, std::string(schema::kMigrations[v]).c_str(), path);
+            exec(db, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str(), path);
+            exec(db, "COMMIT", path);
+        } catch (...) {
+            sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+}
+
+StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
+    : path_(path), batch_interval_ms_(batch_interval_ms), statements_(std::make_unique<Statements>()) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        sqlite3_close(db_);
+        throw StoreError("cannot open store " + path + ": " + why);
+    }
+    try {
+        sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+        // WAL: readers never block the writer; NORMAL sync loses at most the
+        // last transaction on power loss, never consistency.
+        exec(db_, "PRAGMA journal_mode = WAL", path);
+        exec(db_, "PRAGMA synchronous = NORMAL", path);
+        exec(db_, "PRAGMA foreign_keys = ON", path);
+        migrate_store(db_, path);
+    } catch (...) {
+        sqlite3_close(db_);
+        throw;
+    }
+    thread_ = std::thread([this] { run(); });
+}
+
+StoreWriter::~StoreWriter() {
+    close();
+    statements_.reset();
+    sqlite3_close(db_);
+}
+
+void StoreWriter::submit(StoreRecord record) {
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(std::move(record));
+        ++submitted_;
+    }
+    wake_.notify_one();
+}
+
+void StoreWriter::submit(std::vector<StoreRecord> records) {
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& r : records) queue_.push_back(std::move(r));
+        submitted_ += records.size();
+    }
+    wake_.notify_one();
+}
+
+bool StoreWriter::flush() {
+    std::unique_lock lock(mutex_);
+    uint64_t target = submitted_;
+    flush_requested_ = true;
+    wake_.notify_one();
+    drained_.wait(lock, [&] { return committed_ >= target || (failed_ && stopping_); });
+    return committed_ >= target;
+}
+
+bool StoreWriter::close() {
+    {
+        std::lock_guard lock(mutex_);
+        if (!thread_.joinable()) return !failed_;
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+    std::lock_guard lock(mutex_);
+    return committed_ == submitted_;
+}
+
+uint64_t StoreWriter::rows_written() const {
+    std::lock_guard lock(mutex_);
+    return rows_written_;
+}
+
+std::string StoreWriter::last_error() const {
+    std::lock_guard lock(mutex_);
+    return last_error_;
+}
+
+void StoreWriter::run() {
+    std::vector<StoreRecord> batch;
+    auto retry_delay = std::chrono::milliseconds(100);
+    std::optional<std::chrono::steady_clock::time_point> failing_since;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            if (batch.empty()) {
+                wake_.wait_for(lock, std::chrono::milliseconds(batch_interval_ms_),
+                               [&] { return stopping_ || flush_requested_ || queue_.size() >= kMaxBatch; });
+                flush_requested_ = false;
+                while (!queue_.empty() && batch.size() < kMaxBatch) {
+                    batch.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
+                if (batch.empty() && stopping_) return;
+            }
+        }
+        if (batch.empty()) continue;
+        if (commit(batch)) {
+            std::lock_guard lock(mutex_);
+            committed_ += batch.size();
+            batch.clear();
+            failed_ = false;
+            failing_since.reset();
+            retry_delay = std::chrono::milliseconds(100);
+            drained_.notify_all();
+            continue;
+        }
+        // Not committed: keep the batch and retry; nothing was half-written.
+        auto now = std::chrono::steady_clock::now();
+        if (!failing_since) failing_since = now;
+        {
+            std::lock_guard lock(mutex_);
+            failed_ = true;
+            if (stopping_ && now - *failing_since > kGiveUpOnClose) {
+                std::cerr << "egresswatchd: giving up writing " << batch.size() + queue_.size()
+                          << " records to " << path_ << ": " << last_error_ << "\n";
+                drained_.notify_all();
+                return;
+            }
+        }
+        drained_.notify_all();
+        std::this_thread::sleep_for(retry_delay);
+        retry_delay = std::min(retry_delay * 2, std::chrono::milliseconds(5000));
+    }
+}
+
+bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
+    try {
+        exec(db_, "BEGIN IMMEDIATE", path_);
+        try {
+            for (const auto& record : batch) std::visit([this](const auto& r) { write(r); }, record);
+            exec(db_, "COMMIT", path_);
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+        std::lock_guard lock(mutex_);
+        rows_written_ += batch.size();
+        return true;
+    } catch (const std::exception& e) {
+        std::lock_guard lock(mutex_);
+        if (last_error_ != e.what())
+            std::cerr << "egresswatchd: store " << path_ << ": write failed, will retry: " << e.what() << "\n";
+        last_error_ = e.what();
+        return false;
+    }
+}
+
+void StoreWriter::write(const FlowRecord& r) {
+    static const char* kFlowSql = R"SQL(
+INSERT INTO flows (flow_uid, first_seen, last_seen, vlan, inner_vlan, ip_version, transport, ip_proto,
+                   device_ip, device_port, device_mac, remote_ip, remote_port, initiator,
+                   bytes_out, bytes_in, packets_out, packets_in, app_protocol, app_category, domain,
+                   remote_local, country, asn, as_org, state)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+        ?22, ?23, ?24, ?25, ?26)
+ON CONFLICT(flow_uid) DO UPDATE SET
+    first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+    device_mac = excluded.device_mac, bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in,
+    packets_out = excluded.packets_out, packets_in = excluded.packets_in,
+    app_protocol = excluded.app_protocol, app_category = excluded.app_category, domain = excluded.domain,
+    country = excluded.country, asn = excluded.asn, as_org = excluded.as_org, state = excluded.state
+RETURNING id)SQL";
+    static const char* kAlertSql =
+        "INSERT INTO alerts (flow_id, severity, reasons) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT(flow_id) DO UPDATE SET severity = excluded.severity, reasons = excluded.reasons";
+    static const char* kNoAlertSql = "DELETE FROM alerts WHERE flow_id = ?1";
+    auto& s = statements_;
+    if (!s->flow) {
+        s->flow = std::make_unique<Statement>(db_, kFlowSql);
+        s->alert = std::make_unique<Statement>(db_, kAlertSql);
+        s->no_alert = std::make_unique<Statement>(db_, kNoAlertSql);
+    }
+
+    auto id = s->flow->bind(1, r.uid).bind(2, r.first_us).bind(3, r.last_us)
+                  .bind(4, r.vlan).bind(5, r.inner_vlan).bind(6, int64_t{r.ip_version})
+                  .bind(7, r.transport).bind(8, int64_t{r.ip_protocol})
+                  .bind(9, r.device_ip).bind(10, r.device_port).bind(11, r.device_mac)
+                  .bind(12, r.remote_ip).bind(13, r.remote_port)
+                  .bind(14, std::string(r.device_initiated ? "device" : "remote"))
+                  .bind(15, static_cast<int64_t>(r.bytes_out)).bind(16, static_cast<int64_t>(r.bytes_in))
+                  .bind(17, static_cast<int64_t>(r.packets_out)).bind(18, static_cast<int64_t>(r.packets_in))
+                  .bind(19, r.app_protocol).bind(20, r.app_category).bind(21, r.domain)
+                  .bind(22, int64_t{r.remote_local}).bind(23, r.country).bind(24, r.asn).bind(25, r.as_org)
+                  .bind(26, std::string(r.closed ? "closed" : "open"))
+                  .run();
+    if (!id) throw StoreError("flow upsert returned no id");
+    if (!r.severity.empty())
+        s->alert->bind(1, *id).bind(2, r.severity).bind(3, json_string_array(r.reasons)).run();
+    else
+        s->no_alert->bind(1, *id).run();
+}
+
+void StoreWriter::write(const DeviceRecord& r) {
+    static const char* kSql = R"SQL(
+INSERT INTO devices (ip, mac, vendor, vendor_country, kind, identified_by, first_seen, last_seen)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT(ip) DO UPDATE SET
+    mac = coalesce(excluded.mac, mac),
+    vendor = coalesce(excluded.vendor, vendor),
+    vendor_country = coalesce(excluded.vendor_country, vendor_country),
+    kind = CASE WHEN excluded.identified_by = '[]' THEN kind ELSE excluded.kind END,
+    identified_by = CASE WHEN excluded.identified_by = '[]' THEN identified_by ELSE excluded.identified_by END,
+    first_seen = min(first_seen, excluded.first_seen),
+    last_seen = max(last_seen, excluded.last_seen))SQL";
+    auto& s = statements_->device;
+    if (!s) s = std::make_unique<Statement>(db_, kSql);
+    s->bind(1, r.ip).bind(2, r.mac).bind(3, r.vendor).bind(4, r.vendor_country).bind(5, r.kind)
+        .bind(6, json_string_array(r.identified_by)).bind(7, r.first_us).bind(8, r.last_us).run();
+}
+
+void StoreWriter::write(const CaptureStatsRecord& r) {
+    static const char* kSql =
+        "INSERT INTO capture_stats (source, start_time, end_time, packets, bytes, malformed, dropped, "
+        "flows_evicted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    auto& s = statements_->capture_stats;
+    if (!s) s = std::make_unique<Statement>(db_, kSql);
+    s->bind(1, r.source).bind(2, r.start_us).bind(3, r.end_us).bind(4, static_cast<int64_t>(r.packets))
+        .bind(5, static_cast<int64_t>(r.bytes)).bind(6, static_cast<int64_t>(r.malformed))
+        .bind(7, static_cast<int64_t>(r.dropped)).bind(8, static_cast<int64_t>(r.flows_evicted)).run();
+}
+
+void StoreWriter::write(const MetaRecord& r) {
+    static const char* kSql =
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+    auto& s = statements_->meta;
+    if (!s) s = std::make_unique<Statement>(db_, kSql);
+    s->bind(1, r.key).bind(2, r.value).run();
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,113 @@
+#include "options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace egresswatch::daemon {
+
+namespace po = boost::program_options;
+
+std::string default_rules_dir() {
+    // Installed rules first; a source build falls back to the checkout's rules/.
+    for (const char* dir : {EGRESSWATCH_RULES_INSTALL_DIR, EGRESSWATCH_SOURCE_RULES_DIR}) {
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(std::filesystem::path(dir) / "countries.txt", ec)) return dir;
+    }
+    return EGRESSWATCH_RULES_INSTALL_DIR;
+}
+
+std::optional<Options> parse_options(int argc, const char* const* argv, int& exit_code) {
+    Options o;
+    std::string config_file, geoip_dir;
+    std::vector<std::string> local_nets;
+    double flush_seconds = 60;
+
+    po::options_description input("Input");
+    input.add_options()
+        ("read,r", po::value(&o.read_files)->composing(), "read a pcap/pcapng file (repeatable; several files are one capture, in time order)")
+        ("interface,i", po::value(&o.interfaces)->composing(), "capture live on an interface")
+        ("snaplen", po::value(&o.snaplen)->default_value(65535), "live capture: bytes kept per packet")
+        ("buffer-mb", po::value(&o.buffer_mb)->default_value(64), "live capture: kernel buffer size in MiB")
+        ("filter", po::value(&o.bpf_filter), "live capture: BPF filter expression");
+    po::options_description output("Evidence store");
+    output.add_options()
+        ("db,d", po::value(&o.sensor.store_path), "SQLite evidence store (created if missing)")
+        ("flush-interval", po::value(&flush_seconds)->default_value(60), "seconds between writes of open flows");
+    po::options_description enrichment("Rules and enrichment");
+    enrichment.add_options()
+        ("rules", po::value(&o.sensor.rules_dir), "rules directory (default: the installed or bundled rules/)")
+        ("geoip-dir", po::value(&geoip_dir), "directory with the country (or city) and ASN .mmdb files")
+        ("oui-dir", po::value(&o.sensor.oui_dir)->default_value("/usr/share/ieee-data"), "IEEE MAC registry (Debian ieee-data)")
+        ("home-country", po::value(&o.sensor.home_country)->default_value("GB"), "ISO 3166 alpha-2 code of \"in country\"")
+        ("local-net", po::value(&local_nets)->composing(), "internal network CIDR, repeatable (default: RFC 1918, 100.64/10, fc00::/7, link-local)")
+        ("max-flows", po::value(&o.sensor.max_flows)->default_value(2'000'000), "hard cap on tracked flows (oldest evicted, counted)");
+    po::options_description general("General");
+    general.add_options()
+        ("config,c", po::value(&config_file), "INI configuration file (same names as the long options)")
+        ("quiet,q", po::bool_switch(&o.quiet), "no summary on exit")
+        ("help,h", "show this help")
+        ("version", "show the version");
+
+    po::options_description all;
+    all.add(input).add(output).add(enrichment).add(general);
+    po::options_description in_file;
+    in_file.add(input).add(output).add(enrichment);
+
+    auto usage_error = [&](const std::string& message) -> std::optional<Options> {
+        std::cerr << "egresswatchd: " << message << "\nTry 'egresswatchd --help'.\n";
+        exit_code = 2;
+        return std::nullopt;
+    };
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+        if (vm.count("help")) {
+            std::cout << "Usage: egresswatchd -r FILE [-r FILE ...] -d STORE.db [options]\n"
+                         "       egresswatchd -i IFACE -d STORE.db [options]\n"
+                         "Passive monitor: records every flow, flags camera/IoT egress.\n"
+                      << all;
+            exit_code = 0;
+            return std::nullopt;
+        }
+        if (vm.count("version")) {
+            std::cout << "egresswatchd " << EGRESSWATCH_VERSION << "\n";
+            exit_code = 0;
+            return std::nullopt;
+        }
+        if (vm.count("config")) {
+            std::ifstream in(vm["config"].as<std::string>());
+            if (!in) return usage_error("cannot read config file " + vm["config"].as<std::string>());
+            // Stored after the command line, so the command line wins.
+            po::store(po::parse_config_file(in, in_file), vm);
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        return usage_error(e.what());
+    }
+    if (o.read_files.empty() && o.interfaces.empty()) return usage_error("nothing to read: give -r FILE or -i IFACE");
+    if (!o.read_files.empty() && !o.interfaces.empty()) return usage_error("-r and -i cannot be combined");
+    if (o.sensor.store_path.empty()) return usage_error("no store: give -d STORE.db");
+    auto& cc = o.sensor.home_country;
+    std::transform(cc.begin(), cc.end(), cc.begin(), [](unsigned char c) { return std::toupper(c); });
+    if (cc.size() != 2 || !std::isalpha(static_cast<unsigned char>(cc[0])) || !std::isalpha(static_cast<unsigned char>(cc[1])))
+        return usage_error("--home-country wants an ISO 3166 alpha-2 code such as GB, got \"" + cc + "\"");
+    if (!local_nets.empty()) {
+        o.sensor.local_networks.clear();
+        for (const auto& text : local_nets) {
+            auto net = Cidr::parse(text);
+            if (!net) return usage_error("--local-net: not a CIDR network: \"" + text + "\"");
+            o.sensor.local_networks.push_back(*net);
+        }
+    }
+    if (flush_seconds <= 0) return usage_error("--flush-interval must be positive");
+    o.sensor.flush_interval_us = static_cast<int64_t>(flush_seconds * 1e6);
+    if (o.sensor.rules_dir.empty()) o.sensor.rules_dir = default_rules_dir();
+    o.sensor.geoip_dirs = geoip_search_path(geoip_dir);
+    return o;
+}
+
+}  // namespace egresswatch::daemon

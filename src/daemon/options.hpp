@@ -1,0 +1,30 @@
+// egresswatchd's configuration: one Boost.Program_options schema shared by the
+// command line and the INI file given with --config (the command line wins).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "egresswatch/sensor.hpp"
+
+namespace egresswatch::daemon {
+
+struct Options {
+    std::vector<std::string> read_files;
+    std::vector<std::string> interfaces;
+    SensorConfig sensor;
+    int snaplen = 65535;
+    int buffer_mb = 64;
+    std::string bpf_filter;
+    bool quiet = false;
+};
+
+// Parses argv (and the config file it names). Returns nullopt after printing
+// help or a usage error; `exit_code` is then what the process should return.
+std::optional<Options> parse_options(int argc, const char* const* argv, int& exit_code);
+
+// The rules directory used when --rules is not given.
+std::string default_rules_dir();
+
+}  // namespace egresswatch::daemon

@@ -1,0 +1,37 @@
+#include <catch2/catch.hpp>
+
+#include "egresswatch/net.hpp"
+
+using namespace egresswatch;
+
+TEST_CASE("IP addresses parse and print in both families", "[net]") {
+    CHECK(IpAddress::parse("10.20.1.21")->to_string() == "10.20.1.21");
+    CHECK(IpAddress::parse("2001:DB8::1")->to_string() == "2001:db8::1");
+    CHECK(IpAddress::parse("10.20.1.21")->is_v4);
+    CHECK_FALSE(IpAddress::parse("::ffff:10.20.1.21")->is_v4);  // v6 on the wire stays v6
+    CHECK_FALSE(IpAddress::parse("10.20.1"));
+    CHECK_FALSE(IpAddress::parse(""));
+}
+
+TEST_CASE("CIDR blocks match on the prefix bits only", "[net]") {
+    auto net = *Cidr::parse("172.16.0.0/12");
+    CHECK(net.contains(*IpAddress::parse("172.31.255.255")));
+    CHECK_FALSE(net.contains(*IpAddress::parse("172.32.0.0")));
+    CHECK_FALSE(net.contains(*IpAddress::parse("fc00::1")));
+    CHECK(Cidr::parse("10.1.2.3/8")->to_string() == "10.0.0.0/8");
+    CHECK(Cidr::parse("fc00::/7")->contains(*IpAddress::parse("fdff::1")));
+    CHECK_FALSE(Cidr::parse("fc00::/7")->contains(*IpAddress::parse("fe00::1")));
+    CHECK(Cidr::parse("0.0.0.0/0")->contains(*IpAddress::parse("8.8.8.8")));
+    CHECK(Cidr::parse("8.8.8.8")->prefix_length == 32);
+    CHECK_FALSE(Cidr::parse("10.0.0.0/33"));
+    CHECK_FALSE(Cidr::parse("10.0.0.0/"));
+    CHECK_FALSE(Cidr::parse("10.0.0.0/8x"));
+}
+
+TEST_CASE("MAC addresses normalise to lower-case colon form", "[net]") {
+    CHECK(mac_to_string(*parse_mac("44:19:B6:00:00:21")) == "44:19:b6:00:00:21");
+    CHECK(mac_to_string(*parse_mac("4419-b600-0021")) == "44:19:b6:00:00:21");
+    CHECK_FALSE(parse_mac("44:19:B6:00:00"));
+    CHECK_FALSE(parse_mac("44:19:B6:00:00:21:00"));
+    CHECK_FALSE(parse_mac("zz:19:B6:00:00:21"));
+}
