@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 1;
+inline constexpr int kVersion = 2;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -86,6 +86,42 @@ CREATE TABLE capture_stats (
     malformed      INTEGER NOT NULL,
     dropped        INTEGER NOT NULL,
     flows_evicted  INTEGER NOT NULL DEFAULT 0
+);
+)SQL",
+    // 1 -> 2: passive DNS, device inventory fields, flow hashes, evidence chain.
+    R"SQL(
+ALTER TABLE devices ADD COLUMN hostname TEXT;       -- from DHCP, mDNS, discovery
+ALTER TABLE devices ADD COLUMN label TEXT;          -- from the site's inventory
+ALTER TABLE devices ADD COLUMN site TEXT;           -- from the site's inventory
+
+-- Community ID v1 of the flow (https://github.com/corelight/community-id-spec),
+-- so records correlate with Zeek and Suricata logs.
+ALTER TABLE flows ADD COLUMN community_id TEXT;
+
+-- Passive DNS: one row per answer record seen in a response.
+CREATE TABLE dns (
+    id           INTEGER PRIMARY KEY,
+    time         INTEGER NOT NULL,                  -- response time, microseconds UTC
+    client_ip    TEXT NOT NULL,
+    resolver_ip  TEXT NOT NULL,
+    transport    TEXT NOT NULL,                     -- udp | tcp
+    query        TEXT NOT NULL,                     -- the question name
+    name         TEXT NOT NULL,                     -- the owner name of this answer
+    type         TEXT NOT NULL,                     -- A | AAAA | CNAME
+    answer       TEXT NOT NULL,                     -- address or CNAME target
+    ttl          INTEGER NOT NULL
+);
+CREATE INDEX dns_client_time ON dns(client_ip, time);
+CREATE INDEX dns_answer ON dns(answer);
+CREATE INDEX dns_query ON dns(query);
+
+-- Tamper evidence: every final flow record (with its alert, if any) is hashed
+-- and chained: chain_hash = SHA-256(previous chain_hash || record_hash).
+CREATE TABLE evidence_chain (
+    seq          INTEGER PRIMARY KEY,               -- 1, 2, 3 ... in commit order
+    flow_id      INTEGER NOT NULL UNIQUE REFERENCES flows(id),
+    record_hash  TEXT NOT NULL,                     -- hex SHA-256 of the canonical record
+    chain_hash   TEXT NOT NULL                      -- hex
 );
 )SQL",
 };

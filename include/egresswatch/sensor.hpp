@@ -5,6 +5,7 @@
 #include <pcap/pcap.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -31,6 +32,9 @@ struct SensorConfig {
     int64_t flush_interval_us = 60'000'000;
     size_t max_flows = 2'000'000;
     FlowTimeouts timeouts;
+    // Called with every flow record the sensor writes (open snapshots and final
+    // records; FlowRecord::closed tells which), e.g. for a JSON-lines log.
+    std::function<void(const FlowRecord&)> on_flow_record;
 };
 
 struct SensorCounters {
@@ -68,6 +72,9 @@ public:
     // Records capture health for one input over [start, end].
     void record_capture_stats(const std::string& source, int64_t start_us, int64_t end_us,
                               uint64_t dropped);
+    // Reloads rules/ and the geolocation databases. On any error the old ones
+    // stay in use and the error (file:line for rules) is thrown to the caller.
+    void reload();
     // Ends every flow and waits until the store has everything. False if the
     // store could not take it all.
     bool finish();
@@ -84,7 +91,7 @@ private:
 
     SensorConfig config_;
     Rules rules_;
-    GeoLocator geo_;
+    std::unique_ptr<GeoLocator> geo_;
     OuiRegistry oui_;
     Dpi dpi_;
     std::unique_ptr<FlowTable> flows_;

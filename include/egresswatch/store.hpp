@@ -43,6 +43,7 @@ struct FlowRecord {
     std::optional<std::string> country;
     std::optional<uint32_t> asn;
     std::optional<std::string> as_org;
+    std::optional<std::string> community_id;
     bool closed = false;
     // Set when the rules flag the flow; an empty severity removes an earlier alert.
     std::string severity;
@@ -54,7 +55,14 @@ struct DeviceRecord {
     std::optional<std::string> mac, vendor, vendor_country;
     std::string kind = "other";
     std::vector<std::string> identified_by;
+    std::optional<std::string> hostname, label, site;
     int64_t first_us = 0, last_us = 0;
+};
+
+struct DnsRecord {
+    int64_t time_us = 0;
+    std::string client_ip, resolver_ip, transport, query, name, type, answer;
+    uint32_t ttl = 0;
 };
 
 struct CaptureStatsRecord {
@@ -67,7 +75,7 @@ struct MetaRecord {
     std::string key, value;
 };
 
-using StoreRecord = std::variant<FlowRecord, DeviceRecord, CaptureStatsRecord, MetaRecord>;
+using StoreRecord = std::variant<FlowRecord, DeviceRecord, DnsRecord, CaptureStatsRecord, MetaRecord>;
 
 // Creates the schema or migrates an older store; refuses a newer one.
 void migrate_store(sqlite3* db, const std::string& path);
@@ -98,6 +106,7 @@ private:
     bool commit(std::vector<StoreRecord>& batch);
     void write(const FlowRecord& r);
     void write(const DeviceRecord& r);
+    void write(const DnsRecord& r);
     void write(const CaptureStatsRecord& r);
     void write(const MetaRecord& r);
 

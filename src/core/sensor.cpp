@@ -37,7 +37,7 @@ std::string transport_name(uint8_t ip_protocol, uint8_t ip_version) {
 Sensor::Sensor(SensorConfig config)
     : config_(std::move(config)),
       rules_(Rules::load(config_.rules_dir, config_.home_country)),
-      geo_(config_.geoip_dirs),
+      geo_(std::make_unique<GeoLocator>(config_.geoip_dirs)),
       oui_(OuiRegistry::load(config_.oui_dir)),
       dpi_((std::filesystem::path(config_.rules_dir) / "ndpi_protos.txt").string()),
       store_(config_.store_path),
@@ -49,12 +49,22 @@ Sensor::Sensor(SensorConfig config)
             emit_flow(flow, true);
         });
     store_.submit(MetaRecord{"sensor.version", EGRESSWATCH_VERSION});
-    store_.submit(MetaRecord{"geoip", geo_.describe()});
+    store_.submit(MetaRecord{"geoip", geo_->describe()});
     store_.submit(MetaRecord{"rules", rules_.directory() + " (" + std::to_string(rules_.entry_count()) + " entries)"});
     store_.submit(MetaRecord{"home_country", config_.home_country});
 }
 
 Sensor::~Sensor() = default;
+
+void Sensor::reload() {
+    // Build both before replacing either: a failure leaves the old ones intact.
+    Rules rules = Rules::load(config_.rules_dir, config_.home_country);
+    auto geo = std::make_unique<GeoLocator>(config_.geoip_dirs);
+    rules_ = std::move(rules);
+    geo_ = std::move(geo);
+    store_.submit(MetaRecord{"geoip", geo_->describe()});
+    store_.submit(MetaRecord{"rules", rules_.directory() + " (" + std::to_string(rules_.entry_count()) + " entries)"});
+}
 
 bool Sensor::is_local(const IpAddress& address) const {
     for (const auto& net : config_.local_networks)
@@ -158,7 +168,7 @@ void Sensor::emit_flow(Flow& flow, bool final) {
     facts.sent_data = flow.packets_out > 0;
     facts.domain = flow.domain;
     if (!flow.remote_is_local) {
-        const GeoInfo& geo = geo_.lookup(flow.remote_ip);
+        const GeoInfo& geo = geo_->lookup(flow.remote_ip);
         if (!geo.country.empty()) r.country = geo.country;
         if (geo.asn) r.asn = geo.asn;
         if (!geo.as_org.empty()) r.as_org = geo.as_org;
@@ -177,6 +187,7 @@ void Sensor::emit_flow(Flow& flow, bool final) {
     if (final) ++counters_.flows_written;
     flow.dirty = false;
     flow.ever_written = true;
+    if (config_.on_flow_record) config_.on_flow_record(r);
     store_.submit(std::move(r));
 }
 

@@ -97,7 +97,7 @@ std::string json_escape(const std::string& s) {
 
 // Prepared once per connection, on first use, and finalised before it closes.
 struct StoreWriter::Statements {
-    std::unique_ptr<Statement> flow, alert, no_alert, device, capture_stats, meta;
+    std::unique_ptr<Statement> flow, alert, no_alert, device, dns, capture_stats, meta;
 };
 
 std::string json_string_array(const std::vector<std::string>& items) {
@@ -281,9 +281,9 @@ void StoreWriter::write(const FlowRecord& r) {
 INSERT INTO flows (flow_uid, first_seen, last_seen, vlan, inner_vlan, ip_version, transport, ip_proto,
                    device_ip, device_port, device_mac, remote_ip, remote_port, initiator,
                    bytes_out, bytes_in, packets_out, packets_in, app_protocol, app_category, domain,
-                   remote_local, country, asn, as_org, state)
+                   remote_local, country, asn, as_org, state, community_id)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-        ?22, ?23, ?24, ?25, ?26)
+        ?22, ?23, ?24, ?25, ?26, ?27)
 ON CONFLICT(flow_uid) DO UPDATE SET
     first_seen = excluded.first_seen, last_seen = excluded.last_seen,
     device_mac = excluded.device_mac, bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in,
@@ -312,7 +312,7 @@ RETURNING id)SQL";
                   .bind(17, static_cast<int64_t>(r.packets_out)).bind(18, static_cast<int64_t>(r.packets_in))
                   .bind(19, r.app_protocol).bind(20, r.app_category).bind(21, r.domain)
                   .bind(22, int64_t{r.remote_local}).bind(23, r.country).bind(24, r.asn).bind(25, r.as_org)
-                  .bind(26, std::string(r.closed ? "closed" : "open"))
+                  .bind(26, std::string(r.closed ? "closed" : "open")).bind(27, r.community_id)
                   .run();
     if (!id) throw StoreError("flow upsert returned no id");
     if (!r.severity.empty())
@@ -323,8 +323,9 @@ RETURNING id)SQL";
 
 void StoreWriter::write(const DeviceRecord& r) {
     static const char* kSql = R"SQL(
-INSERT INTO devices (ip, mac, vendor, vendor_country, kind, identified_by, first_seen, last_seen)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+INSERT INTO devices (ip, mac, vendor, vendor_country, kind, identified_by, first_seen, last_seen,
+                     hostname, label, site)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
 ON CONFLICT(ip) DO UPDATE SET
     mac = coalesce(excluded.mac, mac),
     vendor = coalesce(excluded.vendor, vendor),
@@ -332,11 +333,26 @@ ON CONFLICT(ip) DO UPDATE SET
     kind = CASE WHEN excluded.identified_by = '[]' THEN kind ELSE excluded.kind END,
     identified_by = CASE WHEN excluded.identified_by = '[]' THEN identified_by ELSE excluded.identified_by END,
     first_seen = min(first_seen, excluded.first_seen),
-    last_seen = max(last_seen, excluded.last_seen))SQL";
+    last_seen = max(last_seen, excluded.last_seen),
+    hostname = coalesce(excluded.hostname, hostname),
+    label = coalesce(excluded.label, label),
+    site = coalesce(excluded.site, site))SQL";
     auto& s = statements_->device;
     if (!s) s = std::make_unique<Statement>(db_, kSql);
     s->bind(1, r.ip).bind(2, r.mac).bind(3, r.vendor).bind(4, r.vendor_country).bind(5, r.kind)
-        .bind(6, json_string_array(r.identified_by)).bind(7, r.first_us).bind(8, r.last_us).run();
+        .bind(6, json_string_array(r.identified_by)).bind(7, r.first_us).bind(8, r.last_us)
+        .bind(9, r.hostname).bind(10, r.label).bind(11, r.site).run();
+}
+
+void StoreWriter::write(const DnsRecord& r) {
+    static const char* kSql =
+        "INSERT INTO dns (time, client_ip, resolver_ip, transport, query, name, type, answer, ttl) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    auto& s = statements_->dns;
+    if (!s) s = std::make_unique<Statement>(db_, kSql);
+    s->bind(1, r.time_us).bind(2, r.client_ip).bind(3, r.resolver_ip).bind(4, r.transport)
+        .bind(5, r.query).bind(6, r.name).bind(7, r.type).bind(8, r.answer)
+        .bind(9, static_cast<int64_t>(r.ttl)).run();
 }
 
 void StoreWriter::write(const CaptureStatsRecord& r) {
