@@ -1,6 +1,8 @@
 // Packet decoding: link layer -> VLAN tags -> IPv4/IPv6 (with extension headers)
-// -> transport ports. Decodes into offsets and values; never copies the frame,
-// never allocates, and never reads past the captured bytes.
+// -> transport ports. Mirrored traffic that arrives in a tunnel (remote SPAN:
+// GRE, ERSPAN type I/II/III, VXLAN) is decapsulated, and the inner frame is the
+// packet. Decodes into offsets and values; never copies the frame, never
+// allocates, and never reads past the captured bytes.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +20,16 @@ enum class DecodeStatus {
 
 const char* to_string(DecodeStatus status);
 
+// How a mirrored frame reached the sensor.
+enum class Encapsulation : uint8_t { none, gre, erspan1, erspan2, erspan3, vxlan };
+const char* to_string(Encapsulation encapsulation);
+
 struct DecodedPacket {
+    // The outermost tunnel removed, and how many were; every field below
+    // describes the innermost frame.
+    Encapsulation encapsulation = Encapsulation::none;
+    uint8_t tunnels = 0;
+
     // Link layer. MACs are known on Ethernet; SLL/SLL2 give the source only.
     MacAddress src_mac{};
     MacAddress dst_mac{};
@@ -50,6 +61,10 @@ struct DecodedPacket {
 namespace tcp_flag {
 inline constexpr uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10;
 }
+
+// The ICMP type that answers `type` (echo request <-> reply, ...), or -1 for
+// a one-way message, as Zeek maps them for the Community ID spec.
+int icmp_counterpart(bool icmpv6, uint8_t type);
 
 // linktype is the DLT value from pcap_datalink(). wire_length is the frame's
 // original length: a frame shorter on the wire than its IP header claims is

@@ -22,7 +22,7 @@ class RulesError : public std::runtime_error {
 };
 
 enum class NetworkClass { chinese_owned, public_cloud };
-enum class DomainClass { camera_cloud, chinese_owned, public_cloud };
+enum class DomainClass { camera_cloud, iot_cloud, chinese_owned, public_cloud };
 enum class DeviceKind { other, iot, camera, nvr };
 
 const char* to_string(DeviceKind kind);
@@ -57,6 +57,7 @@ struct FlowFacts {
     std::string country;        // empty: unknown
     uint32_t asn = 0;
     std::string domain;         // empty: unknown
+    std::vector<std::string> domain_aliases;  // CNAME targets the domain resolved through
     bool resolver_abroad = false;
 };
 

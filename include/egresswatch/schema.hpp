@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 2;
+inline constexpr int kVersion = 4;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -122,6 +122,25 @@ CREATE TABLE evidence_chain (
     flow_id      INTEGER NOT NULL UNIQUE REFERENCES flows(id),
     record_hash  TEXT NOT NULL,                     -- hex SHA-256 of the canonical record
     chain_hash   TEXT NOT NULL                      -- hex
+);
+)SQL",
+    // 2 -> 3: a device's flows by MAC address (the query CLI's --device MAC),
+    // in any letter case, without reading the whole table.
+    R"SQL(
+CREATE INDEX flows_device_mac_time ON flows(lower(device_mac), first_seen);
+)SQL",
+    // 3 -> 4: times the store took no records, so that reports can say so.
+    R"SQL(
+-- One row per time the writer dropped records instead of storing them: its
+-- file system had less free space than the floor (--min-free-mb). Times are
+-- wall-clock microseconds, UTC; end_time is NULL if the sensor stopped
+-- (or was killed) before the gap ended.
+CREATE TABLE store_gaps (
+    id            INTEGER PRIMARY KEY,
+    start_time    INTEGER NOT NULL,
+    end_time      INTEGER,
+    reason        TEXT NOT NULL,
+    records_lost  INTEGER NOT NULL DEFAULT 0      -- flow, device, DNS and statistics records
 );
 )SQL",
 };

@@ -12,6 +12,10 @@
 #include <vector>
 
 #include "egresswatch/decode.hpp"
+#include "egresswatch/devices.hpp"
+#include "egresswatch/discovery.hpp"
+#include "egresswatch/dns_message.hpp"
+#include "egresswatch/dns_cache.hpp"
 #include "egresswatch/dpi.hpp"
 #include "egresswatch/flow_table.hpp"
 #include "egresswatch/geo.hpp"
@@ -27,6 +31,7 @@ struct SensorConfig {
     std::string rules_dir;
     std::vector<std::string> geoip_dirs;
     std::string oui_dir = "/usr/share/ieee-data";
+    std::string inventory_file;  // optional site inventory CSV
     std::string home_country = "GB";
     std::vector<Cidr> local_networks = default_local_networks();
     int64_t flush_interval_us = 60'000'000;
@@ -46,16 +51,7 @@ struct SensorCounters {
     uint64_t unsupported_link = 0;
     uint64_t flows_written = 0;
     uint64_t alerts = 0;  // flows flagged (final records)
-};
-
-struct DeviceState {
-    MacAddress mac{};
-    bool has_mac = false;
-    int64_t first_us = 0, last_us = 0;
-    DeviceKind kind = DeviceKind::other;
-    std::string vendor, vendor_country;
-    std::vector<std::string> identified_by;
-    bool dirty = true;
+    uint64_t dns_answers = 0;
 };
 
 class Sensor {
@@ -81,12 +77,16 @@ public:
 
     const SensorCounters& counters() const { return counters_; }
     const FlowTable& flows() const { return *flows_; }
-    const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return devices_; }
+    const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return devices_.all(); }
 
 private:
     bool is_local(const IpAddress& address) const;
     void emit_flow(Flow& flow, bool final);
-    DeviceState& observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us, int64_t last_us);
+    DeviceState* observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us, int64_t last_us);
+    void identify_from_flow(Flow& flow, DeviceState* device, DeviceState* remote_device);
+    void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
+    void learn_dns_answers(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
+    void apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength, int64_t ts_us);
     void emit_devices();
 
     SensorConfig config_;
@@ -94,9 +94,14 @@ private:
     std::unique_ptr<GeoLocator> geo_;
     OuiRegistry oui_;
     Dpi dpi_;
+    std::unique_ptr<Inventory> inventory_;
+    DeviceRegistry devices_;
+    DnsCache dns_cache_;
+    // Hints from DHCP messages sent before the client had an address, by MAC,
+    // until the MAC shows up with an IP.
+    std::unordered_map<std::string, std::pair<DeviceHint, int>> hints_by_mac_;
     std::unique_ptr<FlowTable> flows_;
     StoreWriter store_;
-    std::unordered_map<IpAddress, DeviceState, IpAddressHash> devices_;
     std::string run_id_;
     SensorCounters counters_;
     SensorCounters counters_at_last_stats_;

@@ -59,7 +59,7 @@ struct DeviceRecord {
     int64_t first_us = 0, last_us = 0;
 };
 
-struct DnsRecord {
+struct DnsObservation {
     int64_t time_us = 0;
     std::string client_ip, resolver_ip, transport, query, name, type, answer;
     uint32_t ttl = 0;
@@ -75,7 +75,7 @@ struct MetaRecord {
     std::string key, value;
 };
 
-using StoreRecord = std::variant<FlowRecord, DeviceRecord, DnsRecord, CaptureStatsRecord, MetaRecord>;
+using StoreRecord = std::variant<FlowRecord, DeviceRecord, DnsObservation, CaptureStatsRecord, MetaRecord>;
 
 // Creates the schema or migrates an older store; refuses a newer one.
 void migrate_store(sqlite3* db, const std::string& path);
@@ -101,12 +101,20 @@ public:
     uint64_t rows_written() const;
     std::string last_error() const;
 
+    // The free-space floor, for every writer in the process (0, the default,
+    // turns it off): while the store's file system has less free space than
+    // this, batches are dropped instead of written, and one store_gaps row
+    // records when and how many. Leaves room for SQLite and the rest of the system.
+    static void set_free_space_floor(uint64_t bytes);
+
 private:
     void run();
     bool commit(std::vector<StoreRecord>& batch);
+    bool below_free_space_floor(size_t batch_size);
+    void record_gap(std::optional<int64_t> end_us);
     void write(const FlowRecord& r);
     void write(const DeviceRecord& r);
-    void write(const DnsRecord& r);
+    void write(const DnsObservation& r);
     void write(const CaptureStatsRecord& r);
     void write(const MetaRecord& r);
 
@@ -123,6 +131,10 @@ private:
     bool failed_ = false;
     uint64_t submitted_ = 0, committed_ = 0, rows_written_ = 0;
     std::string last_error_;
+    // While below the free-space floor (writer thread only).
+    std::optional<int64_t> gap_start_us_, gap_row_;
+    uint64_t gap_records_ = 0;
+    uint64_t records_dropped_ = 0;  // in all gaps; close() reads it once the thread has ended
     std::thread thread_;
 };
 

@@ -2,14 +2,22 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "device_story.hpp"
+#include "evidence_commands.hpp"
 #include "filters.hpp"
 #include "output.hpp"
 #include "query.hpp"
+#include "report.hpp"
 #include "store.hpp"
 #include "time_format.hpp"
 
@@ -19,44 +27,61 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr int kExitOk = 0;
-constexpr int kExitRuntime = 1;
+constexpr int kExitRuntime = 1;  // also: verify found a tampered record
 constexpr int kExitUsage = 2;
 
 constexpr const char* kUsage =
-    "Usage: egresswatch -d STORE.db COMMAND [options]\n"
+    "Usage: egresswatch -d STORE.db [-d STORE.db ...] COMMAND [options]\n"
     "\n"
-    "Query the flow evidence that egresswatchd records.\n"
+    "Investigate the flow evidence that egresswatchd records, and report on it.\n"
     "\n"
     "Commands:\n"
-    "  alerts    flagged flows, with severity and reasons\n"
-    "  flows     all recorded flows\n"
-    "  devices   internal devices (ordered by IP address)\n";
+    "  alerts          flagged flows, with severity and reasons\n"
+    "  flows           all recorded flows\n"
+    "  devices         internal devices (ordered by IP address)\n"
+    "  dns             passive DNS answers seen\n"
+    "  device IP|MAC   one device: identity and evidence, destinations with totals,\n"
+    "                  alerts, DNS names it resolved\n"
+    "  report          the egress summary of a period: --period, or --since/--until\n"
+    "  verify          check every sealed record against the evidence chain\n"
+    "  export          a case bundle about one device (--device) that others can verify\n";
 
 constexpr const char* kEpilog =
     "Times T are UTC: 2026-11-02, 2026-11-02T09:00:00[.250][Z], or relative to\n"
     "now: 30m, 12h, 7d (also s and w). --since/--until select flows that overlap\n"
-    "the window: last_seen >= since and first_seen < until. Devices are selected\n"
-    "by their own first_seen/last_seen, and --country/--asn select devices with\n"
-    "at least one matching flow in the window.\n"
+    "the window: last_seen >= since and first_seen < until (dns: the answer's\n"
+    "time). Devices are selected by their own first_seen/last_seen, and flow\n"
+    "filters select devices with at least one matching flow in the window.\n"
+    "A report period P is 2026 (a year), 2026-11 (a month) or 2026-11-02 (a day);\n"
+    "a flow counts in the period in which it started.\n"
+    "With several stores (-d A.db -d B.db) the rows of all are merged, and the\n"
+    "report covers all of them.\n"
     "\n"
-    "Exit status: 0 success, 1 store error, 2 usage error.\n";
+    "Exit status: 0 success, 1 store error or (verify) a tampered record, 2 usage error.\n";
 
 // Thrown for a bad command line; the message is shown after "egresswatch: ".
 struct UsageError {
     std::string message;
 };
 
+enum class Verb { Query, Device, Report, Verify, Export };
+
 struct Invocation {
-    Command command = Command::Flows;
-    std::string store_path;
+    Verb verb = Verb::Query;
+    Command query = Command::Flows;
+    std::vector<std::string> store_paths;
     Format format = Format::Table;
+    report::Format report_format = report::Format::Markdown;
     Filters filters;
+    report::Scope scope;                  // report
+    std::optional<std::string> output;    // -o FILE
 };
 
 struct OptionSet {
     po::options_description store{"Store"};
     po::options_description filters{"Filters"};
     po::options_description output{"Output"};
+    po::options_description reporting{"Report"};
     po::options_description general{"General"};
     po::options_description hidden;
     po::options_description all;
@@ -64,27 +89,35 @@ struct OptionSet {
 
     OptionSet() {
         auto text = [](const char* name) { return po::value<std::string>()->value_name(name); };
-        store.add_options()("db,d", text("STORE.db"), "evidence store written by egresswatchd");
+        store.add_options()("db,d", po::value<std::vector<std::string>>()->value_name("STORE.db"),
+                            "evidence store written by egresswatchd; repeat for several");
         filters.add_options()
             ("since", text("T"), "only flows still active at or after T")
             ("until", text("T"), "only flows that started before T")
-            ("device", text("IP|MAC"), "only this device (MAC in any letter case)")
+            ("device", text("IP|MAC|NAME"), "only this device (MAC in any letter case; NAME: label or hostname)")
             ("country", text("CC[,CC]"), "only flows to these countries (ISO codes)")
-            ("asn", text("N[,N]"), "only flows to these autonomous systems");
+            ("asn", text("N[,N]"), "only flows to these autonomous systems")
+            ("domain", text("SUFFIX"), "only flows (dns: names) in this domain, e.g. hik-connect.com")
+            ("severity", text("LEVEL"), "only flows with an alert of LEVEL or above: low, medium, high")
+            ("kind", text("KIND[,KIND]"), "only devices of these kinds: camera, nvr, iot, other")
+            ("app", text("PROTO"), "only flows of this application protocol, e.g. TLS or HikConnect");
         output.add_options()
-            ("format", text("FORMAT"), "table (default), csv or json")
-            ("limit", text("N"), "print at most N rows");
+            ("format", text("FORMAT"), "table (default), csv, json or jsonl; report: md (default), html, csv or json")
+            ("limit", text("N"), "print at most N rows")
+            ("order", text("BY"), "time (default) or bytes (most first): flows and alerts")
+            ("output,o", text("FILE"), "write to FILE instead of standard output");
+        reporting.add_options()("period", text("P"), "the report's period: 2026, 2026-11 or 2026-11-02 (UTC)");
         general.add_options()
             ("help,h", "show this help and exit")
             ("version", "show the version and exit");
-        hidden.add_options()("command", po::value<std::string>());
-        all.add(store).add(filters).add(output).add(general).add(hidden);
-        positional.add("command", 1);
+        hidden.add_options()("command", po::value<std::string>())("target", po::value<std::string>());
+        all.add(store).add(filters).add(output).add(reporting).add(general).add(hidden);
+        positional.add("command", 1).add("target", 1);
     }
 
     void print_help(std::ostream& out) const {
-        out << kUsage << '\n' << store << '\n' << filters << '\n' << output << '\n' << general
-            << '\n' << kEpilog;
+        out << kUsage << '\n' << store << '\n' << filters << '\n' << output << '\n' << reporting << '\n'
+            << general << '\n' << kEpilog;
     }
 };
 
@@ -105,64 +138,147 @@ std::int64_t parse_time_option(const po::variables_map& vm, const char* name, st
     return *us;
 }
 
-Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
-    Invocation inv;
+// Parses option `name`, if given, with `parse`; a value it rejects is a usage
+// error that says what was expected.
+template <typename Parse>
+auto parse_option(const po::variables_map& vm, const char* name, Parse parse, const char* expected)
+    -> decltype(parse(std::string_view{})) {
+    auto value = get(vm, name);
+    if (!value) return std::nullopt;
+    auto parsed = parse(*value);
+    if (!parsed) throw UsageError{"invalid --" + std::string(name) + " " + quoted(*value) + ": expected " + expected};
+    return parsed;
+}
 
-    auto command = get(vm, "command");
-    if (!command) throw UsageError{"missing command: alerts, flows or devices (see --help)"};
-    auto parsed_command = parse_command(*command);
-    if (!parsed_command)
-        throw UsageError{"unknown command " + quoted(*command) +
-                         " (expected alerts, flows or devices)"};
-    inv.command = *parsed_command;
-
-    if (auto format = get(vm, "format")) {
-        auto parsed = parse_format(*format);
-        if (!parsed)
-            throw UsageError{"unknown format " + quoted(*format) +
-                             " (expected table, csv or json)"};
-        inv.format = *parsed;
+// The options each command takes, besides -d, --help and --version.
+std::vector<std::string_view> options_of(Verb verb) {
+    switch (verb) {
+        case Verb::Query:
+            return {"since", "until", "device", "country", "asn", "domain", "severity", "kind", "app",
+                    "format", "limit", "order", "output"};
+        case Verb::Device:
+            return {"since", "until", "country", "asn", "domain", "severity", "app", "format", "output"};
+        case Verb::Report: return {"period", "since", "until", "format", "output"};
+        case Verb::Verify: return {};
+        case Verb::Export: return {"device", "since", "until", "format", "output"};
     }
+    return {};
+}
 
-    Filters& f = inv.filters;
+void check_options(const po::variables_map& vm, Verb verb, const std::string& command) {
+    static const std::vector<std::string_view> kGeneral = {"db", "command", "target", "help", "version"};
+    auto allowed = options_of(verb);
+    for (const auto& [name, value] : vm) {
+        if (std::find(kGeneral.begin(), kGeneral.end(), name) != kGeneral.end()) continue;
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+            throw UsageError{"--" + name + " does not apply to " + command + " (see --help)"};
+    }
+}
+
+Verb parse_verb(const std::string& command, Invocation& inv) {
+    if (auto query = parse_command(command)) {
+        inv.query = *query;
+        return Verb::Query;
+    }
+    if (command == "device") return Verb::Device;
+    if (command == "report") return Verb::Report;
+    if (command == "verify") return Verb::Verify;
+    if (command == "export") return Verb::Export;
+    throw UsageError{"unknown command " + quoted(command) +
+                     " (expected alerts, flows, devices, dns, device, report, verify or export)"};
+}
+
+void parse_filters(const po::variables_map& vm, std::int64_t now, Filters& f) {
     if (vm.count("since")) f.since_us = parse_time_option(vm, "since", now);
     if (vm.count("until")) f.until_us = parse_time_option(vm, "until", now);
     if (f.since_us && f.until_us && *f.since_us >= *f.until_us)
-        throw UsageError{"--since " + format_time(*f.since_us) + " is not before --until " +
-                         format_time(*f.until_us)};
-
-    if (auto device = get(vm, "device")) {
-        f.device = parse_device(*device);
-        if (!f.device)
-            throw UsageError{"invalid --device " + quoted(*device) +
-                             ": expected an IP address or a MAC address (aa:bb:cc:dd:ee:ff)"};
-    }
-    if (auto countries = get(vm, "country")) {
-        auto parsed = parse_country_list(*countries);
-        if (!parsed)
-            throw UsageError{"invalid --country " + quoted(*countries) +
-                             ": expected two-letter country codes separated by commas (CN,HK)"};
-        f.countries = std::move(*parsed);
-    }
-    if (auto asns = get(vm, "asn")) {
-        auto parsed = parse_asn_list(*asns);
-        if (!parsed)
-            throw UsageError{"invalid --asn " + quoted(*asns) +
-                             ": expected AS numbers separated by commas (4134,4837)"};
-        f.asns = std::move(*parsed);
-    }
+        throw UsageError{"--since " + format_time(*f.since_us) + " is not before --until " + format_time(*f.until_us)};
+    f.device = parse_option(vm, "device", parse_device,
+                            "an IP address, a MAC address (aa:bb:cc:dd:ee:ff) or a device label or hostname");
+    if (auto c = parse_option(vm, "country", parse_country_list,
+                              "two-letter country codes separated by commas (CN,HK)"))
+        f.countries = std::move(*c);
+    if (auto a = parse_option(vm, "asn", parse_asn_list, "AS numbers separated by commas (4134,4837)"))
+        f.asns = std::move(*a);
+    f.domain = parse_option(vm, "domain", parse_domain_suffix, "a domain name or suffix (hik-connect.com)");
+    if (auto s = parse_option(vm, "severity", parse_severity, "low, medium or high")) f.severities = std::move(*s);
+    if (auto k = parse_option(vm, "kind", parse_kind_list, "camera, nvr, iot or other, separated by commas"))
+        f.kinds = std::move(*k);
+    f.app = parse_option(vm, "app", parse_app, "a protocol name such as TLS, HikConnect or TLS.HikConnect");
+    if (auto order = parse_option(vm, "order", parse_order, "time or bytes")) f.order = *order;
     if (auto limit = get(vm, "limit")) {
         std::int64_t n = 0;
         auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
         if (ec != std::errc() || end != limit->data() + limit->size() || n <= 0)
-            throw UsageError{"invalid --limit " + quoted(*limit) +
-                             ": expected a positive integer"};
+            throw UsageError{"invalid --limit " + quoted(*limit) + ": expected a positive integer"};
         f.limit = n;
     }
+}
 
-    auto path = get(vm, "db");
-    if (!path || path->empty()) throw UsageError{"missing store: give -d STORE.db"};
-    inv.store_path = *path;
+void parse_report_scope(const po::variables_map& vm, Invocation& inv) {
+    Filters& f = inv.filters;
+    if (auto period = get(vm, "period")) {
+        if (f.since_us || f.until_us) throw UsageError{"give either --period or --since/--until, not both"};
+        auto window = parse_period(*period);
+        if (!window)
+            throw UsageError{"invalid --period " + quoted(*period) +
+                             ": expected a year (2026), a month (2026-11) or a day (2026-11-02)"};
+        inv.scope.window = *window;
+        inv.scope.period = *period;
+        return;
+    }
+    if (!f.since_us) throw UsageError{"report needs --period P, or --since T (and --until T)"};
+    inv.scope.window = {*f.since_us, *f.until_us};
+    inv.scope.period = format_time(*f.since_us) + " to " + format_time(*f.until_us);
+}
+
+Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
+    Invocation inv;
+    auto command = get(vm, "command");
+    if (!command)
+        throw UsageError{"missing command: alerts, flows, devices, dns, device, report, verify or export (see --help)"};
+    inv.verb = parse_verb(*command, inv);
+    check_options(vm, inv.verb, *command);
+
+    auto target = get(vm, "target");
+    if (inv.verb == Verb::Device && !target) throw UsageError{"device needs the device: egresswatch device IP|MAC"};
+    if (inv.verb != Verb::Device && target)
+        throw UsageError{"unexpected argument " + quoted(*target) + " after " + *command + " (see --help)"};
+
+    if (auto format = get(vm, "format")) {
+        if (inv.verb == Verb::Report) {
+            auto parsed = report::parse_format(*format);
+            if (!parsed) throw UsageError{"unknown report format " + quoted(*format) + " (expected md, html, csv or json)"};
+            inv.report_format = *parsed;
+        } else if (inv.verb == Verb::Export) {
+            if (*format != "json") throw UsageError{"export writes json only, not " + quoted(*format)};
+        } else {
+            auto parsed = parse_format(*format);
+            if (!parsed) throw UsageError{"unknown format " + quoted(*format) + " (expected table, csv, json or jsonl)"};
+            inv.format = *parsed;
+        }
+    }
+    if (inv.verb == Verb::Report && !vm.count("period") && vm.count("since") && !vm.count("until"))
+        inv.filters.until_us = now;  // a report "since 7d" runs until now
+    parse_filters(vm, now, inv.filters);
+
+    if (inv.verb == Verb::Device) {
+        inv.filters.device = parse_device(*target);
+        if (!inv.filters.device)
+            throw UsageError{"invalid device " + quoted(*target) + ": expected an IP address or a MAC address"};
+    }
+    if (inv.verb == Verb::Query)
+        if (auto option = inapplicable_filter(inv.query, inv.filters))
+            throw UsageError{*option + " does not apply to " + *command + " (see --help)"};
+    if (inv.verb == Verb::Report) parse_report_scope(vm, inv);
+    if (inv.verb == Verb::Export && !inv.filters.device)
+        throw UsageError{"export needs --device IP|MAC|NAME"};
+    inv.output = get(vm, "output");
+
+    if (vm.count("db")) inv.store_paths = vm["db"].as<std::vector<std::string>>();
+    if (inv.store_paths.empty() ||
+        std::any_of(inv.store_paths.begin(), inv.store_paths.end(), [](const auto& p) { return p.empty(); }))
+        throw UsageError{"missing store: give -d STORE.db"};
     return inv;
 }
 
@@ -171,13 +287,25 @@ std::int64_t now_microseconds() {
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-int execute(const Invocation& inv, std::ostream& out) {
-    Store store(inv.store_path);
-    auto formatter =
-        make_formatter(inv.format, columns(inv.command), command_name(inv.command), out);
-    run_query(store, inv.command, inv.filters, [&](const Row& row) { formatter->row(row); });
-    formatter->finish();
-    return kExitOk;
+// Runs the command; false only when verify found a tampered record.
+bool execute(const Invocation& inv, std::ostream& out) {
+    std::vector<std::unique_ptr<Store>> stores;
+    for (const auto& path : inv.store_paths) stores.push_back(std::make_unique<Store>(path));
+    switch (inv.verb) {
+        case Verb::Query: {
+            auto formatter = make_formatter(inv.format, columns(inv.query), command_name(inv.query), out);
+            run_query(stores, inv.query, inv.filters, [&](const Row& row) { formatter->row(row); });
+            formatter->finish();
+            return true;
+        }
+        case Verb::Device: write_device_story(stores, inv.filters, inv.format, out); return true;
+        case Verb::Report:
+            report::write_report(report::build_report(stores, inv.scope), inv.report_format, out);
+            return true;
+        case Verb::Verify: return verify_stores(stores, out);
+        case Verb::Export: export_bundle(stores, *inv.filters.device, inv.filters, out); return true;
+    }
+    return true;
 }
 
 }  // namespace
@@ -188,8 +316,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         po::variables_map vm;
         try {
             // No guessing of abbreviated option names: scripts depend on this.
-            int style = po::command_line_style::default_style &
-                        ~po::command_line_style::allow_guessing;
+            int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
             po::store(po::command_line_parser(argc, argv)
                           .options(options.all)
                           .positional(options.positional)
@@ -215,17 +342,26 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         }
 
         Invocation inv = parse_invocation(vm, now_microseconds());
-        int code = execute(inv, out);
-        if (!out.flush()) {
+        std::ofstream file;
+        if (inv.output) {
+            file.open(*inv.output, std::ios::binary | std::ios::trunc);
+            if (!file) {
+                err << "egresswatch: cannot write " << *inv.output << ": " << std::strerror(errno) << '\n';
+                return kExitRuntime;
+            }
+        }
+        std::ostream& sink = inv.output ? file : out;
+        bool ok = execute(inv, sink);
+        if (!sink.flush()) {
             err << "egresswatch: cannot write the output\n";
             return kExitRuntime;
         }
-        return code;
+        return ok ? kExitOk : kExitRuntime;
     } catch (const UsageError& e) {
         err << "egresswatch: " << e.message << '\n';
         return kExitUsage;
-    } catch (const StoreError& e) {
-        err << "egresswatch: " << e.what() << '\n';
+    } catch (const NoRecords& e) {
+        err << "egresswatch: " << e.message << '\n';
         return kExitRuntime;
     } catch (const std::exception& e) {
         err << "egresswatch: " << e.what() << '\n';

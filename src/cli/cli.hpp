@@ -1,11 +1,16 @@
-// The query CLI of egresswatch:
+// The CLI of egresswatch: investigation queries, the device story, the
+// periodic egress report, and the evidence commands.
 //
-//   egresswatch -d STORE.db alerts|flows|devices [--since T] [--until T]
-//               [--device IP|MAC] [--country CC[,CC]] [--asn N[,N]]
-//               [--format table|csv|json] [--limit N]
+//   egresswatch -d STORE.db [-d STORE.db ...] COMMAND [options]
+//     alerts | flows | devices | dns     rows, filtered (--since, --device, --country, ...)
+//     device IP|MAC                      one device's full story
+//     report --period P | --since T      the egress summary of a period
+//     verify                             check the evidence chain
+//     export --device D                  a case bundle about one device
 //
 // Exit codes: 0 success, 1 runtime error (store missing, unreadable or of an
-// unknown schema version), 2 usage error or bad input.
+// unknown schema version; verify: a record was tampered with), 2 usage error
+// or bad input.
 #pragma once
 
 #include <ostream>

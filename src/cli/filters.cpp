@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace egresswatch::cli {
@@ -71,7 +72,17 @@ void add_unique(std::vector<T>& items, T value) {
 std::optional<DeviceFilter> parse_device(std::string_view text) {
     if (auto mac = normalise_mac(text)) return DeviceFilter{DeviceFilter::Kind::Mac, *mac};
     if (auto ip = normalise_ip(text)) return DeviceFilter{DeviceFilter::Kind::Ip, *ip};
-    return std::nullopt;
+    bool has_letter = false;
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F) return std::nullopt;
+        if (std::isalpha(u) || u >= 0x80) has_letter = true;
+    }
+    // A colon, or hex digits alone, make a mistyped address, not a name.
+    bool looks_like_address = text.find(':') != std::string_view::npos ||
+                              text.find_first_not_of("0123456789abcdefABCDEF.-") == std::string_view::npos;
+    if (!has_letter || looks_like_address) return std::nullopt;
+    return DeviceFilter{DeviceFilter::Kind::Name, std::string(text)};
 }
 
 std::optional<std::vector<std::string>> parse_country_list(std::string_view text) {
@@ -109,6 +120,51 @@ std::optional<std::vector<std::int64_t>> parse_asn_list(std::string_view text) {
         add_unique(asns, n);
     }
     return asns;
+}
+
+std::optional<std::string> parse_domain_suffix(std::string_view text) {
+    if (!text.empty() && text.front() == '.') text.remove_prefix(1);
+    if (text.empty() || text.back() == '.' || text.find("..") != std::string_view::npos)
+        return std::nullopt;
+    std::string out;
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (!std::isalnum(u) && c != '-' && c != '_' && c != '.') return std::nullopt;
+        out += static_cast<char>(std::tolower(u));
+    }
+    return out;
+}
+
+std::optional<std::vector<std::string>> parse_severity(std::string_view text) {
+    static const std::vector<std::string> kLevels = {"low", "medium", "high"};  // ascending
+    for (std::size_t i = 0; i < kLevels.size(); ++i)
+        if (text == kLevels[i]) return std::vector<std::string>(kLevels.begin() + i, kLevels.end());
+    return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> parse_kind_list(std::string_view text) {
+    auto items = split_list(text);
+    if (!items) return std::nullopt;
+    std::vector<std::string> kinds;
+    for (std::string_view item : *items) {
+        if (item != "camera" && item != "nvr" && item != "iot" && item != "other") return std::nullopt;
+        add_unique(kinds, std::string(item));
+    }
+    return kinds;
+}
+
+std::optional<std::string> parse_app(std::string_view text) {
+    if (text.empty() || text.front() == '.' || text.back() == '.') return std::nullopt;
+    for (char c : text)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+            return std::nullopt;
+    return std::string(text);
+}
+
+std::optional<Order> parse_order(std::string_view text) {
+    if (text == "time") return Order::Time;
+    if (text == "bytes") return Order::Bytes;
+    return std::nullopt;
 }
 
 }  // namespace egresswatch::cli

@@ -183,6 +183,84 @@ std::string quote(std::string_view text) {
     return out;
 }
 
+void Writer::before_value() {
+    if (after_key_) {
+        after_key_ = false;
+        return;
+    }
+    if (has_items_.empty()) return;
+    out_ += has_items_.back() ? ",\n" : "\n";
+    has_items_.back() = true;
+    out_.append(2 * has_items_.size(), ' ');
+}
+
+Writer& Writer::open(char bracket) {
+    before_value();
+    out_ += bracket;
+    has_items_.push_back(false);
+    return *this;
+}
+
+Writer& Writer::close(char bracket) {
+    bool had_items = has_items_.back();
+    has_items_.pop_back();
+    if (had_items) {
+        out_ += '\n';
+        out_.append(2 * has_items_.size(), ' ');
+    }
+    out_ += bracket;
+    if (has_items_.empty()) out_ += '\n';
+    return *this;
+}
+
+Writer& Writer::key(std::string_view name) {
+    before_value();
+    append_string(out_, name);
+    out_ += ": ";
+    after_key_ = true;
+    return *this;
+}
+
+Writer& Writer::value(std::string_view text) {
+    before_value();
+    append_string(out_, text);
+    return *this;
+}
+
+Writer& Writer::value(std::int64_t n) {
+    before_value();
+    append_integer(out_, n);
+    return *this;
+}
+
+Writer& Writer::value(bool b) {
+    before_value();
+    out_ += b ? "true" : "false";
+    return *this;
+}
+
+Writer& Writer::value(const std::optional<std::string>& text) { return text ? value(std::string_view(*text)) : null(); }
+
+Writer& Writer::value(const std::optional<std::int64_t>& n) { return n ? value(*n) : null(); }
+
+Writer& Writer::value(const std::vector<std::string>& items) {
+    before_value();
+    append_string_array(out_, items);
+    return *this;
+}
+
+Writer& Writer::null() {
+    before_value();
+    append_null(out_);
+    return *this;
+}
+
+Writer& Writer::raw(std::string_view json) {
+    before_value();
+    out_ += json;
+    return *this;
+}
+
 std::optional<std::vector<std::string>> parse_string_array(std::string_view text) {
     return Parser(text).string_array();
 }

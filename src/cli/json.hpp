@@ -1,5 +1,5 @@
-// The little JSON the query CLI needs: writing scalars and arrays of strings,
-// and reading the arrays of strings the store keeps as text
+// The little JSON the CLI needs: writing scalars, arrays of strings and
+// nested documents, and reading the arrays of strings the store keeps as text
 // (devices.identified_by, alerts.reasons).
 #pragma once
 
@@ -22,6 +22,39 @@ void append_string_array(std::string& out, const std::vector<std::string>& items
 
 // Convenience: the quoted, escaped form of `text`.
 std::string quote(std::string_view text);
+
+// Writes a nested document, one member or element per line, indented by two
+// spaces per level, so that documents diff well. The caller pairs the
+// begin/end calls and gives a key before each member of an object.
+class Writer {
+public:
+    explicit Writer(std::string& out) : out_(out) {}
+    Writer& begin_object() { return open('{'); }
+    Writer& end_object() { return close('}'); }
+    Writer& begin_array() { return open('['); }
+    Writer& end_array() { return close(']'); }
+    Writer& key(std::string_view name);
+    Writer& value(std::string_view text);
+    Writer& value(const char* text) { return value(std::string_view(text)); }
+    Writer& value(const std::string& text) { return value(std::string_view(text)); }
+    Writer& value(std::int64_t n);
+    Writer& value(bool b);
+    Writer& value(const std::optional<std::string>& text);
+    Writer& value(const std::optional<std::int64_t>& n);
+    Writer& value(const std::vector<std::string>& items);  // on one line
+    Writer& null();
+    // A value already in JSON form.
+    Writer& raw(std::string_view json);
+
+private:
+    Writer& open(char bracket);
+    Writer& close(char bracket);
+    void before_value();
+
+    std::string& out_;
+    std::vector<bool> has_items_;  // per open level
+    bool after_key_ = false;
+};
 
 // Parses a JSON array whose elements are all strings, e.g. ["a", "b\u00e9"].
 // Whitespace is allowed where JSON allows it. Returns nullopt for anything

@@ -26,14 +26,23 @@ std::string plain_text(const Value& value, ColumnKind kind) {
     return out;
 }
 
+// An array with one object per line, or (JSON lines) just the objects.
 class JsonFormatter : public Formatter {
 public:
-    JsonFormatter(const std::vector<Column>& columns, std::ostream& out)
-        : columns_(columns), out_(out) {}
+    JsonFormatter(const std::vector<Column>& columns, bool lines, std::string_view section, std::ostream& out)
+        : columns_(columns), lines_(lines), section_(section), out_(out) {}
 
     void row(const Row& row) override {
         line_.clear();
-        line_ += rows_ ? ",\n  {" : "[\n  {";
+        if (lines_)
+            line_ += rows_ ? "\n{" : "{";
+        else
+            line_ += rows_ ? ",\n  {" : "[\n  {";
+        if (!section_.empty()) {
+            line_ += "\"section\":";
+            json::append_string(line_, section_);
+            line_ += ',';
+        }
         for (std::size_t i = 0; i < columns_.size(); ++i) {
             if (i) line_ += ',';
             json::append_string(line_, columns_[i].name);
@@ -45,7 +54,12 @@ public:
         ++rows_;
     }
 
-    void finish() override { out_ << (rows_ ? "\n]\n" : "[]\n"); }
+    void finish() override {
+        if (lines_)
+            out_ << (rows_ ? "\n" : "");
+        else
+            out_ << (rows_ ? "\n]\n" : "[]\n");
+    }
 
 private:
     void append_value(const Value& value, ColumnKind kind) {
@@ -61,6 +75,8 @@ private:
     }
 
     const std::vector<Column>& columns_;
+    bool lines_;
+    std::string section_;
     std::ostream& out_;
     std::string line_;
     std::size_t rows_ = 0;
@@ -96,20 +112,7 @@ private:
         out_ << line_ << '\n';
     }
 
-    // RFC 4180: quote a field holding a comma, quote or line break; double
-    // the quotes inside.
-    void append_field(std::string_view field) {
-        if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-            line_ += field;
-            return;
-        }
-        line_ += '"';
-        for (char c : field) {
-            if (c == '"') line_ += '"';
-            line_ += c;
-        }
-        line_ += '"';
-    }
+    void append_field(std::string_view field) { line_ += csv_field(field); }
 
     const std::vector<Column>& columns_;
     std::ostream& out_;
@@ -125,6 +128,7 @@ public:
             if (!columns[i].compact) continue;
             shown_.push_back(i);
             kinds_.push_back(columns[i].kind);
+            max_widths_.push_back(columns[i].max_width);
             header_.emplace_back(columns[i].name);
             widths_.push_back(header_.back().size());
         }
@@ -138,6 +142,7 @@ public:
             std::string cell = std::holds_alternative<std::monostate>(value)
                                    ? "-"
                                    : text::terminal_safe(plain_text(value, kinds_[k]));
+            if (max_widths_[k]) cell = text::shortened(cell, max_widths_[k]);
             widths_[k] = std::max(widths_[k], text::display_width(cell));
             cells.push_back(std::move(cell));
         }
@@ -171,6 +176,7 @@ private:
     std::ostream& out_;
     std::vector<std::size_t> shown_;  // indexes of the compact columns
     std::vector<ColumnKind> kinds_;
+    std::vector<std::size_t> max_widths_;
     std::vector<std::string> header_;
     std::vector<std::size_t> widths_;
     std::vector<std::vector<std::string>> rows_;
@@ -178,17 +184,30 @@ private:
 
 }  // namespace
 
+std::string csv_field(std::string_view field) {
+    if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+    std::string out = "\"";
+    for (char c : field) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
 std::optional<Format> parse_format(std::string_view name) {
     if (name == "table") return Format::Table;
     if (name == "csv") return Format::Csv;
     if (name == "json") return Format::Json;
+    if (name == "jsonl") return Format::Jsonl;
     return std::nullopt;
 }
 
 std::unique_ptr<Formatter> make_formatter(Format format, const std::vector<Column>& columns,
-                                          std::string_view noun, std::ostream& out) {
+                                          std::string_view noun, std::ostream& out,
+                                          std::string_view section) {
     switch (format) {
-        case Format::Json: return std::make_unique<JsonFormatter>(columns, out);
+        case Format::Json: return std::make_unique<JsonFormatter>(columns, false, "", out);
+        case Format::Jsonl: return std::make_unique<JsonFormatter>(columns, true, section, out);
         case Format::Csv: return std::make_unique<CsvFormatter>(columns, out);
         case Format::Table: break;
     }

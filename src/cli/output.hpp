@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -11,9 +12,13 @@
 
 namespace egresswatch::cli {
 
-enum class Format { Table, Csv, Json };
+enum class Format { Table, Csv, Json, Jsonl };
 
 std::optional<Format> parse_format(std::string_view name);
+
+// RFC 4180: `field` quoted if it holds a comma, quote or line break, with
+// the quotes inside doubled.
+std::string csv_field(std::string_view field);
 
 // Receives the rows of one result and writes them to a stream.
 class Formatter {
@@ -28,13 +33,18 @@ public:
 // count line ("3 flows").
 //   json:  an array, one object per line; keys are the column names, SQL NULL
 //          is null, times are ISO 8601 UTC strings, lists are arrays.
+//   jsonl: the same objects, one per line, without the array (JSON lines).
 //   csv:   a header row of column names, RFC 4180 quoting, "\n" line ends,
 //          NULL as an empty field, lists joined with "; ".
 //   table: the compact columns, aligned, with a header and a separator line;
-//          NULL as "-", numbers right-aligned, then a line "N <noun>".
+//          NULL as "-", numbers right-aligned, cells longer than the
+//          column's max_width cut short with "…", then a line "N <noun>".
 //          Control characters are escaped so that stored text cannot drive
 //          the terminal.
+// `section`, if given, is the first member of every JSON lines object
+// ("section":"<section>"), for output that mixes several kinds of rows.
 std::unique_ptr<Formatter> make_formatter(Format format, const std::vector<Column>& columns,
-                                          std::string_view noun, std::ostream& out);
+                                          std::string_view noun, std::ostream& out,
+                                          std::string_view section = {});
 
 }  // namespace egresswatch::cli

@@ -29,7 +29,7 @@ const std::vector<QueryColumn> kFlowColumns = {
     {{"remote_port", K::Integer, true}, "f.remote_port"},
     {{"transport", K::Text, true}, "f.transport"},
     {{"app_protocol", K::Text, false}, "f.app_protocol"},
-    {{"domain", K::Text, true}, "f.domain"},
+    {{"domain", K::Text, true, 32}, "f.domain"},
     {{"country", K::Text, true}, "f.country"},
     {{"asn", K::Integer, true}, "f.asn"},
     {{"as_org", K::Text, false}, "f.as_org"},
@@ -49,18 +49,35 @@ const std::vector<QueryColumn> kAlertColumns = [] {
 const std::vector<QueryColumn> kDeviceColumns = {
     {{"ip", K::Text, true}, "d.ip"},
     {{"mac", K::Text, true}, "d.mac"},
-    {{"vendor", K::Text, true}, "d.vendor"},
+    {{"vendor", K::Text, true, 24}, "d.vendor"},
     {{"vendor_country", K::Text, false}, "d.vendor_country"},
     {{"kind", K::Text, true}, "d.kind"},
-    {{"identified_by", K::List, true}, "d.identified_by"},
-    {{"first_seen", K::Time, true}, "d.first_seen"},
-    {{"last_seen", K::Time, true}, "d.last_seen"},
+    {{"identified_by", K::List, false}, "d.identified_by"},
+    {{"hostname", K::Text, false}, "d.hostname"},
+    {{"label", K::Text, true, 16}, "d.label"},
+    {{"site", K::Text, false}, "d.site"},
+    {{"first_seen", K::Time, false}, "d.first_seen"},
+    {{"last_seen", K::Time, false}, "d.last_seen"},
+};
+
+// Passive DNS: "n" is the dns table.
+const std::vector<QueryColumn> kDnsColumns = {
+    {{"time", K::Time, true}, "n.time"},
+    {{"client_ip", K::Text, true}, "n.client_ip"},
+    {{"resolver_ip", K::Text, false}, "n.resolver_ip"},
+    {{"transport", K::Text, false}, "n.transport"},
+    {{"query", K::Text, true, 32}, "n.query"},
+    {{"name", K::Text, false}, "n.name"},
+    {{"type", K::Text, true}, "n.type"},
+    {{"answer", K::Text, true, 39}, "n.answer"},
+    {{"ttl", K::Integer, false}, "n.ttl"},
 };
 
 const std::vector<QueryColumn>& query_columns(Command command) {
     switch (command) {
         case Command::Alerts: return kAlertColumns;
         case Command::Flows: return kFlowColumns;
+        case Command::Dns: return kDnsColumns;
         case Command::Devices: break;
     }
     return kDeviceColumns;
@@ -73,56 +90,6 @@ std::vector<Column> plain_columns(const std::vector<QueryColumn>& columns) {
     return out;
 }
 
-// Accumulates WHERE conditions and their parameters.
-class Conditions {
-public:
-    void add(std::string condition) { conditions_.push_back(std::move(condition)); }
-
-    template <typename T>
-    void add(std::string condition, T value) {
-        add(std::move(condition));
-        params_.emplace_back(std::move(value));
-    }
-
-    // "<expression> IN (?, ?, ...)" with one parameter per value.
-    template <typename T>
-    void add_in(std::string_view expression, const std::vector<T>& values) {
-        std::string condition(expression);
-        condition += " IN (";
-        for (std::size_t i = 0; i < values.size(); ++i) {
-            condition += i ? ", ?" : "?";
-            params_.emplace_back(values[i]);
-        }
-        condition += ')';
-        add(std::move(condition));
-    }
-
-    bool empty() const { return conditions_.empty(); }
-
-    std::string joined(std::string_view separator) const {
-        std::string out;
-        for (std::size_t i = 0; i < conditions_.size(); ++i) {
-            if (i) out += separator;
-            out += conditions_[i];
-        }
-        return out;
-    }
-
-    std::vector<SqlParam>& params() { return params_; }
-
-private:
-    std::vector<std::string> conditions_;
-    std::vector<SqlParam> params_;
-};
-
-// Conditions on flows "f" other than the device: time window, country, ASN.
-void add_flow_conditions(Conditions& where, const Filters& filters) {
-    if (filters.since_us) where.add("f.last_seen >= ?", *filters.since_us);
-    if (filters.until_us) where.add("f.first_seen < ?", *filters.until_us);
-    if (!filters.countries.empty()) where.add_in("f.country", filters.countries);
-    if (!filters.asns.empty()) where.add_in("f.asn", filters.asns);
-}
-
 std::string select_list(const std::vector<QueryColumn>& columns) {
     std::string out;
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -132,21 +99,45 @@ std::string select_list(const std::vector<QueryColumn>& columns) {
     return out;
 }
 
+// LIKE with '\' as the escape character: the text matches only itself.
+std::string like_literal(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+// `expression` is `suffix` or ends with ".suffix" (suffix is lower case).
+void add_domain_condition(Conditions& where, std::string_view expression, const std::string& suffix) {
+    std::string e(expression);
+    where.add("(lower(" + e + ") = ? OR " + e + " LIKE ? ESCAPE '\\')", suffix);
+    where.params().emplace_back("%." + like_literal(suffix));
+}
+
+bool needs_flow_subquery(const Filters& f) {
+    return !f.countries.empty() || !f.asns.empty() || f.domain || f.app || !f.severities.empty();
+}
+
+// FROM clause of flows "f" with the alerts and devices that `filters` need.
+std::string flow_from(Command command, const Filters& filters, bool with_devices) {
+    std::string from = "FROM flows AS f\n";
+    if (command == Command::Alerts || !filters.severities.empty())
+        from += "JOIN alerts AS a ON a.flow_id = f.id\n";
+    if (with_devices || !filters.kinds.empty()) from += "LEFT JOIN devices AS d ON d.ip = f.device_ip\n";
+    return from;
+}
+
 SqlQuery build_flow_query(Command command, const Filters& filters) {
     Conditions where;
-    if (filters.device) {
-        if (filters.device->kind == DeviceFilter::Kind::Ip)
-            where.add("f.device_ip = ?", filters.device->value);
-        else
-            where.add("lower(f.device_mac) = ?", filters.device->value);
-    }
+    if (filters.device) add_device_condition(where, *filters.device, "f.device_ip", "f.device_mac");
     add_flow_conditions(where, filters);
 
-    std::string sql = "SELECT " + select_list(query_columns(command)) + "\nFROM flows AS f\n";
-    if (command == Command::Alerts) sql += "JOIN alerts AS a ON a.flow_id = f.id\n";
-    sql += "LEFT JOIN devices AS d ON d.ip = f.device_ip\n";
-    if (!where.empty()) sql += "WHERE " + where.joined("\n  AND ") + "\n";
-    sql += "ORDER BY f.first_seen, f.id";
+    std::string sql = "SELECT " + select_list(query_columns(command)) + "\n" +
+                      flow_from(command, filters, true) + where.where_clause();
+    sql += filters.order == Order::Bytes ? "ORDER BY f.bytes_out + f.bytes_in DESC, f.first_seen, f.id"
+                                         : "ORDER BY f.first_seen, f.id";
     if (filters.limit) {
         sql += "\nLIMIT ?";
         where.params().emplace_back(*filters.limit);
@@ -155,28 +146,219 @@ SqlQuery build_flow_query(Command command, const Filters& filters) {
 }
 
 // A device is listed when its own activity overlaps the time window and, if
-// --country or --asn is given, it has a flow in the window that matches them.
+// a flow filter (country, ASN, domain, application, severity) is given, it
+// has a flow in the window that matches them.
 SqlQuery build_device_query(const Filters& filters) {
     Conditions where;
-    if (filters.device) {
-        if (filters.device->kind == DeviceFilter::Kind::Ip)
-            where.add("d.ip = ?", filters.device->value);
-        else
-            where.add("lower(d.mac) = ?", filters.device->value);
-    }
+    if (filters.device) add_device_condition(where, *filters.device, "d.ip", "d.mac");
     if (filters.since_us) where.add("d.last_seen >= ?", *filters.since_us);
     if (filters.until_us) where.add("d.first_seen < ?", *filters.until_us);
-    if (!filters.countries.empty() || !filters.asns.empty()) {
+    if (!filters.kinds.empty()) where.add_in("d.kind", filters.kinds);
+    if (needs_flow_subquery(filters)) {
+        Filters flow_filters = filters;
+        flow_filters.kinds.clear();  // already on d
         Conditions flow;
         flow.add("f.device_ip = d.ip");
-        add_flow_conditions(flow, filters);
-        where.add("EXISTS (SELECT 1 FROM flows AS f WHERE " + flow.joined(" AND ") + ")");
-        for (auto& p : flow.params()) where.params().push_back(std::move(p));
+        add_flow_conditions(flow, flow_filters);
+        where.add("EXISTS (SELECT 1 " + flow_from(Command::Flows, flow_filters, false) + "WHERE " +
+                  flow.joined(" AND ") + ")");
+        where.take_params(flow);
+    }
+    std::string sql = "SELECT " + select_list(kDeviceColumns) + "\nFROM devices AS d\n" + where.where_clause();
+    return {std::move(sql), std::move(where.params())};
+}
+
+SqlQuery build_dns_query(const Filters& filters) {
+    Conditions where;
+    if (filters.device) add_device_condition(where, *filters.device, "n.client_ip", "");
+    if (filters.since_us) where.add("n.time >= ?", *filters.since_us);
+    if (filters.until_us) where.add("n.time < ?", *filters.until_us);
+    if (filters.domain) {
+        Conditions either;
+        add_domain_condition(either, "n.query", *filters.domain);
+        add_domain_condition(either, "n.name", *filters.domain);
+        where.add("(" + either.joined(" OR ") + ")");
+        where.take_params(either);
+    }
+    if (!filters.kinds.empty()) {
+        Conditions kind;
+        kind.add_in("kind", filters.kinds);
+        where.add("n.client_ip IN (SELECT ip FROM devices WHERE " + kind.joined("") + ")");
+        where.take_params(kind);
+    }
+    std::string sql = "SELECT " + select_list(kDnsColumns) + "\nFROM dns AS n\n" + where.where_clause() +
+                      "ORDER BY n.time, n.id";
+    if (filters.limit) {
+        sql += "\nLIMIT ?";
+        where.params().emplace_back(*filters.limit);
+    }
+    return {std::move(sql), std::move(where.params())};
+}
+
+AddressKey address_key(const Value& ip) {
+    const auto* text = std::get_if<std::string>(&ip);
+    return text ? address_sort_key(*text) : AddressKey{3, {}};
+}
+
+std::size_t column_index(Command command, std::string_view name) {
+    const auto& cols = columns(command);
+    for (std::size_t i = 0; i < cols.size(); ++i)
+        if (cols[i].name == name) return i;
+    return 0;
+}
+
+std::int64_t integer_or_zero(const Value& value) {
+    const auto* n = std::get_if<std::int64_t>(&value);
+    return n ? *n : 0;
+}
+
+// The order of flow, alert and dns rows: the SQL sorts each store's rows the
+// same way, so merging by this key keeps every store's own order.
+class RowOrder {
+public:
+    RowOrder(Command command, Order order)
+        : by_bytes_(order == Order::Bytes && command != Command::Dns),
+          time_(column_index(command, command == Command::Dns ? "time" : "first_seen")),
+          bytes_out_(column_index(command, "bytes_out")),
+          bytes_in_(column_index(command, "bytes_in")) {}
+
+    std::pair<std::int64_t, std::int64_t> key(const Row& row) const {
+        std::int64_t time = integer_or_zero(row[time_]);
+        if (!by_bytes_) return {time, 0};
+        return {-(integer_or_zero(row[bytes_out_]) + integer_or_zero(row[bytes_in_])), time};
     }
 
-    std::string sql = "SELECT " + select_list(kDeviceColumns) + "\nFROM devices AS d";
-    if (!where.empty()) sql += "\nWHERE " + where.joined("\n  AND ");
-    return {std::move(sql), std::move(where.params())};
+private:
+    bool by_bytes_;
+    std::size_t time_, bytes_out_, bytes_in_;
+};
+
+// One store's result, read one row ahead.
+struct Cursor {
+    const Store* store;
+    Statement statement;
+    std::optional<Row> row;
+};
+
+}  // namespace
+
+AddressKey address_sort_key(const std::string& ip) {
+    unsigned char bytes[16];
+    if (inet_pton(AF_INET, ip.c_str(), bytes) == 1)
+        return {0, std::string(reinterpret_cast<const char*>(bytes), 4)};
+    if (inet_pton(AF_INET6, ip.c_str(), bytes) == 1)
+        return {1, std::string(reinterpret_cast<const char*>(bytes), 16)};
+    return {2, ip};
+}
+
+void Conditions::take_params(Conditions& other) {
+    for (auto& p : other.params()) params_.push_back(std::move(p));
+    other.params().clear();
+}
+
+std::string Conditions::where_clause() const {
+    return empty() ? std::string() : "WHERE " + joined("\n  AND ") + "\n";
+}
+
+std::string Conditions::joined(std::string_view separator) const {
+    std::string out;
+    for (std::size_t i = 0; i < conditions_.size(); ++i) {
+        if (i) out += separator;
+        out += conditions_[i];
+    }
+    return out;
+}
+
+void add_device_condition(Conditions& where, const DeviceFilter& device, std::string_view ip_expression,
+                          std::string_view mac_expression) {
+    std::string ip(ip_expression);
+    switch (device.kind) {
+        case DeviceFilter::Kind::Ip: where.add(ip + " = ?", device.value); return;
+        case DeviceFilter::Kind::Mac:
+            if (!mac_expression.empty())
+                where.add("lower(" + std::string(mac_expression) + ") = ?", device.value);
+            else
+                where.add(ip + " IN (SELECT ip FROM devices WHERE lower(mac) = ?)", device.value);
+            return;
+        case DeviceFilter::Kind::Name:
+            where.add(ip + " IN (SELECT ip FROM devices WHERE label = ? COLLATE NOCASE"
+                           " OR hostname = ? COLLATE NOCASE)",
+                      device.value);
+            where.params().emplace_back(device.value);
+            return;
+    }
+}
+
+void add_flow_conditions(Conditions& where, const Filters& filters) {
+    if (filters.since_us) where.add("f.last_seen >= ?", *filters.since_us);
+    if (filters.until_us) where.add("f.first_seen < ?", *filters.until_us);
+    if (!filters.countries.empty()) where.add_in("f.country", filters.countries);
+    if (!filters.asns.empty()) where.add_in("f.asn", filters.asns);
+    if (filters.domain) add_domain_condition(where, "f.domain", *filters.domain);
+    if (filters.app) {
+        // "TLS" matches TLS and TLS.HikConnect; "HikConnect" matches TLS.HikConnect.
+        where.add("(f.app_protocol = ? COLLATE NOCASE OR f.app_protocol LIKE ? ESCAPE '\\'"
+                  " OR f.app_protocol LIKE ? ESCAPE '\\')",
+                  *filters.app);
+        where.params().emplace_back(like_literal(*filters.app) + ".%");
+        where.params().emplace_back("%." + like_literal(*filters.app));
+    }
+    if (!filters.severities.empty()) where.add_in("a.severity", filters.severities);
+    if (!filters.kinds.empty()) where.add_in("coalesce(d.kind, 'other')", filters.kinds);
+}
+
+std::optional<Command> parse_command(std::string_view name) {
+    if (name == "alerts") return Command::Alerts;
+    if (name == "flows") return Command::Flows;
+    if (name == "devices") return Command::Devices;
+    if (name == "dns") return Command::Dns;
+    return std::nullopt;
+}
+
+std::string_view command_name(Command command) {
+    switch (command) {
+        case Command::Alerts: return "alerts";
+        case Command::Flows: return "flows";
+        case Command::Dns: return "dns";
+        case Command::Devices: break;
+    }
+    return "devices";
+}
+
+const std::vector<Column>& columns(Command command) {
+    static const std::vector<Column> alerts = plain_columns(kAlertColumns);
+    static const std::vector<Column> flows = plain_columns(kFlowColumns);
+    static const std::vector<Column> devices = plain_columns(kDeviceColumns);
+    static const std::vector<Column> dns = plain_columns(kDnsColumns);
+    switch (command) {
+        case Command::Alerts: return alerts;
+        case Command::Flows: return flows;
+        case Command::Dns: return dns;
+        case Command::Devices: break;
+    }
+    return devices;
+}
+
+std::optional<std::string> inapplicable_filter(Command command, const Filters& f) {
+    if (command == Command::Dns) {
+        if (!f.countries.empty()) return "--country";
+        if (!f.asns.empty()) return "--asn";
+        if (f.app) return "--app";
+        if (!f.severities.empty()) return "--severity";
+    }
+    if ((command == Command::Dns || command == Command::Devices) && f.order == Order::Bytes)
+        return "--order bytes";
+    return std::nullopt;
+}
+
+SqlQuery build_query(Command command, const Filters& filters) {
+    switch (command) {
+        case Command::Devices: return build_device_query(filters);
+        case Command::Dns: return build_dns_query(filters);
+        case Command::Alerts:
+        case Command::Flows: break;
+    }
+    return build_flow_query(command, filters);
 }
 
 Value read_value(const Store& store, const Statement& st, int index, const Column& column) {
@@ -195,89 +377,46 @@ Value read_value(const Store& store, const Statement& st, int index, const Colum
     return std::move(*items);
 }
 
-// Sort key of a device address: IPv4 first, then IPv6, each by address bytes;
-// anything unparseable last, by text.
-using AddressKey = std::pair<int, std::string>;
-
-AddressKey address_key(const Value& ip) {
-    const auto* text = std::get_if<std::string>(&ip);
-    if (!text) return {3, {}};
-    unsigned char bytes[16];
-    if (inet_pton(AF_INET, text->c_str(), bytes) == 1)
-        return {0, std::string(reinterpret_cast<const char*>(bytes), 4)};
-    if (inet_pton(AF_INET6, text->c_str(), bytes) == 1)
-        return {1, std::string(reinterpret_cast<const char*>(bytes), 16)};
-    return {2, *text};
-}
-
-}  // namespace
-
-std::optional<Command> parse_command(std::string_view name) {
-    if (name == "alerts") return Command::Alerts;
-    if (name == "flows") return Command::Flows;
-    if (name == "devices") return Command::Devices;
-    return std::nullopt;
-}
-
-std::string_view command_name(Command command) {
-    switch (command) {
-        case Command::Alerts: return "alerts";
-        case Command::Flows: return "flows";
-        case Command::Devices: break;
-    }
-    return "devices";
-}
-
-const std::vector<Column>& columns(Command command) {
-    static const std::vector<Column> alerts = plain_columns(kAlertColumns);
-    static const std::vector<Column> flows = plain_columns(kFlowColumns);
-    static const std::vector<Column> devices = plain_columns(kDeviceColumns);
-    switch (command) {
-        case Command::Alerts: return alerts;
-        case Command::Flows: return flows;
-        case Command::Devices: break;
-    }
-    return devices;
-}
-
-SqlQuery build_query(Command command, const Filters& filters) {
-    if (command == Command::Devices) return build_device_query(filters);
-    return build_flow_query(command, filters);
-}
-
-void run_query(Store& store, Command command, const Filters& filters,
+void run_query(const std::vector<std::unique_ptr<Store>>& stores, Command command, const Filters& filters,
                const std::function<void(const Row&)>& on_row) {
     const auto& cols = columns(command);
     SqlQuery query = build_query(command, filters);
-    Statement st = store.prepare(query.sql, query.params);
-
-    auto read_row = [&] {
+    auto read_row = [&](Cursor& cursor) {
+        if (!cursor.statement.step()) return cursor.row.reset();
         Row row;
         row.reserve(cols.size());
         for (std::size_t i = 0; i < cols.size(); ++i)
-            row.push_back(read_value(store, st, static_cast<int>(i), cols[i]));
-        return row;
+            row.push_back(read_value(*cursor.store, cursor.statement, static_cast<int>(i), cols[i]));
+        cursor.row = std::move(row);
     };
+    std::vector<Cursor> cursors;
+    for (const auto& store : stores) {
+        cursors.push_back({store.get(), store->prepare(query.sql, query.params), std::nullopt});
+        read_row(cursors.back());
+    }
+    std::uint64_t limit = filters.limit ? static_cast<std::uint64_t>(*filters.limit) : UINT64_MAX;
 
-    if (command != Command::Devices) {
-        while (st.step()) on_row(read_row());
+    if (command == Command::Devices) {
+        // Devices are few (one per internal address): sort them here, where the
+        // order of addresses is known, rather than in SQL by text.
+        std::vector<std::pair<AddressKey, Row>> devices;
+        for (auto& cursor : cursors)
+            for (; cursor.row; read_row(cursor)) devices.emplace_back(address_key((*cursor.row)[0]), *cursor.row);
+        std::stable_sort(devices.begin(), devices.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (std::size_t i = 0; i < devices.size() && i < limit; ++i) on_row(devices[i].second);
         return;
     }
 
-    // Devices are few (one per internal address): sort them here, where the
-    // order of addresses is known, rather than in SQL by text.
-    std::vector<std::pair<AddressKey, Row>> devices;
-    while (st.step()) {
-        Row row = read_row();
-        AddressKey key = address_key(row[0]);
-        devices.emplace_back(std::move(key), std::move(row));
+    RowOrder order(command, filters.order);
+    for (std::uint64_t emitted = 0; emitted < limit; ++emitted) {
+        Cursor* next = nullptr;
+        for (auto& cursor : cursors)
+            if (cursor.row && (!next || order.key(*cursor.row) < order.key(*next->row))) next = &cursor;
+        if (!next) return;
+        on_row(*next->row);
+        read_row(*next);
     }
-    std::stable_sort(devices.begin(), devices.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::size_t count = devices.size();
-    if (filters.limit && static_cast<std::uint64_t>(*filters.limit) < count)
-        count = static_cast<std::size_t>(*filters.limit);
-    for (std::size_t i = 0; i < count; ++i) on_row(devices[i].second);
 }
 
 }  // namespace egresswatch::cli

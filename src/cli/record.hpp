@@ -20,6 +20,7 @@ struct Column {
     std::string_view name;  // the JSON key and CSV header
     ColumnKind kind;
     bool compact;  // shown by the table format
+    std::size_t max_width = 0;  // the table cuts longer cells short (0: never)
 };
 
 // std::monostate is SQL NULL (an unknown value). Time columns hold the

@@ -36,6 +36,8 @@ public:
     Statement prepare(std::string_view sql, const std::vector<SqlParam>& params = {});
 
     const std::string& path() const { return path_; }
+    // The connection, for code that speaks SQLite directly (the evidence chain).
+    sqlite3* handle() const { return db_; }
 
 private:
     friend class Statement;
@@ -58,6 +60,8 @@ public:
     bool is_null(int column) const;
     std::int64_t integer(int column) const;
     std::string text(int column) const;
+    // The statement, for code that reads SQLite rows directly.
+    sqlite3_stmt* handle() const { return stmt_; }
 
 private:
     friend class Store;

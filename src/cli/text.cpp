@@ -66,4 +66,15 @@ std::size_t display_width(std::string_view s) {
     return width;
 }
 
+std::string shortened(std::string_view s, std::size_t width) {
+    if (width == 0 || display_width(s) <= width) return std::string(s);
+    std::size_t kept = 0, end = 0;
+    while (end < s.size() && kept < width - 1) {
+        ++end;
+        while (end < s.size() && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) ++end;
+        ++kept;
+    }
+    return std::string(s.substr(0, end)) + "\xE2\x80\xA6";  // U+2026 …
+}
+
 }  // namespace egresswatch::cli::text

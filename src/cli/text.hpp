@@ -19,4 +19,7 @@ std::string terminal_safe(std::string_view s);
 // Columns that `s` takes on a terminal, counting one per code point.
 std::size_t display_width(std::string_view s);
 
+// `s` cut to at most `width` code points, the last one "…" if it was cut.
+std::string shortened(std::string_view s, std::size_t width);
+
 }  // namespace egresswatch::cli::text

@@ -113,6 +113,30 @@ std::optional<std::int64_t> parse_time(std::string_view text, std::int64_t now_u
     return parse_relative(text, now_us);
 }
 
+std::optional<TimeWindow> parse_period(std::string_view text) {
+    std::size_t pos = 0;
+    int y = 0, mo = 1, d = 1;
+    if (!read_digits(text, pos, 4, y)) return std::nullopt;
+    auto to_us = [](sys_days day) {
+        return duration_cast<microseconds>(day.time_since_epoch()).count();
+    };
+    if (pos == text.size()) {
+        year_month_day first{year{y}, January, day{1}};
+        return TimeWindow{to_us(sys_days{first}), to_us(sys_days{first + years{1}})};
+    }
+    if (!expect(text, pos, '-') || !read_digits(text, pos, 2, mo) || mo < 1 || mo > 12)
+        return std::nullopt;
+    if (pos == text.size()) {
+        year_month_day first{year{y}, month{static_cast<unsigned>(mo)}, day{1}};
+        return TimeWindow{to_us(sys_days{first}), to_us(sys_days{first + months{1}})};
+    }
+    if (!expect(text, pos, '-') || !read_digits(text, pos, 2, d) || pos != text.size())
+        return std::nullopt;
+    year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    if (!date.ok()) return std::nullopt;
+    return TimeWindow{to_us(sys_days{date}), to_us(sys_days{date} + days{1})};
+}
+
 std::string format_time(std::int64_t us) {
     sys_time<microseconds> t{microseconds{us}};
     sys_days day_point = floor<days>(t);

@@ -23,6 +23,15 @@ namespace egresswatch::cli {
 // 2026-02-29) and out-of-range fields.
 std::optional<std::int64_t> parse_time(std::string_view text, std::int64_t now_us);
 
+// A half-open span of time [since_us, until_us), microseconds UTC.
+struct TimeWindow {
+    std::int64_t since_us = 0, until_us = 0;
+};
+
+// A calendar period in UTC: "2026" (the year), "2026-11" (the month) or
+// "2026-11-02" (the day). nullopt for anything else.
+std::optional<TimeWindow> parse_period(std::string_view text);
+
 // Formats microseconds since the epoch as ISO 8601 UTC: "2026-11-02T09:00:00Z",
 // or "2026-11-02T09:00:00.250000Z" when the fraction of a second is not zero.
 std::string format_time(std::int64_t us);

@@ -6,21 +6,7 @@
 #include <cstring>
 
 namespace egresswatch {
-namespace {
 
-constexpr uint16_t kEtherIPv4 = 0x0800;
-constexpr uint16_t kEtherIPv6 = 0x86dd;
-constexpr uint16_t kEtherVlan = 0x8100;
-constexpr uint16_t kEtherQinQ = 0x88a8;
-constexpr uint16_t kEtherQinQOld = 0x9100;
-constexpr int kMaxVlanTags = 4;
-constexpr int kMaxIPv6Extensions = 16;
-
-uint16_t read16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-
-// Bytes the frame really had on the wire past `offset`: a frame cut by the snap
-// length still tells us its true length, so "too short" can be told from "lies".
-// The type that answers an ICMP type, or -1 (Community ID spec, section on ICMP).
 int icmp_counterpart(bool v6, uint8_t type) {
     if (!v6) {
         switch (type) {
@@ -43,10 +29,34 @@ int icmp_counterpart(bool v6, uint8_t type) {
     }
 }
 
+namespace {
+
+constexpr uint16_t kEtherIPv4 = 0x0800;
+constexpr uint16_t kEtherIPv6 = 0x86dd;
+constexpr uint16_t kEtherVlan = 0x8100;
+constexpr uint16_t kEtherQinQ = 0x88a8;
+constexpr uint16_t kEtherQinQOld = 0x9100;
+constexpr uint16_t kEtherTransparentBridging = 0x6558;  // GRE carrying Ethernet
+constexpr uint16_t kEtherErspan2 = 0x88be;               // type II; type I has no GRE sequence number
+constexpr uint16_t kEtherErspan3 = 0x22eb;
+constexpr uint16_t kVxlanPort = 4789;
+constexpr int kMaxVlanTags = 4;
+constexpr int kMaxIPv6Extensions = 16;
+constexpr int kMaxTunnels = 3;  // tunnels in tunnels beyond this are an attack, not a SPAN
+
+uint16_t read16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+
+// Bytes captured and bytes the frame really had on the wire: a frame cut by the
+// snap length still tells us its true length, so "too short" can be told from "lies".
 struct Bounds {
     uint32_t captured;
     uint32_t wire;
 };
+
+Bounds skip(Bounds b, uint32_t bytes) { return {b.captured - bytes, b.wire - bytes}; }
+
+DecodeStatus decode_gre(const uint8_t* p, Bounds b, DecodedPacket& out);
+DecodeStatus decode_vxlan(const uint8_t* p, Bounds b, DecodedPacket& out);
 
 DecodeStatus decode_transport(const uint8_t* l4, uint32_t l4_captured, uint32_t l4_length,
                               DecodedPacket& out) {
@@ -76,6 +86,8 @@ DecodeStatus decode_transport(const uint8_t* l4, uint32_t l4_captured, uint32_t 
             out.payload = l4 + 8;
             out.payload_captured = std::min(l4_captured, l4_length) - 8;
         }
+        if (out.ip_protocol == 17 && out.dst_port == kVxlanPort && out.payload)
+            return decode_vxlan(out.payload, {out.payload_captured, l4_length - 8}, out);
         return DecodeStatus::ok;
     }
     case 132:  // SCTP: ports in the common header
@@ -98,6 +110,8 @@ DecodeStatus decode_transport(const uint8_t* l4, uint32_t l4_captured, uint32_t 
         }
         return DecodeStatus::ok;
     }
+    case 47:  // GRE: remote SPAN (ERSPAN) or a tunnel
+        return decode_gre(l4, {l4_captured, l4_length}, out);
     default:
         return DecodeStatus::ok;
     }
@@ -182,6 +196,21 @@ DecodeStatus decode_ip_by_version(const uint8_t* p, Bounds b, DecodedPacket& out
     }
 }
 
+constexpr uint16_t kEtherPPPoESession = 0x8864;
+
+// PPPoE session (RFC 2516): 6 bytes of PPPoE, then the 2-byte PPP protocol.
+// Carrier and broadband links mirrored to a SPAN port carry IP this way.
+DecodeStatus decode_pppoe_session(const uint8_t* p, Bounds b, DecodedPacket& out) {
+    if (b.captured < 8) return DecodeStatus::malformed;
+    uint16_t ppp_protocol = read16(p + 6);
+    Bounds inner{b.captured - 8, b.wire - 8};
+    switch (ppp_protocol) {
+    case 0x0021: return decode_ipv4(p + 8, inner, out);
+    case 0x0057: return decode_ipv6(p + 8, inner, out);
+    default: return DecodeStatus::not_ip;  // LCP, IPCP, authentication ...
+    }
+}
+
 // From an EtherType on: VLAN tags, then IP.
 DecodeStatus decode_ethertype(uint16_t type, const uint8_t* p, Bounds b, DecodedPacket& out) {
     for (int tags = 0; type == kEtherVlan || type == kEtherQinQ || type == kEtherQinQOld; ++tags) {
@@ -197,6 +226,7 @@ DecodeStatus decode_ethertype(uint16_t type, const uint8_t* p, Bounds b, Decoded
     switch (type) {
     case kEtherIPv4: return decode_ipv4(p, b, out);
     case kEtherIPv6: return decode_ipv6(p, b, out);
+    case kEtherPPPoESession: return decode_pppoe_session(p, b, out);
     default: return DecodeStatus::not_ip;
     }
 }
@@ -209,6 +239,80 @@ DecodeStatus decode_ethernet(const uint8_t* p, Bounds b, DecodedPacket& out) {
     uint16_t type = read16(p + 12);
     if (type < 0x0600) return DecodeStatus::not_ip;  // 802.3 length field: LLC frames
     return decode_ethertype(type, p + 14, {b.captured - 14, b.wire - 14}, out);
+}
+
+// ---- remote SPAN tunnels ----------------------------------------------------
+
+// Starts over on a tunnelled frame: only the inner frame's fields count.
+bool enter_tunnel(Encapsulation kind, DecodedPacket& out) {
+    if (out.tunnels == kMaxTunnels) return false;
+    Encapsulation outermost = out.tunnels ? out.encapsulation : kind;
+    uint8_t tunnels = out.tunnels + 1;
+    out = DecodedPacket{};
+    out.encapsulation = outermost;
+    out.tunnels = tunnels;
+    return true;
+}
+
+// ERSPAN header (draft-foschiano-erspan), then the mirrored frame.
+DecodeStatus decode_erspan(Encapsulation kind, const uint8_t* p, Bounds b, DecodedPacket& out) {
+    uint32_t header = kind == Encapsulation::erspan2 ? 8 : 12;
+    if (b.wire < header || b.captured < header) return DecodeStatus::malformed;
+    int version = p[0] >> 4;
+    if (version != (kind == Encapsulation::erspan2 ? 1 : 2)) return DecodeStatus::malformed;
+    if (!enter_tunnel(kind, out)) return DecodeStatus::malformed;
+    if (kind == Encapsulation::erspan2) {
+        // En = 2: the switch took the frame's 802.1Q tag off and kept its VLAN here.
+        if (((p[2] >> 3) & 0x03) == 2) out.vlan = read16(p) & 0x0fff;
+        return decode_ethernet(p + header, skip(b, header), out);
+    }
+    if (p[11] & 0x01) header += 8;  // O: platform-specific subheader follows
+    if (b.wire < header || b.captured < header) return DecodeStatus::malformed;
+    switch ((p[10] >> 2) & 0x1f) {  // FT: frame type
+    case 0: return decode_ethernet(p + header, skip(b, header), out);
+    case 2: return decode_ip_by_version(p + header, skip(b, header), out);
+    default: return DecodeStatus::not_ip;
+    }
+}
+
+// GRE (RFC 2784/2890). A payload type we do not decapsulate leaves the packet
+// as the GRE flow it is; so does a header cut short by the snap length.
+DecodeStatus decode_gre(const uint8_t* p, Bounds b, DecodedPacket& out) {
+    if (b.wire < 4) return DecodeStatus::malformed;
+    if (b.captured < 4) return DecodeStatus::ok;
+    bool checksum = p[0] & 0x80, routing = p[0] & 0x40, key = p[0] & 0x20, sequence = p[0] & 0x10;
+    int version = p[1] & 0x07;
+    if (routing || version != 0) return DecodeStatus::ok;  // RFC 1701 source routing, PPTP
+    uint32_t header = 4 + (checksum ? 4 : 0) + (key ? 4 : 0) + (sequence ? 4 : 0);
+    if (b.wire < header) return DecodeStatus::malformed;
+    if (b.captured < header) return DecodeStatus::ok;
+    Bounds inner = skip(b, header);
+    switch (read16(p + 2)) {
+    case kEtherTransparentBridging:
+        if (!enter_tunnel(Encapsulation::gre, out)) return DecodeStatus::malformed;
+        return decode_ethernet(p + header, inner, out);
+    case kEtherIPv4:
+    case kEtherIPv6:
+        if (!enter_tunnel(Encapsulation::gre, out)) return DecodeStatus::malformed;
+        return decode_ip_by_version(p + header, inner, out);
+    case kEtherErspan2:
+        if (!sequence) {  // type I: the frame follows GRE directly
+            if (!enter_tunnel(Encapsulation::erspan1, out)) return DecodeStatus::malformed;
+            return decode_ethernet(p + header, inner, out);
+        }
+        return decode_erspan(Encapsulation::erspan2, p + header, inner, out);
+    case kEtherErspan3:
+        return decode_erspan(Encapsulation::erspan3, p + header, inner, out);
+    default:
+        return DecodeStatus::ok;
+    }
+}
+
+// VXLAN (RFC 7348): an 8-byte header whose I flag says a VNI is present, then Ethernet.
+DecodeStatus decode_vxlan(const uint8_t* p, Bounds b, DecodedPacket& out) {
+    if (b.wire < 8 || b.captured < 8 || !(p[0] & 0x08)) return DecodeStatus::ok;
+    if (!enter_tunnel(Encapsulation::vxlan, out)) return DecodeStatus::malformed;
+    return decode_ethernet(p + 8, skip(b, 8), out);
 }
 
 constexpr uint16_t kArphrdEther = 1;
@@ -242,6 +346,18 @@ DecodeStatus decode_null(const uint8_t* p, Bounds b, DecodedPacket& out) {
 }
 
 }  // namespace
+
+const char* to_string(Encapsulation encapsulation) {
+    switch (encapsulation) {
+    case Encapsulation::none: return "none";
+    case Encapsulation::gre: return "gre";
+    case Encapsulation::erspan1: return "erspan-i";
+    case Encapsulation::erspan2: return "erspan-ii";
+    case Encapsulation::erspan3: return "erspan-iii";
+    case Encapsulation::vxlan: return "vxlan";
+    }
+    return "?";
+}
 
 const char* to_string(DecodeStatus status) {
     switch (status) {

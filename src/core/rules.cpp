@@ -149,13 +149,14 @@ Rules Rules::load(const std::string& dir, const std::string& home_country) {
     RulesFile domains(fs::path(dir) / "domains.txt");
     while (domains.next(f)) {
         if (f.size() < 3 || !is_domain_name(f[0]))
-            domains.fail("expected \"domain camera-cloud|chinese-owned|public-cloud Label\", got \"" + domains.rest(f, 0) + "\"");
+            domains.fail("expected \"domain camera-cloud|iot-cloud|chinese-owned|public-cloud Label\", got \"" + domains.rest(f, 0) + "\"");
         DomainRule rule;
         rule.suffix = lower(f[0]);
         if (f[1] == "camera-cloud") rule.domain_class = DomainClass::camera_cloud;
+        else if (f[1] == "iot-cloud") rule.domain_class = DomainClass::iot_cloud;
         else if (f[1] == "chinese-owned") rule.domain_class = DomainClass::chinese_owned;
         else if (f[1] == "public-cloud") rule.domain_class = DomainClass::public_cloud;
-        else domains.fail("unknown domain class \"" + f[1] + "\" (use camera-cloud, chinese-owned or public-cloud)");
+        else domains.fail("unknown domain class \"" + f[1] + "\" (use camera-cloud, iot-cloud, chinese-owned or public-cloud)");
         rule.label = domains.rest(f, 2);
         rules.domains_[rule.suffix] = std::move(rule);
     }
@@ -230,9 +231,14 @@ Verdict Rules::evaluate(const FlowFacts& facts) const {
         verdict.reasons.push_back("network:AS" + std::to_string(facts.asn) + " " + network->label +
                                   (chinese ? " (Chinese-owned cloud)" : " (public cloud)"));
     }
-    if (const DomainRule* domain = facts.domain.empty() ? nullptr : match_domain(facts.domain)) {
+    // The name the device asked for first, then the names it resolved through.
+    const DomainRule* domain = facts.domain.empty() ? nullptr : match_domain(facts.domain);
+    for (size_t i = 0; !domain && !facts.domain.empty() && i < facts.domain_aliases.size(); ++i)
+        domain = match_domain(facts.domain_aliases[i]);
+    if (domain) {
         switch (domain->domain_class) {
-        case DomainClass::camera_cloud: camera_cloud = true; break;
+        case DomainClass::camera_cloud:
+        case DomainClass::iot_cloud: camera_cloud = true; break;  // a vendor cloud either way
         case DomainClass::chinese_owned: chinese_owned = true; break;
         case DomainClass::public_cloud: public_cloud = true; break;
         }

@@ -1,9 +1,13 @@
 #include "egresswatch/sensor.hpp"
 
+#include <string_view>
+
 #include <chrono>
 #include <filesystem>
 #include <random>
 #include <sstream>
+
+#include "egresswatch/community_id.hpp"
 
 namespace egresswatch {
 namespace {
@@ -40,6 +44,9 @@ Sensor::Sensor(SensorConfig config)
       geo_(std::make_unique<GeoLocator>(config_.geoip_dirs)),
       oui_(OuiRegistry::load(config_.oui_dir)),
       dpi_((std::filesystem::path(config_.rules_dir) / "ndpi_protos.txt").string()),
+      inventory_(config_.inventory_file.empty() ? nullptr
+                                                : std::make_unique<Inventory>(Inventory::load(config_.inventory_file))),
+      devices_(oui_, inventory_.get()),
       store_(config_.store_path),
       run_id_(new_run_id()) {
     flows_ = std::make_unique<FlowTable>(
@@ -88,50 +95,166 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
     ++counters_.ip_packets;
     Flow& flow = flows_->account(packet, ts_us);
     if (!flow.dpi_done) dpi_.process(flow, packet, ts_us);
+    if (packet.payload_captured > 0) inspect_payload(packet, ts_us);
 
     if (last_flush_us_ == 0) last_flush_us_ = ts_us;
     if (ts_us - last_flush_us_ >= config_.flush_interval_us) flush_open(ts_us);
 }
 
-DeviceState& Sensor::observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us,
+DeviceState* Sensor::observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us,
                                     int64_t last_us) {
-    auto [it, inserted] = devices_.try_emplace(ip);
-    DeviceState& device = it->second;
-    if (inserted) {
-        device.first_us = first_us;
-        device.last_us = last_us;
+    if (!is_local(ip) || ip.is_group_or_unspecified()) return nullptr;
+    return &devices_.observe(ip, mac, first_us, last_us, rules_);
+}
+
+namespace {
+
+std::string vendor_from_cloud_label(const std::string& label);
+
+// The kind of device that uses a vendor cloud, if the domain is one.
+std::optional<DeviceKind> kind_from_cloud(const DomainRule& rule) {
+    if (rule.domain_class == DomainClass::camera_cloud) return DeviceKind::camera;
+    if (rule.domain_class == DomainClass::iot_cloud) return DeviceKind::iot;
+    return std::nullopt;
+}
+
+bool either_port(const DecodedPacket& p, uint16_t port) { return p.src_port == port || p.dst_port == port; }
+
+std::optional<DeviceKind> kind_of(std::string_view hint) {
+    if (hint.empty()) return std::nullopt;
+    return parse_device_kind(hint);
+}
+
+}  // namespace
+
+// Application payloads that tell who a device is or which names it uses. Only
+// a few well-known ports are looked at, so most packets return at once.
+void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
+    const uint8_t* data = p.payload;
+    size_t length = p.payload_captured;
+    const MacAddress* src_mac = p.has_src_mac ? &p.src_mac : nullptr;
+    if (p.ip_protocol == 6) {
+        if (p.src_port != 53) return;
+        DnsTcpResult result = parse_dns_tcp_segment(data, length);
+        for (const auto& message : result.messages) learn_dns_answers(message, p, ts_us);
+        return;
     }
-    if (first_us < device.first_us) device.first_us = first_us, device.dirty = true;
-    if (last_us > device.last_us) device.last_us = last_us, device.dirty = true;
-    if (mac && (!device.has_mac || device.mac != *mac)) {
-        device.mac = *mac;
-        device.has_mac = true;
-        device.dirty = true;
-        device.vendor.clear();
-        device.vendor_country.clear();
-        device.identified_by.clear();
-        device.kind = DeviceKind::other;
-        if (const MacVendor* vendor = oui_.lookup(*mac)) {
-            device.vendor = vendor->organisation;
-            device.vendor_country = vendor->country;
-            if (const MacVendorRule* rule = rules_.match_mac_vendor(oui_of(*mac), vendor->organisation)) {
-                device.kind = rule->kind;
-                device.identified_by.push_back("oui:" + vendor->organisation +
-                                               (vendor->country.empty() ? "" : " (" + vendor->country + ")"));
+    if (p.ip_protocol != 17) return;
+    if (p.src_port == 53) {
+        if (auto message = parse_dns_message(data, length)) learn_dns_answers(*message, p, ts_us);
+    } else if (either_port(p, 5353)) {
+        if (auto message = parse_dns_message(data, length))
+            apply_hint(p.src_ip, src_mac, parse_mdns_hints(*message), signal_strength::names_itself, ts_us);
+    } else if (either_port(p, 67) && either_port(p, 68)) {
+        auto dhcp = parse_dhcp(data, length);
+        if (!dhcp) return;
+        if (dhcp->op == 1) {  // from the client: about the client
+            const IpAddress* ip = dhcp->client_ip ? &*dhcp->client_ip
+                                  : dhcp->requested_ip ? &*dhcp->requested_ip
+                                  : p.src_ip.is_group_or_unspecified() ? nullptr : &p.src_ip;
+            const MacAddress* mac = dhcp->client_mac ? &*dhcp->client_mac : src_mac;
+            if (ip) apply_hint(*ip, mac, dhcp->hint, signal_strength::names_itself, ts_us);
+            else if (mac) hints_by_mac_[mac_to_string(*mac)] = {dhcp->hint, signal_strength::names_itself};
+        } else if (dhcp->your_ip && dhcp->client_mac) {  // the server's answer binds MAC to IP
+            auto pending = hints_by_mac_.find(mac_to_string(*dhcp->client_mac));
+            if (pending != hints_by_mac_.end()) {
+                apply_hint(*dhcp->your_ip, &*dhcp->client_mac, pending->second.first, pending->second.second, ts_us);
+                hints_by_mac_.erase(pending);
             }
         }
+    } else if (either_port(p, 1900)) {
+        if (auto ssdp = parse_ssdp(data, length)) apply_hint(p.src_ip, src_mac, ssdp->hint, signal_strength::names_itself, ts_us);
+    } else if (either_port(p, 3702)) {
+        if (auto wsd = parse_ws_discovery(data, length))
+            apply_hint(p.src_ip, src_mac, wsd->hint, signal_strength::self_announced, ts_us);
+    } else if (either_port(p, 37020)) {
+        if (auto sadp = parse_hikvision_sadp(data, length))
+            apply_hint(p.src_ip, src_mac, sadp->hint, signal_strength::self_announced, ts_us);
+    } else if (either_port(p, 37810) || either_port(p, 5050)) {
+        if (auto dahua = parse_dahua_discovery(data, length))
+            apply_hint(p.src_ip, src_mac, dahua->hint, signal_strength::self_announced, ts_us);
     }
-    if (inserted) device.dirty = true;
-    return device;
+}
+
+void Sensor::apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength,
+                        int64_t ts_us) {
+    if (hint.empty()) return;
+    DeviceState* device = observe_device(ip, mac, ts_us, ts_us);
+    if (!device) return;
+    for (const auto& evidence : hint.evidence)
+        device->add_evidence(evidence, kind_of(classify_evidence(evidence)),
+                             classify_evidence(evidence).empty() ? signal_strength::note : strength);
+    // The name a device gives itself in DHCP is the one operators know; the
+    // other protocols only fill in where DHCP was not seen.
+    bool from_dhcp = std::any_of(hint.evidence.begin(), hint.evidence.end(),
+                                 [](const std::string& e) { return e.rfind("dhcp-hostname:", 0) == 0; });
+    if (hint.hostname && device->hostname != *hint.hostname && (from_dhcp || device->hostname.empty())) {
+        device->hostname = *hint.hostname;
+        device->dirty = true;
+    }
+    if (hint.vendor) device->infer_vendor(*hint.vendor);
+}
+
+// Passive DNS: remembers which client resolved which name to which address,
+// stores every answer, and notes clients that look up camera vendor clouds.
+void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p, int64_t ts_us) {
+    if (!message.is_response || message.rcode != 0 || message.qname.empty()) return;
+    const IpAddress& client = p.dst_ip;
+    // Follow the CNAME chain from the question so that only answers for it count.
+    ResolvedName resolved{message.qname, {}};
+    std::string current = message.qname;
+    for (size_t hops = 0; hops < 16; ++hops) {
+        auto next = std::find_if(message.answers.begin(), message.answers.end(), [&](const DnsRecord& r) {
+            return r.type == dns_type::cname && r.name == current;
+        });
+        if (next == message.answers.end()) break;
+        current = next->target;
+        resolved.aliases.push_back(current);
+    }
+    auto in_chain = [&](const std::string& name) {
+        return name == message.qname ||
+               std::find(resolved.aliases.begin(), resolved.aliases.end(), name) != resolved.aliases.end();
+    };
+    std::vector<StoreRecord> observations;
+    std::string transport = p.ip_protocol == 6 ? "tcp" : "udp";
+    for (const auto& answer : message.answers) {
+        bool address = answer.type == dns_type::a || answer.type == dns_type::aaaa;
+        if (!address && answer.type != dns_type::cname) continue;
+        if (address && in_chain(answer.name) && !client.is_group_or_unspecified())
+            dns_cache_.remember(client, answer.address, resolved, answer.ttl, ts_us);
+        DnsObservation o;
+        o.time_us = ts_us;
+        o.client_ip = client.to_string();
+        o.resolver_ip = p.src_ip.to_string();
+        o.transport = transport;
+        o.query = message.qname;
+        o.name = answer.name;
+        o.type = dns_type_name(answer.type);
+        o.answer = address ? answer.address.to_string() : answer.target;
+        o.ttl = answer.ttl;
+        observations.emplace_back(std::move(o));
+        ++counters_.dns_answers;
+    }
+    if (!observations.empty()) store_.submit(std::move(observations));
+
+    const DomainRule* rule = rules_.match_domain(message.qname);
+    for (size_t i = 0; !rule && i < resolved.aliases.size(); ++i) rule = rules_.match_domain(resolved.aliases[i]);
+    if (auto kind = rule ? kind_from_cloud(*rule) : std::nullopt) {
+        if (DeviceState* device = observe_device(client, p.has_dst_mac ? &p.dst_mac : nullptr, ts_us, ts_us)) {
+            device->add_evidence("dns:" + message.qname, *kind, signal_strength::vendor_cloud);
+            device->infer_vendor(vendor_from_cloud_label(rule->label));
+        }
+    }
 }
 
 void Sensor::emit_flow(Flow& flow, bool final) {
-    const MacAddress* device_mac = flow.has_device_mac ? &flow.device_mac : nullptr;
-    DeviceState* device = nullptr;
-    if (is_local(flow.device_ip) && !flow.device_ip.is_group_or_unspecified())
-        device = &observe_device(flow.device_ip, device_mac, flow.first_us, flow.last_us);
-    if (flow.remote_is_local && !flow.remote_ip.is_group_or_unspecified())
-        observe_device(flow.remote_ip, flow.has_remote_mac ? &flow.remote_mac : nullptr, flow.first_us, flow.last_us);
+    DeviceState* device = observe_device(flow.device_ip, flow.has_device_mac ? &flow.device_mac : nullptr,
+                                         flow.first_us, flow.last_us);
+    DeviceState* remote_device =
+        flow.remote_is_local ? observe_device(flow.remote_ip, flow.has_remote_mac ? &flow.remote_mac : nullptr,
+                                              flow.first_us, flow.last_us)
+                             : nullptr;
+    identify_from_flow(flow, device, remote_device);
 
     FlowRecord r;
     r.uid = run_id_ + "-" + std::to_string(flow.sequence);
@@ -152,6 +275,10 @@ void Sensor::emit_flow(Flow& flow, bool final) {
     }
     if (flow.has_device_mac) r.device_mac = mac_to_string(flow.device_mac);
     r.device_initiated = flow.device_initiated;
+    // Hashed as the initiator sent it (matters for one-way ICMP messages only).
+    r.community_id = flow.device_initiated
+        ? community_id_v1(flow.device_ip, flow.remote_ip, flow.key.protocol, flow.device_port, flow.remote_port)
+        : community_id_v1(flow.remote_ip, flow.device_ip, flow.key.protocol, flow.remote_port, flow.device_port);
     r.bytes_out = flow.bytes_out;
     r.bytes_in = flow.bytes_in;
     r.packets_out = flow.packets_out;
@@ -160,13 +287,16 @@ void Sensor::emit_flow(Flow& flow, bool final) {
     if (!flow.app_category.empty()) r.app_category = flow.app_category;
     if (!flow.domain.empty()) r.domain = flow.domain;
     r.remote_local = flow.remote_is_local;
+    const ResolvedName* resolved = dns_cache_.lookup(flow.device_ip, flow.remote_ip, flow.first_us);
+    if (!r.domain && resolved) r.domain = resolved->query;
     r.closed = final;
 
     FlowFacts facts;
     facts.device_kind = device ? device->kind : DeviceKind::other;
     facts.remote_is_local = flow.remote_is_local;
     facts.sent_data = flow.packets_out > 0;
-    facts.domain = flow.domain;
+    if (r.domain) facts.domain = *r.domain;
+    if (resolved && facts.domain == resolved->query) facts.domain_aliases = resolved->aliases;
     if (!flow.remote_is_local) {
         const GeoInfo& geo = geo_->lookup(flow.remote_ip);
         if (!geo.country.empty()) r.country = geo.country;
@@ -191,9 +321,63 @@ void Sensor::emit_flow(Flow& flow, bool final) {
     store_.submit(std::move(r));
 }
 
+namespace {
+
+// Services a camera or recorder offers on the LAN (the port the server listens on).
+struct VideoService {
+    uint16_t port;
+    uint8_t protocol;
+    const char* evidence;
+};
+constexpr VideoService kVideoServices[] = {
+    {554, 6, "rtsp-server"},              // RTSP, RFC 2326
+    {8554, 6, "rtsp-server"},             // RTSP alternate port (Hik-Connect VTM, LIVE555)
+    {37777, 6, "dahua-dvrip-server"},     // Dahua SDK/DVRIP (camera-egress-facts.md)
+    {34567, 6, "xiongmai-dvrip-server"},  // Xiongmai "Sofia" (camera-egress-facts.md)
+    {9000, 6, "reolink-baichuan-server"}, // Reolink Baichuan (camera-egress-facts.md)
+};
+
+// "Xiongmai XMEye cloud" -> "Xiongmai XMEye": the vendor a cloud rule names.
+std::string vendor_from_cloud_label(const std::string& label) {
+    constexpr std::string_view suffix = " cloud";
+    if (label.size() > suffix.size() && label.compare(label.size() - suffix.size(), suffix.size(), suffix) == 0)
+        return label.substr(0, label.size() - suffix.size());
+    return label;
+}
+
+}  // namespace
+
+void Sensor::identify_from_flow(Flow& flow, DeviceState* device, DeviceState* remote_device) {
+    // A LAN end that answered on a video service port serves video.
+    if (remote_device && flow.packets_in > 0 && flow.device_initiated) {
+        bool rtsp_by_dpi = flow.app_protocol.find("RTSP") != std::string::npos;
+        for (const auto& service : kVideoServices)
+            if ((service.port == flow.remote_port && service.protocol == flow.key.protocol) ||
+                (rtsp_by_dpi && std::string_view(service.evidence) == "rtsp-server")) {
+                remote_device->add_evidence(std::string(service.evidence) + ":" + std::to_string(flow.remote_port),
+                                            DeviceKind::camera, signal_strength::serves_video);
+                if (device && std::string_view(service.evidence) == "rtsp-server")
+                    device->add_evidence("rtsp-client", DeviceKind::nvr, signal_strength::pulls_video);
+                break;
+            }
+    }
+    // Talking to a camera vendor's cloud by name (SNI or HTTP Host seen on the wire).
+    if (device && !flow.domain.empty() && flow.packets_out > 0) {
+        const DomainRule* rule = rules_.match_domain(flow.domain);
+        if (auto kind = rule ? kind_from_cloud(*rule) : std::nullopt) {
+            // nDPI's name is the DNS query on DNS flows, the Host on HTTP, else SNI.
+            const char* source = flow.app_protocol.find("DNS") != std::string::npos    ? "dns:"
+                                 : flow.app_protocol.find("HTTP") != std::string::npos ? "http-host:"
+                                                                                        : "sni:";
+            device->add_evidence(source + flow.domain, *kind, signal_strength::vendor_cloud);
+            device->infer_vendor(vendor_from_cloud_label(rule->label));
+        }
+    }
+}
+
 void Sensor::emit_devices() {
     std::vector<StoreRecord> records;
-    for (auto& [ip, device] : devices_) {
+    for (auto& [ip, device] : devices_.all()) {
         if (!device.dirty) continue;
         DeviceRecord r;
         r.ip = ip.to_string();
@@ -202,6 +386,9 @@ void Sensor::emit_devices() {
         if (!device.vendor_country.empty()) r.vendor_country = device.vendor_country;
         r.kind = to_string(device.kind);
         r.identified_by = device.identified_by;
+        if (!device.hostname.empty()) r.hostname = device.hostname;
+        if (!device.label.empty()) r.label = device.label;
+        if (!device.site.empty()) r.site = device.site;
         r.first_us = device.first_us;
         r.last_us = device.last_us;
         records.emplace_back(std::move(r));

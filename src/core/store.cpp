@@ -1,10 +1,14 @@
 #include "egresswatch/store.hpp"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
+#include "egresswatch/evidence.hpp"
 #include "egresswatch/schema.hpp"
 
 namespace egresswatch {
@@ -13,6 +17,13 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxBatch = 20000;
 constexpr auto kGiveUpOnClose = std::chrono::seconds(15);
+
+std::atomic<uint64_t> g_free_space_floor{0};
+
+int64_t wall_clock_us() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 void exec(sqlite3* db, const char* sql, const std::string& path) {
     char* message = nullptr;
@@ -98,6 +109,8 @@ std::string json_escape(const std::string& s) {
 // Prepared once per connection, on first use, and finalised before it closes.
 struct StoreWriter::Statements {
     std::unique_ptr<Statement> flow, alert, no_alert, device, dns, capture_stats, meta;
+    // Seals final flow records; holds the chain head of the open transaction.
+    std::unique_ptr<evidence::ChainWriter> chain;
 };
 
 std::string json_string_array(const std::vector<std::string>& items) {
@@ -192,8 +205,9 @@ bool StoreWriter::close() {
     }
     wake_.notify_one();
     thread_.join();
+    if (gap_start_us_) record_gap(wall_clock_us());  // a gap still open ends with the run
     std::lock_guard lock(mutex_);
-    return committed_ == submitted_;
+    return committed_ == submitted_ && records_dropped_ == 0;
 }
 
 uint64_t StoreWriter::rows_written() const {
@@ -254,7 +268,61 @@ void StoreWriter::run() {
     }
 }
 
+void StoreWriter::set_free_space_floor(uint64_t bytes) { g_free_space_floor = bytes; }
+
+// Below the floor, the batch is dropped (memory must not fill up instead of
+// the disk): true then. The gap is recorded when it starts and when it ends.
+bool StoreWriter::below_free_space_floor(size_t batch_size) {
+    uint64_t floor = g_free_space_floor;
+    if (floor == 0 && !gap_start_us_) return false;
+    std::string directory = std::filesystem::path(path_).parent_path().string();
+    struct statvfs fs {};
+    if (statvfs(directory.empty() ? "." : directory.c_str(), &fs) != 0) return false;  // unknown: try to write
+    uint64_t free_bytes = uint64_t{fs.f_bavail} * fs.f_frsize;
+    int64_t now = wall_clock_us();
+    if (free_bytes >= floor) {
+        if (gap_start_us_) {
+            std::cerr << "egresswatchd: store " << path_ << ": " << (free_bytes >> 20) << " MB free again, writing resumed; "
+                      << gap_records_ << " records of the last " << (now - *gap_start_us_) / 1'000'000
+                      << " s were not stored (see table store_gaps)\n";
+            record_gap(now);
+            gap_start_us_.reset();
+            gap_row_.reset();
+            gap_records_ = 0;
+        }
+        return false;
+    }
+    if (!gap_start_us_) {
+        gap_start_us_ = now;
+        std::cerr << "egresswatchd: store " << path_ << ": only " << (free_bytes >> 20) << " MB free on its file system, "
+                  << "below the floor of " << (floor >> 20) << " MB (--min-free-mb): not writing until space returns; "
+                  << "the gap is recorded in table store_gaps\n";
+    }
+    gap_records_ += batch_size;
+    records_dropped_ += batch_size;
+    if (!gap_row_) record_gap(std::nullopt);
+    return true;
+}
+
+// Writes the current gap's store_gaps row: inserted when it starts (end_us
+// empty), updated when it ends.
+void StoreWriter::record_gap(std::optional<int64_t> end_us) {
+    try {
+        if (!gap_row_) {
+            Statement insert(db_, "INSERT INTO store_gaps (start_time, end_time, reason, records_lost) "
+                                  "VALUES (?1, ?2, 'free space below the floor (--min-free-mb)', ?3) RETURNING id");
+            gap_row_ = insert.bind(1, *gap_start_us_).bind(2, end_us).bind(3, static_cast<int64_t>(gap_records_)).run();
+        } else {
+            Statement update(db_, "UPDATE store_gaps SET end_time = ?1, records_lost = ?2 WHERE id = ?3");
+            update.bind(1, end_us).bind(2, static_cast<int64_t>(gap_records_)).bind(3, *gap_row_).run();
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "egresswatchd: store " << path_ << ": cannot record the gap: " << e.what() << "\n";
+    }
+}
+
 bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
+    if (below_free_space_floor(batch.size())) return true;
     try {
         exec(db_, "BEGIN IMMEDIATE", path_);
         try {
@@ -262,6 +330,7 @@ bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
             exec(db_, "COMMIT", path_);
         } catch (...) {
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            statements_->chain.reset();  // its head may be one that was rolled back
             throw;
         }
         std::lock_guard lock(mutex_);
@@ -319,6 +388,10 @@ RETURNING id)SQL";
         s->alert->bind(1, *id).bind(2, r.severity).bind(3, json_string_array(r.reasons)).run();
     else
         s->no_alert->bind(1, *id).run();
+    if (r.closed) {
+        if (!s->chain) s->chain = std::make_unique<evidence::ChainWriter>(db_);
+        s->chain->seal(*id);
+    }
 }
 
 void StoreWriter::write(const DeviceRecord& r) {
@@ -344,7 +417,7 @@ ON CONFLICT(ip) DO UPDATE SET
         .bind(9, r.hostname).bind(10, r.label).bind(11, r.site).run();
 }
 
-void StoreWriter::write(const DnsRecord& r) {
+void StoreWriter::write(const DnsObservation& r) {
     static const char* kSql =
         "INSERT INTO dns (time, client_ip, resolver_ip, transport, query, name, type, answer, ttl) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";

@@ -1,51 +1,116 @@
 // egresswatchd: the capture daemon.
-#include <csignal>
+//
+// Start-up order matters: the capture is opened first (it may need root),
+// then the daemon becomes its unprivileged user, and only then opens the
+// store, the rules, the geolocation databases and the JSON log, and reads packets.
+#include <chrono>
 #include <iostream>
+#include <optional>
 
 #include "capture.hpp"
+#include "housekeeping.hpp"
+#include "json_log.hpp"
 #include "options.hpp"
+#include "privileges.hpp"
+#include "retention.hpp"
+#include "signals.hpp"
 
 namespace {
-std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop = true; }
+
+using namespace egresswatch;
+using namespace egresswatch::daemon;
+
+// Exit codes: configuration the operator must fix (or a capture that cannot
+// be opened) is 2; a failure while running is 1.
+constexpr int kExitConfiguration = 2;
+constexpr int kExitFailure = 1;
+constexpr int kPollMs = 1000;
+
+void complain(const std::string& message) { std::cerr << "egresswatchd: " << message << "\n"; }
+
+int64_t now_us() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log) {
+    Housekeeping housekeeping(sensor, capture, options, json_log, now_us());
+    while (!stop_requested()) {
+        capture.dispatch(sensor, kPollMs);
+        housekeeping.tick(now_us());
+    }
+    housekeeping.finish(now_us());
+}
+
+void print_summary(const Sensor& sensor, const Options& options) {
+    const auto& c = sensor.counters();
+    std::cerr << "egresswatchd: " << c.packets << " packets (" << c.ip_packets << " IP, " << c.not_ip << " not IP, "
+              << c.malformed << " malformed), " << c.flows_written << " flows, " << c.alerts << " alerts, "
+              << sensor.devices().size() << " devices -> " << options.sensor.store_path << "\n";
+}
+
+int run(const Options& options) {
+    const bool live = options.read_files.empty();
+    std::optional<FileCapture> files;
+    std::optional<LiveCapture> interfaces;
+    try {
+        if (live) interfaces.emplace(options);
+        else files.emplace(options.read_files);
+        if (auto user = user_to_become(options.user, live)) become_user(*user);
+    } catch (const std::exception& e) {  // CaptureError, PrivilegeError
+        complain(e.what());
+        return kExitConfiguration;
+    }
+
+    std::unique_ptr<JsonLog> json_log;
+    SensorConfig config = options.sensor;
+    std::unique_ptr<Sensor> sensor;
+    try {
+        if (!options.json_log.empty()) {
+            json_log = std::make_unique<JsonLog>(options.json_log);
+            config.on_flow_record = [log = json_log.get()](const FlowRecord& r) { log->record(r); };
+        }
+        StoreWriter::set_free_space_floor(options.min_free_bytes);
+        sensor = std::make_unique<Sensor>(std::move(config));
+    } catch (const std::exception& e) {  // rules, geolocation, store, JSON log
+        complain(e.what());
+        return kExitConfiguration;
+    }
+    std::optional<RetentionWorker> retention;
+    if (options.retention.enabled()) retention.emplace(options.sensor.store_path, options.retention);
+
+    int status = 0;
+    try {
+        if (files) {
+            files->run(*sensor, stop_requested());
+        } else {
+            complain("capturing on " + interfaces->source_name() + " into " + options.sensor.store_path);
+            capture_until_stopped(*sensor, *interfaces, options, json_log.get());
+        }
+    } catch (const CaptureError& e) {
+        complain(e.what());
+        status = kExitFailure;
+    }
+    auto stopping = std::chrono::steady_clock::now();
+    bool stored = sensor->finish();
+    if (!options.quiet) print_summary(*sensor, options);
+    if (live) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopping);
+        complain("stopped; open flows and the store written in " + std::to_string(ms.count()) + " ms");
+    }
+    if (!stored) {
+        complain("not every record reached the store " + options.sensor.store_path);
+        return kExitFailure;
+    }
+    return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    using namespace egresswatch;
     int exit_code = 0;
-    auto options = daemon::parse_options(argc, argv, exit_code);
+    auto options = parse_options(argc, argv, exit_code);
     if (!options) return exit_code;
-
-    std::unique_ptr<Sensor> sensor;
-    try {
-        sensor = std::make_unique<Sensor>(options->sensor);
-    } catch (const std::exception& e) {
-        // Rules, geolocation, store: configuration the operator must fix.
-        std::cerr << "egresswatchd: " << e.what() << "\n";
-        return 2;
-    }
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    try {
-        if (!options->read_files.empty())
-            daemon::read_files(*sensor, options->read_files);
-        else
-            daemon::capture_live(*sensor, *options, g_stop);
-    } catch (const daemon::CaptureError& e) {
-        std::cerr << "egresswatchd: " << e.what() << "\n";
-        sensor->finish();
-        return 2;
-    }
-    bool stored = sensor->finish();
-    const auto& c = sensor->counters();
-    if (!options->quiet)
-        std::cerr << "egresswatchd: " << c.packets << " packets (" << c.ip_packets << " IP, " << c.not_ip
-                  << " not IP, " << c.malformed << " malformed), " << c.flows_written << " flows, "
-                  << c.alerts << " alerts, " << sensor->devices().size() << " devices -> "
-                  << options->sensor.store_path << "\n";
-    if (!stored) {
-        std::cerr << "egresswatchd: not every record reached the store " << options->sensor.store_path << "\n";
-        return 1;
-    }
-    return 0;
+    install_signal_handlers();
+    return run(*options);
 }

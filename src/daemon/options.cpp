@@ -24,27 +24,37 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     Options o;
     std::string config_file, geoip_dir;
     std::vector<std::string> local_nets;
-    double flush_seconds = 60;
+    double flush_seconds = 60, stats_seconds = 60;
+    uint64_t min_free_mb = 100;
 
     po::options_description input("Input");
     input.add_options()
         ("read,r", po::value(&o.read_files)->composing(), "read a pcap/pcapng file (repeatable; several files are one capture, in time order)")
-        ("interface,i", po::value(&o.interfaces)->composing(), "capture live on an interface")
-        ("snaplen", po::value(&o.snaplen)->default_value(65535), "live capture: bytes kept per packet")
-        ("buffer-mb", po::value(&o.buffer_mb)->default_value(64), "live capture: kernel buffer size in MiB")
+        ("interface,i", po::value(&o.interfaces)->composing(), "capture live on an interface (repeatable; promiscuous, TPACKET_V3)")
+        ("snaplen", po::value(&o.snaplen)->default_value(65535), "live capture: bytes kept per packet (the default keeps whole TLS ClientHellos and DNS answers, also from NICs that merge segments)")
+        ("buffer-mb", po::value(&o.buffer_mb)->default_value(64), "live capture: kernel buffer size in MiB, per interface")
         ("filter", po::value(&o.bpf_filter), "live capture: BPF filter expression");
     po::options_description output("Evidence store");
     output.add_options()
         ("db,d", po::value(&o.sensor.store_path), "SQLite evidence store (created if missing)")
-        ("flush-interval", po::value(&flush_seconds)->default_value(60), "seconds between writes of open flows");
+        ("flush-interval", po::value(&flush_seconds)->default_value(60), "seconds between writes of open flows")
+        ("retention-days", po::value(&o.retention.flow_days)->default_value(0), "delete flows without an alert, and passive DNS, older than this (0: keep)")
+        ("alert-retention-days", po::value(&o.retention.alert_days)->default_value(0), "delete flows with an alert older than this (0: keep)")
+        ("min-free-mb", po::value(&min_free_mb)->default_value(100), "stop writing, and record the gap, while the store's file system has less free space than this");
     po::options_description enrichment("Rules and enrichment");
     enrichment.add_options()
         ("rules", po::value(&o.sensor.rules_dir), "rules directory (default: the installed or bundled rules/)")
         ("geoip-dir", po::value(&geoip_dir), "directory with the country (or city) and ASN .mmdb files")
+        ("inventory", po::value(&o.sensor.inventory_file), "site inventory CSV: address,label,site,kind (wins over every other signal)")
         ("oui-dir", po::value(&o.sensor.oui_dir)->default_value("/usr/share/ieee-data"), "IEEE MAC registry (Debian ieee-data)")
         ("home-country", po::value(&o.sensor.home_country)->default_value("GB"), "ISO 3166 alpha-2 code of \"in country\"")
         ("local-net", po::value(&local_nets)->composing(), "internal network CIDR, repeatable (default: RFC 1918, 100.64/10, fc00::/7, link-local)")
         ("max-flows", po::value(&o.sensor.max_flows)->default_value(2'000'000), "hard cap on tracked flows (oldest evicted, counted)");
+    po::options_description operation("Operation");
+    operation.add_options()
+        ("user", po::value(&o.user), "run as this user once the capture is open (default for live capture started as root outside systemd: egresswatch; \"root\" stays root)")
+        ("json-log", po::value(&o.json_log), "also write every flow and alert as JSON lines, with its Community ID, to FILE or - (standard output); reopened on SIGHUP")
+        ("stats-interval", po::value(&stats_seconds)->default_value(60), "live capture: seconds between capture statistics (store and log)");
     po::options_description general("General");
     general.add_options()
         ("config,c", po::value(&config_file), "INI configuration file (same names as the long options)")
@@ -53,9 +63,9 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         ("version", "show the version");
 
     po::options_description all;
-    all.add(input).add(output).add(enrichment).add(general);
+    all.add(input).add(output).add(enrichment).add(operation).add(general);
     po::options_description in_file;
-    in_file.add(input).add(output).add(enrichment);
+    in_file.add(input).add(output).add(enrichment).add(operation);
 
     auto usage_error = [&](const std::string& message) -> std::optional<Options> {
         std::cerr << "egresswatchd: " << message << "\nTry 'egresswatchd --help'.\n";
@@ -105,6 +115,14 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     }
     if (flush_seconds <= 0) return usage_error("--flush-interval must be positive");
     o.sensor.flush_interval_us = static_cast<int64_t>(flush_seconds * 1e6);
+    if (o.snaplen <= 0 || o.buffer_mb <= 0) return usage_error("--snaplen and --buffer-mb must be positive");
+    if (stats_seconds <= 0) return usage_error("--stats-interval must be positive");
+    o.stats_interval_us = static_cast<int64_t>(stats_seconds * 1e6);
+    o.min_free_bytes = min_free_mb << 20;
+    const auto& retention = o.retention;
+    if (retention.flow_days < 0 || retention.alert_days < 0) return usage_error("retention days cannot be negative");
+    if (retention.alert_days > 0 && (retention.flow_days == 0 || retention.alert_days < retention.flow_days))
+        return usage_error("--alert-retention-days must not be shorter than --retention-days: alerts are kept longer");
     if (o.sensor.rules_dir.empty()) o.sensor.rules_dir = default_rules_dir();
     o.sensor.geoip_dirs = geoip_search_path(geoip_dir);
     return o;

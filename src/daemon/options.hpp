@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "egresswatch/sensor.hpp"
+#include "retention.hpp"
 
 namespace egresswatch::daemon {
 
@@ -17,6 +18,13 @@ struct Options {
     int snaplen = 65535;
     int buffer_mb = 64;
     std::string bpf_filter;
+    // Who to run as once the capture is open; empty: the default for how we
+    // were started (see privileges.hpp).
+    std::string user;
+    std::string json_log;  // a file, or "-" for standard output
+    RetentionPolicy retention;
+    uint64_t min_free_bytes = 100ull << 20;
+    int64_t stats_interval_us = 60'000'000;
     bool quiet = false;
 };
 

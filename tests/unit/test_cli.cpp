@@ -22,127 +22,17 @@
 #include "../../src/cli/cli.hpp"
 #include "../../src/cli/filters.hpp"
 #include "../../src/cli/query.hpp"
+#include "test_cli_support.hpp"
 
 namespace cli = egresswatch::cli;
 namespace fs = std::filesystem;
+using egresswatch::test::run;
+using egresswatch::test::Fixture;
+using egresswatch::test::TempStore;
+using egresswatch::test::values_of;
 
 namespace {
 
-// A store file that lives as long as the object.
-class TempStore {
-public:
-    explicit TempStore(int user_version = egresswatch::schema::kVersion) {
-        std::string pattern = (fs::temp_directory_path() / "egresswatch-cli-XXXXXX").string();
-        int fd = mkstemp(pattern.data());
-        if (fd < 0) throw std::runtime_error("mkstemp failed");
-        close(fd);
-        path_ = pattern;
-        if (sqlite3_open(path_.c_str(), &db_) != SQLITE_OK)
-            throw std::runtime_error("cannot open test store");
-        exec(std::string(egresswatch::schema::kMigrations[0]));
-        exec("PRAGMA user_version=" + std::to_string(user_version));
-    }
-    ~TempStore() {
-        sqlite3_close(db_);
-        std::error_code ignored;
-        fs::remove(path_, ignored);
-    }
-    TempStore(const TempStore&) = delete;
-    TempStore& operator=(const TempStore&) = delete;
-
-    void exec(const std::string& sql) {
-        char* message = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-            std::string text = message ? message : "?";
-            sqlite3_free(message);
-            throw std::runtime_error("test SQL failed: " + text);
-        }
-    }
-
-    // A flow with the columns that matter to filters; the rest is filler.
-    void add_flow(int id, std::int64_t first, std::int64_t last, const char* device_ip,
-                  const char* remote_ip, const char* country, int asn) {
-        exec("INSERT INTO flows (id, flow_uid, first_seen, last_seen, ip_version, transport, "
-             "ip_proto, device_ip, remote_ip, initiator, bytes_out, bytes_in, packets_out, "
-             "packets_in, country, asn, state) VALUES (" +
-             std::to_string(id) + ", 'extra-" + std::to_string(id) + "', " +
-             std::to_string(first) + ", " + std::to_string(last) + ", 4, 'tcp', 6, '" +
-             device_ip + "', '" + remote_ip + "', 'device', 1, 1, 1, 1, '" + country + "', " +
-             std::to_string(asn) + ", 'open')");
-    }
-
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-    sqlite3* db_ = nullptr;
-};
-
-// Times used below, in microseconds since the epoch:
-//   1793318400000000  2026-10-30T00:00:00Z
-//   1793491200000000  2026-11-01T00:00:00Z
-//   1793606400500000  2026-11-02T08:00:00.500000Z
-//   1793610000000000  2026-11-02T09:00:00Z
-//   1793610300250000  2026-11-02T09:05:00.250000Z
-//   1793613600000000  2026-11-02T10:00:00Z
-constexpr const char* kFixture = R"SQL(
-INSERT INTO devices (ip, mac, vendor, vendor_country, kind, identified_by, first_seen, last_seen) VALUES
-  ('10.0.0.5', 'aa:bb:cc:00:00:05', 'Hikvision', 'CN', 'camera', '["oui:Hikvision","rtsp:554"]',
-   1793491200000000, 1793620800000000),
-  ('10.0.0.9', 'de:ad:be:ef:00:09', 'Tuya "Smart"', 'CN', 'iot', '[ "dhcp:tuya" ]',
-   1793606400000000, 1793613600000000),
-  ('10.0.0.10', NULL, NULL, NULL, 'other', '[]', 1793610000000000, 1793610001000000),
-  ('fd00::1', '00:11:22:33:44:55', 'Dahua', 'CN', 'nvr', '["mdns:_dhwebs._tcp"]',
-   1793491200000000, 1793494800000000);
-
-INSERT INTO flows (id, flow_uid, first_seen, last_seen, ip_version, transport, ip_proto,
-                   device_ip, device_port, device_mac, remote_ip, remote_port, initiator,
-                   bytes_out, bytes_in, packets_out, packets_in, app_protocol, domain,
-                   country, asn, as_org, state) VALUES
-  (1, 'r1-1', 1793610000000000, 1793610300250000, 4, 'tcp', 6, '10.0.0.5', 50000,
-   'aa:bb:cc:00:00:05', '203.0.113.7', 443, 'device', 1200, 3400, 10, 12, 'TLS',
-   'cam.example.cn', 'CN', 4134, 'CHINANET-BACKBONE', 'closed'),
-  (2, 'r1-2', 1793606400500000, 1793613600000000, 4, 'tcp', 6, '10.0.0.9', 50001,
-   'de:ad:be:ef:00:09', '198.51.100.20', 8883, 'device', 500, 600, 5, 6, 'MQTT',
-   'a1.tuyaus.com', 'HK', 9304, 'HGC Global Communications, Ltd', 'open'),
-  (3, 'r1-3', 1793610000000000, 1793610001000000, 4, 'udp', 17, '10.0.0.10', 5353,
-   NULL, '192.0.2.1', 53, 'device', 80, 120, 1, 1, 'DNS', NULL, NULL, NULL, NULL, 'closed'),
-  (4, 'r1-4', 1793318400000000, 1793318410000000, 4, 'icmp', 1, '10.0.0.7', NULL,
-   'aa:bb:cc:00:00:07', '8.8.8.8', NULL, 'device', 84, 84, 1, 1, NULL,
-   'x' || char(9) || 'y"' || char(1), 'US', 15169, 'GOOGLE', 'closed');
-
-INSERT INTO alerts (flow_id, severity, reasons) VALUES
-  (1, 'high', '["vendor-cloud:CN","country:CN"]'),
-  (2, 'medium', '["country:HK", "new-destination"]'),
-  (4, 'low', '["icmp-echo \u00e9"]');
-)SQL";
-
-struct Result {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-Result run(std::initializer_list<std::string> args) {
-    std::vector<std::string> storage{"egresswatch"};
-    storage.insert(storage.end(), args.begin(), args.end());
-    std::vector<const char*> argv;
-    for (const auto& a : storage) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    int code = cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-    return {code, out.str(), err.str()};
-}
-
-// The values of one string-valued key in JSON output, in order.
-std::vector<std::string> values_of(const std::string& json, const std::string& key) {
-    std::vector<std::string> values;
-    std::string needle = "\"" + key + "\":\"";
-    for (auto pos = json.find(needle); pos != std::string::npos; pos = json.find(needle, pos)) {
-        pos += needle.size();
-        values.push_back(json.substr(pos, json.find('"', pos) - pos));
-    }
-    return values;
-}
 
 using Strings = std::vector<std::string>;
 
@@ -172,10 +62,6 @@ Strings device_ips(const TempStore& store, std::initializer_list<std::string> ar
     return values_of(out.str(), "ip");
 }
 
-struct Fixture {
-    TempStore store;
-    Fixture() { store.exec(kFixture); }
-};
 
 }  // namespace
 
@@ -263,18 +149,20 @@ TEST_CASE("cli: devices as JSON, in numeric address order", "[cli][json]") {
           "[\n"
           R"(  {"ip":"10.0.0.5","mac":"aa:bb:cc:00:00:05","vendor":"Hikvision",)"
           R"("vendor_country":"CN","kind":"camera","identified_by":["oui:Hikvision","rtsp:554"],)"
+          R"("hostname":null,"label":null,"site":null,)"
           R"("first_seen":"2026-11-01T00:00:00Z","last_seen":"2026-11-02T12:00:00Z"},)"
           "\n"
           R"(  {"ip":"10.0.0.9","mac":"de:ad:be:ef:00:09","vendor":"Tuya \"Smart\"",)"
           R"("vendor_country":"CN","kind":"iot","identified_by":["dhcp:tuya"],)"
+          R"("hostname":null,"label":null,"site":null,)"
           R"("first_seen":"2026-11-02T08:00:00Z","last_seen":"2026-11-02T10:00:00Z"},)"
           "\n"
           R"(  {"ip":"10.0.0.10","mac":null,"vendor":null,"vendor_country":null,"kind":"other",)"
-          R"("identified_by":[],"first_seen":"2026-11-02T09:00:00Z",)"
+          R"("identified_by":[],"hostname":null,"label":null,"site":null,"first_seen":"2026-11-02T09:00:00Z",)"
           R"("last_seen":"2026-11-02T09:00:01Z"},)"
           "\n"
           R"(  {"ip":"fd00::1","mac":"00:11:22:33:44:55","vendor":"Dahua","vendor_country":"CN",)"
-          R"("kind":"nvr","identified_by":["mdns:_dhwebs._tcp"],)"
+          R"("kind":"nvr","identified_by":["mdns:_dhwebs._tcp"],"hostname":null,"label":null,"site":null,)"
           R"("first_seen":"2026-11-01T00:00:00Z","last_seen":"2026-11-01T01:00:00Z"})"
           "\n]\n");
 }
@@ -332,13 +220,13 @@ TEST_CASE("cli: devices as CSV", "[cli][csv]") {
     INFO(r.err);
     CHECK(r.code == 0);
     CHECK(r.out ==
-          "ip,mac,vendor,vendor_country,kind,identified_by,first_seen,last_seen\n"
-          "10.0.0.5,aa:bb:cc:00:00:05,Hikvision,CN,camera,oui:Hikvision; rtsp:554,"
+          "ip,mac,vendor,vendor_country,kind,identified_by,hostname,label,site,first_seen,last_seen\n"
+          "10.0.0.5,aa:bb:cc:00:00:05,Hikvision,CN,camera,oui:Hikvision; rtsp:554,,,,"
           "2026-11-01T00:00:00Z,2026-11-02T12:00:00Z\n"
-          "10.0.0.9,de:ad:be:ef:00:09,\"Tuya \"\"Smart\"\"\",CN,iot,dhcp:tuya,"
+          "10.0.0.9,de:ad:be:ef:00:09,\"Tuya \"\"Smart\"\"\",CN,iot,dhcp:tuya,,,,"
           "2026-11-02T08:00:00Z,2026-11-02T10:00:00Z\n"
-          "10.0.0.10,,,,other,,2026-11-02T09:00:00Z,2026-11-02T09:00:01Z\n"
-          "fd00::1,00:11:22:33:44:55,Dahua,CN,nvr,mdns:_dhwebs._tcp,"
+          "10.0.0.10,,,,other,,,,,2026-11-02T09:00:00Z,2026-11-02T09:00:01Z\n"
+          "fd00::1,00:11:22:33:44:55,Dahua,CN,nvr,mdns:_dhwebs._tcp,,,,"
           "2026-11-01T00:00:00Z,2026-11-01T01:00:00Z\n");
 }
 
@@ -346,7 +234,7 @@ TEST_CASE("cli: an empty result is just the header in CSV", "[cli][csv]") {
     Fixture f;
     auto r = run({"-d", f.store.path(), "devices", "--format", "csv", "--asn", "1"});
     CHECK(r.code == 0);
-    CHECK(r.out == "ip,mac,vendor,vendor_country,kind,identified_by,first_seen,last_seen\n");
+    CHECK(r.out == "ip,mac,vendor,vendor_country,kind,identified_by,hostname,label,site,first_seen,last_seen\n");
 }
 
 TEST_CASE("cli: flows as a table (the default format)", "[cli][table]") {
@@ -387,12 +275,12 @@ TEST_CASE("cli: devices as a table", "[cli][table]") {
     auto r = run({"-d", f.store.path(), "devices"});
     INFO(r.err);
     CHECK(r.code == 0);
-    CHECK(r.out == R"(ip         mac                vendor        kind    identified_by            first_seen            last_seen
----------  -----------------  ------------  ------  -----------------------  --------------------  --------------------
-10.0.0.5   aa:bb:cc:00:00:05  Hikvision     camera  oui:Hikvision; rtsp:554  2026-11-01T00:00:00Z  2026-11-02T12:00:00Z
-10.0.0.9   de:ad:be:ef:00:09  Tuya "Smart"  iot     dhcp:tuya                2026-11-02T08:00:00Z  2026-11-02T10:00:00Z
-10.0.0.10  -                  -             other                            2026-11-02T09:00:00Z  2026-11-02T09:00:01Z
-fd00::1    00:11:22:33:44:55  Dahua         nvr     mdns:_dhwebs._tcp        2026-11-01T00:00:00Z  2026-11-01T01:00:00Z
+    CHECK(r.out == R"(ip         mac                vendor        kind    label
+---------  -----------------  ------------  ------  -----
+10.0.0.5   aa:bb:cc:00:00:05  Hikvision     camera  -
+10.0.0.9   de:ad:be:ef:00:09  Tuya "Smart"  iot     -
+10.0.0.10  -                  -             other   -
+fd00::1    00:11:22:33:44:55  Dahua         nvr     -
 4 devices
 )");
 }
@@ -566,8 +454,9 @@ TEST_CASE("cli: stores of another schema version are refused", "[cli][error]") {
         CHECK(r.code == 1);
         CHECK(r.out.empty());
         CHECK(r.err == "egresswatch: store " + store.path() +
-                           " has schema version 2, newer than this egresswatch understands "
-                           "(1); upgrade egresswatch\n");
+                           " has schema version " + std::to_string(egresswatch::schema::kVersion + 1) +
+                           ", newer than this egresswatch understands (" +
+                           std::to_string(egresswatch::schema::kVersion) + "); upgrade egresswatch\n");
     }
     SECTION("zero") {
         TempStore store(0);
@@ -622,14 +511,14 @@ TEST_CASE("cli: usage errors exit 2 with one line", "[cli][error]") {
         {{"-d", db, "flows", "--since", "2026-11-02", "--until", "2026-11-01"},
          "--since 2026-11-02T00:00:00Z is not before --until 2026-11-01T00:00:00Z"},
         {{"-d", db, "connections"},
-         "unknown command 'connections' (expected alerts, flows or devices)"},
-        {{"-d", db}, "missing command: alerts, flows or devices (see --help)"},
+         "unknown command 'connections' (expected alerts, flows, devices, dns, device, report, verify or export)"},
+        {{"-d", db}, "missing command: alerts, flows, devices, dns, device, report, verify or export (see --help)"},
         {{"flows"}, "missing store: give -d STORE.db"},
         {{"-d", db, "flows", "--format", "xml"},
-         "unknown format 'xml' (expected table, csv or json)"},
+         "unknown format 'xml' (expected table, csv, json or jsonl)"},
         {{"-d", db, "flows", "--device", "10.0.0"},
-         "invalid --device '10.0.0': expected an IP address or a MAC address "
-         "(aa:bb:cc:dd:ee:ff)"},
+         "invalid --device '10.0.0': expected an IP address, a MAC address "
+         "(aa:bb:cc:dd:ee:ff) or a device label or hostname"},
         {{"-d", db, "flows", "--country", "CHN"},
          "invalid --country 'CHN': expected two-letter country codes separated by commas "
          "(CN,HK)"},
@@ -644,7 +533,8 @@ TEST_CASE("cli: usage errors exit 2 with one line", "[cli][error]") {
         {{"-d", db, "flows", "--colour"}, "unrecognised option '--colour' (see --help)"},
         {{"-d", db, "flows", "--since"},
          "the required argument for option '--since' is missing (see --help)"},
-        {{"-d", db, "flows", "devices"},
+        {{"-d", db, "flows", "devices"}, "unexpected argument 'devices' after flows (see --help)"},
+        {{"-d", db, "flows", "a", "b"},
          "too many positional options have been specified on the command line (see --help)"},
     };
     for (const auto& c : cases) {
@@ -668,7 +558,7 @@ TEST_CASE("cli: --help prints grouped usage", "[cli]") {
     auto r = run({"--help"});
     CHECK(r.code == 0);
     CHECK(r.err.empty());
-    for (const char* part : {"Usage: egresswatch -d STORE.db COMMAND [options]", "Commands:",
+    for (const char* part : {"Usage: egresswatch -d STORE.db [-d STORE.db ...] COMMAND [options]", "Commands:",
                              "alerts", "flows", "devices", "Filters:", "--since T",
                              "--until T", "--device IP|MAC", "--country CC[,CC]",
                              "--asn N[,N]", "Output:", "--format FORMAT", "--limit N"}) {
@@ -696,8 +586,12 @@ TEST_CASE("filters: --device values", "[cli][filter]") {
     check("::ffff:10.0.0.5", Kind::Ip, "10.0.0.5");
     check("AA:BB:CC:DD:EE:FF", Kind::Mac, "aa:bb:cc:dd:ee:ff");
     check("aa-bb-cc-dd-ee-0F", Kind::Mac, "aa:bb:cc:dd:ee:0f");
+    // Anything else with a letter in it is a label or hostname, kept as given.
+    check("Front Door", Kind::Name, "Front Door");
+    check("DS-2CD2143G2-I", Kind::Name, "DS-2CD2143G2-I");
+    check("' OR 1=1", Kind::Name, "' OR 1=1");
     for (const char* bad : {"", "10.0.0", "10.0.0.256", "aa:bb:cc:dd:ee", "aa:bb-cc:dd:ee:ff",
-                            "aa:bb:cc:dd:ee:gg", "aabb.ccdd.eeff", "host.example", "' OR 1=1"}) {
+                            "aa:bb:cc:dd:ee:gg", "aabb.ccdd.eeff", "fe80::zz", "cam\x01"}) {
         INFO(bad);
         CHECK_FALSE(cli::parse_device(bad));
     }

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "../../src/cli/time_format.hpp"
 
@@ -127,5 +129,23 @@ TEST_CASE("format_time and parse_time round-trip", "[cli][time]") {
                             std::int64_t{1709208000} * kSecond + 1, std::int64_t{-1}}) {
         INFO("us = " << us);
         CHECK(parse_time(format_time(us), 0) == us);
+    }
+}
+
+TEST_CASE("parse_period: a UTC year, month or day", "[cli][time]") {
+    auto window = [](const char* text) {
+        auto w = egresswatch::cli::parse_period(text);
+        REQUIRE(w);
+        return std::pair(format_time(w->since_us), format_time(w->until_us));
+    };
+    using Span = std::pair<std::string, std::string>;
+    CHECK(window("2026-11") == Span{"2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"});
+    CHECK(window("2026-12") == Span{"2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z"});
+    CHECK(window("2028-02-29") == Span{"2028-02-29T00:00:00Z", "2028-03-01T00:00:00Z"});
+    CHECK(window("2026") == Span{"2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"});
+    for (const char* bad : {"", "26", "2026-", "2026-00", "2026-13", "2026-1", "2026-02-29", "2026-11-02T00",
+                            "2026-11-02 ", "7d", "2026/11"}) {
+        INFO(bad);
+        CHECK_FALSE(egresswatch::cli::parse_period(bad));
     }
 }

@@ -228,3 +228,16 @@ TEST_CASE("The decoders survive arbitrary bytes", "[decode][robustness]") {
         }
     }
 }
+
+TEST_CASE("PPPoE sessions carry IP inside", "[decode]") {
+    DecodedPacket p;
+    Bytes pppoe = {0x11, 0x00, 0x00, 0x01, 0x00, 0x26, 0x00, 0x21};  // session 1, PPP IPv4
+    REQUIRE(run(DLT_EN10MB, cat(cat(ethernet(0x8864, {{0x8100, 10}}), pppoe), ipv4_udp(53, 40000, 10)), p) ==
+            DecodeStatus::ok);
+    CHECK(p.vlan == 10);
+    CHECK(p.src_port == 53);
+    CHECK(p.ip_length == 38);
+    Bytes lcp = {0x11, 0x00, 0x00, 0x01, 0x00, 0x06, 0xc0, 0x21};
+    CHECK(run(DLT_EN10MB, cat(ethernet(0x8864), lcp), p) == DecodeStatus::not_ip);
+    CHECK(run(DLT_EN10MB, cat(ethernet(0x8864), Bytes{0x11, 0x00}), p) == DecodeStatus::malformed);
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# CI: installs the Debian package on this machine and checks what it set up:
+# the egresswatch system user, /var/lib/egresswatch (0750, its own), the
+# configuration (a conffile, 0640), the systemd unit, and that egresswatchd
+# runs as installed: as that user on a capture, and, started as root on a live
+# interface, dropping to that user by itself. Then removes the package (the
+# user and /var/lib/egresswatch stay, as Debian packages leave them).
+#
+#   deploy/check-package.sh PACKAGE.deb TEST_GEOIP_DIR CAPTURE
+set -euo pipefail
+deb=$(realpath "$1") geoip=$(realpath "$2") capture=$(realpath "$3")
+if [ "$(id -u)" -ne 0 ]; then echo "SKIP: installing a package needs root"; exit 77; fi
+fail() { echo "FAIL: $*"; exit 1; }
+netns=ew-package-$$
+cleanup() {
+    ip netns del "$netns" 2>/dev/null || true
+    dpkg -r egresswatch > /dev/null 2>&1 || true
+    rm -f /var/lib/egresswatch/package-check.db*
+}
+trap cleanup EXIT
+
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$deb" > /dev/null
+echo "installed $(dpkg-query -W -f='${Package} ${Version}' egresswatch)"
+
+getent passwd egresswatch > /dev/null || fail "no egresswatch user"
+uid=$(id -u egresswatch)
+[ "$uid" -lt 1000 ] || fail "egresswatch is not a system user (uid $uid)"
+[ "$(stat -c '%a %U:%G' /var/lib/egresswatch)" = "750 egresswatch:egresswatch" ] ||
+    fail "/var/lib/egresswatch is $(stat -c '%a %U:%G' /var/lib/egresswatch)"
+[ "$(stat -c '%a %U:%G' /etc/egresswatch/egresswatch.conf)" = "640 root:egresswatch" ] ||
+    fail "/etc/egresswatch/egresswatch.conf is $(stat -c '%a %U:%G' /etc/egresswatch/egresswatch.conf)"
+dpkg-query -W -f='${Conffiles}\n' egresswatch | grep -q /etc/egresswatch/egresswatch.conf ||
+    fail "the configuration is not a conffile"
+systemd-analyze verify /usr/lib/systemd/system/egresswatch.service || fail "systemd-analyze verify"
+/usr/bin/egresswatchd --version
+
+# As the service runs: the installed rules are found, the store is writable.
+store=/var/lib/egresswatch/package-check.db
+runuser -u egresswatch -- /usr/bin/egresswatchd -r "$capture" -d "$store" --geoip-dir "$geoip" ||
+    fail "egresswatchd as the egresswatch user"
+[ "$(stat -c %U "$store")" = egresswatch ] || fail "store not owned by egresswatch"
+
+# Started as root outside systemd on a live interface, it becomes egresswatch.
+if ip netns add "$netns" 2> /dev/null; then
+    ip -n "$netns" link add mon0 type veth peer name mon1
+    ip -n "$netns" link set mon0 up
+    ip -n "$netns" link set mon1 up
+    ip netns exec "$netns" env -u INVOCATION_ID /usr/bin/egresswatchd -i mon0 -d "$store" --geoip-dir "$geoip" \
+        2> /tmp/package-check.log &
+    pid=$!
+    for _ in $(seq 50); do grep -q capturing /tmp/package-check.log && break; sleep 0.1; done
+    running_as=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
+    kill -TERM "$pid"
+    wait "$pid" || fail "egresswatchd exit $? after SIGTERM: $(cat /tmp/package-check.log)"
+    [ "$running_as" = "$uid" ] || fail "the daemon kept uid $running_as instead of egresswatch ($uid)"
+    echo "live capture started as root ran as egresswatch (uid $uid)"
+else
+    echo "no network namespaces here: the privilege drop on live capture is not checked"
+fi
+echo "package ok"

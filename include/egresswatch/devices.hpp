@@ -1,0 +1,87 @@
+// Device identity: every internal address seen, its MAC and vendor, and what
+// kind of device it is (camera, nvr, iot, other) with the evidence for that
+// conclusion. Signals differ in weight: a site's inventory beats a device
+// announcing itself (ONVIF, SADP), which beats serving RTSP, which beats the
+// vendor cloud it talks to, which beats a DHCP hostname, which beats the MAC
+// prefix (OEM kit carries other vendors' prefixes).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "egresswatch/net.hpp"
+#include "egresswatch/oui.hpp"
+#include "egresswatch/rules.hpp"
+
+namespace egresswatch {
+
+// How much a kind of evidence counts when signals disagree.
+namespace signal_strength {
+inline constexpr int inventory = 100;
+inline constexpr int self_announced = 60;  // ONVIF ProbeMatch, SADP, Dahua discovery
+inline constexpr int serves_video = 50;    // RTSP or a vendor's native port to an internal client
+inline constexpr int vendor_cloud = 40;    // resolves or connects to a camera vendor's cloud
+inline constexpr int names_itself = 30;    // DHCP hostname/vendor class, mDNS, SSDP server
+inline constexpr int pulls_video = 25;     // an RTSP client of LAN cameras: a recorder (or a viewer)
+inline constexpr int mac_vendor = 20;      // IEEE registry prefix
+inline constexpr int note = 0;             // identity evidence that implies no kind
+}  // namespace signal_strength
+
+struct InventoryEntry {
+    std::string label, site;
+    std::optional<DeviceKind> kind;
+};
+
+// The site's own list of devices: CSV with a header row
+// `address,label,site,kind` (address is an IP or a MAC; kind may be empty).
+class Inventory {
+public:
+    static Inventory load(const std::string& path);  // throws RulesError with file:line
+    const InventoryEntry* find(const IpAddress& ip, const MacAddress* mac) const;
+    size_t size() const { return by_ip_.size() + by_mac_.size(); }
+
+private:
+    std::unordered_map<IpAddress, InventoryEntry, IpAddressHash> by_ip_;
+    std::unordered_map<std::string, InventoryEntry> by_mac_;  // lower-case colon form
+};
+
+struct DeviceState {
+    MacAddress mac{};
+    bool has_mac = false;
+    int64_t first_us = 0, last_us = 0;
+    DeviceKind kind = DeviceKind::other;
+    int kind_strength = -1;
+    std::string vendor, vendor_country, hostname, label, site;
+    std::vector<std::string> identified_by;
+    bool inventory_checked = false;
+    bool dirty = true;
+
+    // Records evidence (once); a stronger signal with a kind decides the kind.
+    void add_evidence(const std::string& evidence, std::optional<DeviceKind> kind, int strength);
+    // A vendor learned from behaviour, used when the MAC registry names none
+    // (white-label kit ships chip makers' or random MACs).
+    void infer_vendor(const std::string& name);
+};
+
+class DeviceRegistry {
+public:
+    DeviceRegistry(const OuiRegistry& oui, const Inventory* inventory) : oui_(oui), inventory_(inventory) {}
+
+    // Notes the device's activity (and MAC); identifies its vendor on first sight of a MAC.
+    DeviceState& observe(const IpAddress& ip, const MacAddress* mac, int64_t first_us, int64_t last_us,
+                         const Rules& rules);
+    DeviceState* find(const IpAddress& ip);
+    const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& all() const { return devices_; }
+    std::unordered_map<IpAddress, DeviceState, IpAddressHash>& all() { return devices_; }
+
+private:
+    const OuiRegistry& oui_;
+    const Inventory* inventory_;
+    std::unordered_map<IpAddress, DeviceState, IpAddressHash> devices_;
+};
+
+}  // namespace egresswatch

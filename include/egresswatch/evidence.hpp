@@ -1,0 +1,110 @@
+// Tamper evidence for the records a regulator relies on.
+//
+// Every final flow record (the flow row with state 'closed' and its alert, if
+// any) is sealed once, when the writer commits it: record_hash is the SHA-256
+// of the record's canonical text (below), and chain_hash = SHA-256 of the
+// previous chain_hash (hex) followed by record_hash (hex), starting from 64
+// zeros. Changing, removing or adding a sealed record then breaks the chain
+// from that record on, unless every later hash is recomputed too; publishing
+// the chain head (seq and hash, as the report does) pins that down as well.
+//
+// Canonical text of a record: for each column of kCanonicalColumns, in that
+// order, "<column>\t<value>\n" where <value> is
+//   null              SQL NULL
+//   i:<decimal>       an integer
+//   r:<%.17g>         a real
+//   s:<bytes>:<text>  text, <bytes> its length in bytes (so any text is unambiguous)
+//   x:<hex>           a blob
+// The hashes use OpenSSL's libcrypto (EVP), a well-kept, widely reviewed library.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace egresswatch::evidence {
+
+inline constexpr std::string_view kGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+struct CanonicalColumn {
+    std::string_view name;  // the name in the canonical text
+    std::string_view sql;   // its expression over flows "f" and alerts "a"
+};
+
+// The columns of a sealed record, in canonical order.
+extern const std::array<CanonicalColumn, 29> kCanonicalColumns;
+
+// "f.flow_uid, f.first_seen, ..., a.reasons": the SELECT list of the canonical
+// columns, for a query over "flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id".
+std::string canonical_select_list();
+
+// The canonical text of the row `stmt` is on, whose canonical columns start
+// at `first_column`.
+std::string canonical_record(sqlite3_stmt* stmt, int first_column);
+
+// Hex SHA-256 of `data` (lower case). Throws std::runtime_error if libcrypto fails.
+std::string sha256_hex(std::string_view data);
+
+// SHA-256 over previous_chain_hash followed by record_hash, both as hex text.
+std::string chain_hash(std::string_view previous_chain_hash, std::string_view record_hash);
+
+// Appends sealed records to evidence_chain, inside the writer's transaction.
+// It reads the chain head when it is made: after a rolled-back transaction,
+// discard it and make a new one.
+class ChainWriter {
+public:
+    explicit ChainWriter(sqlite3* db);  // throws std::runtime_error
+    ~ChainWriter();
+    ChainWriter(const ChainWriter&) = delete;
+    ChainWriter& operator=(const ChainWriter&) = delete;
+
+    // Seals the stored flow `flow_id` as it is now. A flow already sealed is
+    // left alone: its first final record is the evidence, and verify reports
+    // any later change to it.
+    void seal(std::int64_t flow_id);
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* select_record_ = nullptr;
+    sqlite3_stmt* is_sealed_ = nullptr;
+    sqlite3_stmt* append_ = nullptr;
+    std::int64_t head_seq_ = 0;
+    std::string head_hash_{kGenesisHash};
+};
+
+struct ChainProblem {
+    std::optional<std::int64_t> seq;      // the chain entry, if the problem has one
+    std::optional<std::int64_t> flow_id;  // the flow row concerned
+    std::string flow_uid;                 // empty if the row is gone
+    std::string what;                     // one line for people
+};
+
+struct ChainReport {
+    std::int64_t records = 0;             // chain entries read
+    std::int64_t head_seq = 0;            // the last entry (0 when the chain is empty)
+    std::string head_hash{kGenesisHash};
+    std::int64_t problem_count = 0;       // all problems found
+    std::vector<ChainProblem> problems;   // the first few, in chain order
+};
+
+// Recomputes every record and chain hash from the rows and checks that every
+// closed flow is sealed. Problems, first one first:
+//   - a seq gap (an entry was removed),
+//   - a sealed flow that is missing (its row was deleted),
+//   - a record hash that does not match the row (the flow or its alert was edited),
+//   - a chain hash that does not follow from the one before (an entry was
+//     edited or inserted),
+//   - a closed flow with no chain entry (a row was inserted).
+// Throws std::runtime_error on a read error.
+ChainReport verify_chain(sqlite3* db, std::size_t max_problems = 20);
+
+// The chain head: the last entry's seq and chain hash (0 and kGenesisHash if empty).
+std::pair<std::int64_t, std::string> chain_head(sqlite3* db);
+
+}  // namespace egresswatch::evidence

@@ -1,0 +1,187 @@
+#include "evidence_commands.hpp"
+
+#include <egresswatch/evidence.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+
+#include "json.hpp"
+#include "query.hpp"
+#include "report.hpp"
+#include "text.hpp"
+#include "time_format.hpp"
+
+namespace egresswatch::cli {
+namespace {
+
+constexpr const char* kBundleFormat = "egresswatch-case-bundle/1";
+constexpr const char* kHashRule =
+    "record_hash = SHA-256 of the canonical text: for each of canonical_columns in order, "
+    "name TAB value LF, where value is null, i:<integer>, r:<real %.17g>, s:<length in bytes>:<text> "
+    "or x:<hex of a blob>; chain_hash = SHA-256 of the previous chain_hash (hex) followed by "
+    "record_hash (hex); the first entry's previous chain_hash is 64 zeros.";
+
+bool is_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = text::utf8_sequence_length(s, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string hex(std::string_view bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+    return out;
+}
+
+// A stored value in JSON, exactly enough to rebuild its canonical text: JSON
+// numbers and strings where they round-trip, tagged objects where they do not.
+void write_column_value(json::Writer& w, sqlite3_stmt* stmt, int column) {
+    switch (sqlite3_column_type(stmt, column)) {
+        case SQLITE_NULL: w.null(); return;
+        case SQLITE_INTEGER: w.value(static_cast<std::int64_t>(sqlite3_column_int64(stmt, column))); return;
+        case SQLITE_FLOAT: {
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(stmt, column));
+            w.begin_object().key("real").value(buf).end_object();
+            return;
+        }
+        default: break;
+    }
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, column));
+    std::string_view bytes(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+    if (sqlite3_column_type(stmt, column) == SQLITE_BLOB)
+        w.begin_object().key("blob_hex").value(hex(bytes)).end_object();
+    else if (is_utf8(bytes))
+        w.value(bytes);
+    else
+        w.begin_object().key("text_hex").value(hex(bytes)).end_object();
+}
+
+struct StoreRecords {
+    std::int64_t first_seq = 0;
+    std::int64_t first_us = std::numeric_limits<std::int64_t>::max(), last_us = 0;
+    std::size_t count = 0;
+};
+
+// The store's sealed records of the device, then its chain proof.
+StoreRecords write_store(json::Writer& w, Store& store, const DeviceFilter& device, const Filters& filters) {
+    Conditions where;
+    add_device_condition(where, device, "f.device_ip", "f.device_mac");
+    add_flow_conditions(where, filters);
+    std::string sql = "SELECT c.seq, c.flow_id, c.record_hash, c.chain_hash, " + evidence::canonical_select_list() +
+                      "\nFROM evidence_chain AS c JOIN flows AS f ON f.id = c.flow_id"
+                      " LEFT JOIN alerts AS a ON a.flow_id = f.id\n" +
+                      where.where_clause() + "ORDER BY c.seq";
+    Statement records = store.prepare(sql, where.params());
+    StoreRecords seen;
+    auto [head_seq, head_hash] = evidence::chain_head(store.handle());
+    w.begin_object().key("path").value(store.path());
+    w.key("chain_head").begin_object().key("seq").value(head_seq).key("hash").value(head_hash).end_object();
+    w.key("records").begin_array();
+    while (records.step()) {
+        sqlite3_stmt* stmt = records.handle();
+        if (!seen.count++) seen.first_seq = records.integer(0);
+        seen.first_us = std::min(seen.first_us, records.integer(5));  // first_seen
+        seen.last_us = std::max(seen.last_us, records.integer(6));    // last_seen
+        w.begin_object().key("seq").value(records.integer(0)).key("flow_id").value(records.integer(1));
+        w.key("columns").begin_object();
+        for (std::size_t i = 0; i < evidence::kCanonicalColumns.size(); ++i) {
+            w.key(evidence::kCanonicalColumns[i].name);
+            write_column_value(w, stmt, static_cast<int>(i) + 4);
+        }
+        w.end_object();
+        w.key("record_hash").value(records.text(2)).key("chain_hash").value(records.text(3)).end_object();
+    }
+    w.end_array();
+
+    w.key("chain_proof").begin_object();
+    if (seen.count) {
+        Statement previous = store.prepare("SELECT chain_hash FROM evidence_chain WHERE seq = ?", {seen.first_seq - 1});
+        w.key("previous_hash").value(previous.step() ? previous.text(0) : std::string(evidence::kGenesisHash));
+        w.key("links").begin_array();
+        Statement links = store.prepare("SELECT seq, record_hash, chain_hash FROM evidence_chain WHERE seq >= ? ORDER BY seq",
+                                        {seen.first_seq});
+        while (links.step())
+            w.raw("[" + std::to_string(links.integer(0)) + ", " + json::quote(links.text(1)) + ", " +
+                  json::quote(links.text(2)) + "]");
+        w.end_array();
+    }
+    w.end_object().end_object();
+    return seen;
+}
+
+}  // namespace
+
+bool verify_stores(const std::vector<std::unique_ptr<Store>>& stores, std::ostream& out) {
+    bool all_intact = true;
+    for (const auto& store : stores) {
+        evidence::ChainReport r = evidence::verify_chain(store->handle());
+        if (r.problem_count == 0) {
+            out << store->path() << ": ok: " << r.records << " sealed records intact; chain head seq " << r.head_seq
+                << " " << r.head_hash << '\n';
+            continue;
+        }
+        all_intact = false;
+        out << store->path() << ": TAMPERED: " << r.problem_count << (r.problem_count == 1 ? " problem" : " problems")
+            << " in " << r.records << " sealed records; the first record that no longer matches:\n";
+        for (const auto& p : r.problems) {
+            out << "  ";
+            if (p.seq) out << "seq " << *p.seq << ": ";
+            out << p.what << '\n';
+        }
+        if (r.problem_count > static_cast<std::int64_t>(r.problems.size()))
+            out << "  ... and " << r.problem_count - static_cast<std::int64_t>(r.problems.size()) << " more\n";
+    }
+    return all_intact;
+}
+
+void export_bundle(const std::vector<std::unique_ptr<Store>>& stores, const DeviceFilter& device,
+                   const Filters& filters, std::ostream& out) {
+    std::string text;
+    json::Writer w(text);
+    w.begin_object().key("format").value(kBundleFormat).key("device").value(device.value);
+    w.key("since").value(filters.since_us ? std::optional(format_time(*filters.since_us)) : std::nullopt);
+    w.key("until").value(filters.until_us ? std::optional(format_time(*filters.until_us)) : std::nullopt);
+    w.key("hash_rule").value(kHashRule);
+    w.key("canonical_columns").begin_array();
+    for (const auto& column : evidence::kCanonicalColumns) w.value(column.name);
+    w.end_array();
+    w.key("stores").begin_array();
+    std::size_t count = 0;
+    std::int64_t first_us = std::numeric_limits<std::int64_t>::max(), last_us = 0;
+    for (const auto& store : stores) {
+        StoreRecords seen = write_store(w, *store, device, filters);
+        count += seen.count;
+        first_us = std::min(first_us, seen.first_us);
+        last_us = std::max(last_us, seen.last_us);
+    }
+    w.end_array();
+    if (count == 0) throw NoRecords{"no sealed records of " + device.value + " in the stores and window given"};
+
+    // The report covers the window asked for, or else the records' own span.
+    report::Scope scope;
+    scope.window = {filters.since_us.value_or(first_us), filters.until_us.value_or(last_us + 1)};
+    scope.period = format_time(scope.window.since_us) + " to " + format_time(scope.window.until_us);
+    scope.device = device;
+    report::Report r = report::build_report(stores, scope);
+    std::ostringstream json_report, markdown_report;
+    report::write_json(r, json_report);
+    report::write_markdown(r, markdown_report);
+    std::string report_json = json_report.str();
+    while (!report_json.empty() && report_json.back() == '\n') report_json.pop_back();
+    w.key("report").raw(report_json);
+    w.key("report_markdown").value(markdown_report.str());
+    w.end_object();
+    out << text;
+}
+
+}  // namespace egresswatch::cli

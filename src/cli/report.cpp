@@ -1,0 +1,436 @@
+#include "report.hpp"
+
+#include <egresswatch/evidence.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <tuple>
+
+#include "json.hpp"
+#include "query.hpp"
+
+namespace egresswatch::cli::report {
+namespace {
+
+constexpr std::int64_t kMicrosPerDay = 86'400'000'000LL;
+constexpr std::int64_t kShortestGapUs = 60'000'000;  // shorter breaks between capture intervals are not gaps
+constexpr std::int64_t kMaxDailyBars = 400;          // a longer period charts only the days with data
+
+// SQL severity rank of alert "a", as in Totals::severity.
+constexpr const char* kSeverityRank =
+    "max(CASE a.severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)";
+
+using DeviceKey = std::pair<std::string, std::string>;  // ip, mac ("" if unknown)
+using DestinationKey = std::tuple<bool, std::optional<std::string>, std::optional<std::int64_t>,
+                                  std::optional<std::string>, std::optional<std::string>>;
+
+std::optional<std::string> optional_text(const Statement& st, int column) {
+    if (st.is_null(column)) return std::nullopt;
+    return st.text(column);
+}
+
+std::optional<std::int64_t> optional_integer(const Statement& st, int column) {
+    if (st.is_null(column)) return std::nullopt;
+    return st.integer(column);
+}
+
+void fill(std::optional<std::string>& field, const std::optional<std::string>& value) {
+    if (!field) field = value;
+}
+
+int kind_rank(std::string_view kind) {
+    if (is_camera(kind)) return 0;
+    return kind == "iot" ? 1 : 2;
+}
+
+bool is_monitored(std::string_view kind) { return kind_rank(kind) < 2; }
+
+// Collects the report of several stores, one store at a time.
+class Builder {
+public:
+    explicit Builder(const Scope& scope) : scope_(scope) { report_.scope = scope; }
+
+    void add_store(Store& store) {
+        StoreInfo info = read_info(store);
+        std::map<std::string, std::string> macs;  // this store's device address -> MAC
+        read_devices(store, macs);
+        read_destinations(store, macs, info.home_country);
+        read_days(store, macs, info.home_country);
+        read_captures(store);
+        read_store_gaps(store);
+        report_.stores.push_back(std::move(info));
+    }
+
+    Report finish() {
+        finish_devices();
+        finish_shares();
+        finish_days();
+        finish_coverage();
+        return std::move(report_);
+    }
+
+private:
+    // The flow conditions of the scope, for flows "f" that started in the window.
+    Conditions flow_window() const {
+        Conditions where;
+        where.add("f.first_seen >= ?", scope_.window.since_us);
+        where.add("f.first_seen < ?", scope_.window.until_us);
+        where.add("f.remote_local = 0");
+        if (scope_.device) add_device_condition(where, *scope_.device, "f.device_ip", "f.device_mac");
+        return where;
+    }
+
+    static StoreInfo read_info(Store& store) {
+        StoreInfo info;
+        info.path = store.path();
+        auto st = store.prepare("SELECT key, value FROM meta");
+        while (st.step()) {
+            std::string key = st.text(0);
+            if (key == "home_country") info.home_country = st.text(1);
+            else if (key == "sensor.version") info.sensor_version = st.text(1);
+            else if (key == "rules") info.rules = st.text(1);
+            else if (key == "geoip") info.geoip = st.text(1);
+        }
+        std::tie(info.chain_seq, info.chain_head) = evidence::chain_head(store.handle());
+        return info;
+    }
+
+    void read_devices(Store& store, std::map<std::string, std::string>& macs) {
+        Conditions where;
+        where.add("d.first_seen < ?", scope_.window.until_us);
+        where.add("d.last_seen >= ?", scope_.window.since_us);
+        if (scope_.device) add_device_condition(where, *scope_.device, "d.ip", "d.mac");
+        auto st = store.prepare(
+            "SELECT d.ip, d.mac, d.vendor, d.vendor_country, d.kind, d.identified_by, d.hostname, d.label,"
+            " d.site, d.first_seen, d.last_seen FROM devices AS d\n" + where.where_clause(),
+            where.params());
+        const Column evidence_column{"identified_by", ColumnKind::List, false};
+        while (st.step()) {
+            std::string ip = st.text(0);
+            auto mac = optional_text(st, 1);
+            macs[ip] = mac.value_or("");
+            Device& d = device(ip, mac.value_or(""));
+            d.mac = mac;
+            fill(d.vendor, optional_text(st, 2));
+            fill(d.vendor_country, optional_text(st, 3));
+            if (kind_rank(st.text(4)) < kind_rank(d.kind)) d.kind = st.text(4);
+            auto evidence = read_value(store, st, 5, evidence_column);
+            if (auto* items = std::get_if<std::vector<std::string>>(&evidence))
+                for (auto& item : *items)
+                    if (std::find(d.identified_by.begin(), d.identified_by.end(), item) == d.identified_by.end())
+                        d.identified_by.push_back(item);
+            fill(d.hostname, optional_text(st, 6));
+            fill(d.label, optional_text(st, 7));
+            fill(d.site, optional_text(st, 8));
+            d.first_seen_us = std::min(d.first_seen_us.value_or(st.integer(9)), st.integer(9));
+            d.last_seen_us = std::max(d.last_seen_us.value_or(st.integer(10)), st.integer(10));
+        }
+    }
+
+    void read_destinations(Store& store, const std::map<std::string, std::string>& macs,
+                           const std::string& home_country) {
+        Conditions where = flow_window();
+        auto st = store.prepare(
+            "SELECT f.device_ip, f.country, f.asn, f.as_org, f.domain, count(*), sum(f.bytes_out),"
+            " sum(f.bytes_in), min(f.first_seen), max(f.last_seen), count(a.flow_id), " +
+                std::string(kSeverityRank) +
+                "\nFROM flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id\n" + where.where_clause() +
+                "GROUP BY f.device_ip, f.country, f.asn, f.as_org, f.domain",
+            where.params());
+        while (st.step()) {
+            std::string ip = st.text(0);
+            auto country = optional_text(st, 1);
+            bool abroad = country && *country != home_country;
+            DestinationKey key{!abroad, country, optional_integer(st, 2), optional_text(st, 3),
+                               optional_text(st, 4)};
+            Totals t;
+            t.flows = st.integer(5);
+            t.bytes_out = st.integer(6);
+            t.bytes_in = st.integer(7);
+            t.first_us = st.integer(8);
+            t.last_us = st.integer(9);
+            t.alerts = st.integer(10);
+            t.severity = static_cast<int>(st.integer(11));
+            auto& groups = destinations_[device_key(ip, macs)];
+            device(ip, device_key(ip, macs).second);
+            groups[key].add(t);
+        }
+    }
+
+    void read_days(Store& store, const std::map<std::string, std::string>& macs,
+                   const std::string& home_country) {
+        Conditions where = flow_window();
+        where.add("f.country IS NOT NULL AND f.country <> ?", home_country);
+        auto st = store.prepare("SELECT f.device_ip, f.first_seen / " + std::to_string(kMicrosPerDay) +
+                                    ", sum(f.bytes_out) FROM flows AS f\n" + where.where_clause() +
+                                    "GROUP BY 1, 2",
+                                where.params());
+        while (st.step()) day_bytes_[{device_key(st.text(0), macs), st.integer(1)}] += st.integer(2);
+    }
+
+    void read_captures(Store& store) {
+        auto st = store.prepare(
+            "SELECT source, start_time, end_time, packets, bytes, malformed, dropped, flows_evicted"
+            " FROM capture_stats WHERE start_time < ? AND end_time >= ? ORDER BY start_time, id",
+            {scope_.window.until_us, scope_.window.since_us});
+        while (st.step()) {
+            auto [it, inserted] = captures_.try_emplace({store.path(), st.text(0)});
+            CaptureSource& c = it->second;
+            if (inserted) {
+                c.store = store.path();
+                c.source = st.text(0);
+                c.first_us = st.integer(1);
+            }
+            c.first_us = std::min(c.first_us, st.integer(1));
+            c.last_us = std::max(c.last_us, st.integer(2));
+            ++c.intervals;
+            c.packets += st.integer(3);
+            c.bytes += st.integer(4);
+            c.malformed += st.integer(5);
+            c.dropped += st.integer(6);
+            c.flows_evicted = std::max(c.flows_evicted, st.integer(7));  // a running count
+            intervals_.push_back({st.integer(1), st.integer(2)});
+        }
+    }
+
+    void read_store_gaps(Store& store) {
+        auto st = store.prepare(
+            "SELECT start_time, end_time, reason, records_lost FROM store_gaps"
+            " WHERE start_time < ? AND (end_time IS NULL OR end_time >= ?) ORDER BY start_time, id",
+            {scope_.window.until_us, scope_.window.since_us});
+        while (st.step())
+            report_.store_gaps.push_back({store.path(), st.integer(0), optional_integer(st, 1), st.text(2), st.integer(3)});
+    }
+
+    static DeviceKey device_key(const std::string& ip, const std::map<std::string, std::string>& macs) {
+        auto it = macs.find(ip);
+        return {ip, it == macs.end() ? "" : it->second};
+    }
+
+    Device& device(const std::string& ip, const std::string& mac) {
+        auto [it, inserted] = devices_.try_emplace({ip, mac});
+        if (inserted) it->second.ip = ip;
+        return it->second;
+    }
+
+    void finish_devices() {
+        Headline& h = report_.headline;
+        for (auto& [key, d] : devices_) {
+            for (auto& [dest_key, totals] : destinations_[key]) {
+                Destination dest;
+                std::tie(std::ignore, dest.country, dest.asn, dest.as_org, dest.domain) = dest_key;
+                dest.abroad = !std::get<0>(dest_key);
+                dest.totals = totals;
+                d.all.add(totals);
+                if (dest.abroad) d.abroad.add(totals);
+                d.destinations.push_back(std::move(dest));
+            }
+            std::stable_sort(d.destinations.begin(), d.destinations.end(), [](const auto& a, const auto& b) {
+                return std::make_tuple(!a.abroad, -a.totals.bytes_out) < std::make_tuple(!b.abroad, -b.totals.bytes_out);
+            });
+            bool sent_abroad = d.abroad.bytes_out > 0;
+            if (is_camera(d.kind)) {
+                ++h.cameras_seen;
+                h.cameras_abroad += sent_abroad;
+                h.camera_abroad.add(d.abroad);
+            } else if (d.kind == "iot") {
+                ++h.iot_seen;
+                h.iot_abroad += sent_abroad;
+                h.iot_abroad_totals.add(d.abroad);
+            } else {
+                ++h.other_seen;
+            }
+            if (is_monitored(d.kind) || d.all.alerts > 0) report_.devices.push_back(d);
+        }
+        std::stable_sort(report_.devices.begin(), report_.devices.end(), [](const Device& a, const Device& b) {
+            return std::make_tuple(kind_rank(a.kind), -a.abroad.bytes_out, address_sort_key(a.ip),
+                                   a.mac.value_or("")) <
+                   std::make_tuple(kind_rank(b.kind), -b.abroad.bytes_out, address_sort_key(b.ip),
+                                   b.mac.value_or(""));
+        });
+    }
+
+    void finish_shares() {
+        std::map<std::string, Share> countries, networks;
+        for (const Device& d : report_.devices) {
+            if (d.abroad.bytes_out > 0)
+                report_.top_devices.push_back({d.ip, device_title(d), d.abroad});
+            if (!is_monitored(d.kind)) continue;
+            for (const Destination& dest : d.destinations) {
+                if (!dest.abroad) continue;
+                Share& c = countries[*dest.country];
+                c.key = c.label = *dest.country;
+                c.totals.add(dest.totals);
+                std::string network = dest.asn ? "AS" + std::to_string(*dest.asn) : "unknown";
+                Share& n = networks[network];
+                n.key = network;
+                if (n.label.empty() || (dest.as_org && n.label == network)) n.label = network_label(dest.asn, dest.as_org);
+                n.totals.add(dest.totals);
+            }
+        }
+        auto most_bytes_first = [](std::vector<Share>& shares) {
+            std::stable_sort(shares.begin(), shares.end(), [](const Share& a, const Share& b) {
+                return a.totals.bytes_out > b.totals.bytes_out;
+            });
+        };
+        for (auto& [key, share] : countries) report_.countries.push_back(share);
+        for (auto& [key, share] : networks) report_.networks.push_back(share);
+        most_bytes_first(report_.countries);
+        most_bytes_first(report_.networks);
+        most_bytes_first(report_.top_devices);
+    }
+
+    void finish_days() {
+        std::map<std::int64_t, DayBytes> days;
+        const TimeWindow& w = report_.scope.window;
+        std::int64_t first_day = w.since_us / kMicrosPerDay, end_day = (w.until_us + kMicrosPerDay - 1) / kMicrosPerDay;
+        if (end_day - first_day <= kMaxDailyBars)
+            for (std::int64_t day = first_day; day < end_day; ++day) days[day].day_us = day * kMicrosPerDay;
+        for (const auto& [key, bytes] : day_bytes_) {
+            const Device& d = devices_.at(key.first);
+            if (!is_monitored(d.kind)) continue;
+            DayBytes& day = days[key.second];
+            day.day_us = key.second * kMicrosPerDay;
+            (is_camera(d.kind) ? day.camera_bytes_out : day.iot_bytes_out) += bytes;
+        }
+        for (auto& [day, bytes] : days) report_.days.push_back(bytes);
+    }
+
+    void finish_coverage() {
+        for (auto& [key, capture] : captures_) report_.captures.push_back(capture);
+        const TimeWindow& w = report_.scope.window;
+        std::sort(intervals_.begin(), intervals_.end(),
+                  [](const TimeWindow& a, const TimeWindow& b) { return a.since_us < b.since_us; });
+        std::int64_t covered_until = w.since_us;  // the period is covered up to here
+        auto gap_to = [&](std::int64_t until) {
+            until = std::min(until, w.until_us);
+            if (until - covered_until >= kShortestGapUs) report_.gaps.push_back({covered_until, until});
+        };
+        for (const TimeWindow& interval : intervals_) {
+            gap_to(interval.since_us);
+            std::int64_t start = std::clamp(std::max(interval.since_us, covered_until), w.since_us, w.until_us);
+            std::int64_t end = std::clamp(interval.until_us, w.since_us, w.until_us);
+            if (end > start) report_.covered_us += end - start;
+            covered_until = std::max(covered_until, end);
+        }
+        gap_to(w.until_us);
+    }
+
+    const Scope& scope_;
+    Report report_;
+    std::map<DeviceKey, Device> devices_;
+    std::map<DeviceKey, std::map<DestinationKey, Totals>> destinations_;
+    std::map<std::pair<DeviceKey, std::int64_t>, std::int64_t> day_bytes_;  // (device, day) -> bytes out abroad
+    std::map<std::pair<std::string, std::string>, CaptureSource> captures_;
+    std::vector<TimeWindow> intervals_;
+};
+
+}  // namespace
+
+void Totals::add(const Totals& other) {
+    if (other.flows == 0) return;
+    first_us = flows ? std::min(first_us, other.first_us) : other.first_us;
+    last_us = flows ? std::max(last_us, other.last_us) : other.last_us;
+    flows += other.flows;
+    bytes_out += other.bytes_out;
+    bytes_in += other.bytes_in;
+    alerts += other.alerts;
+    severity = std::max(severity, other.severity);
+}
+
+std::string_view severity_name(int rank) {
+    switch (rank) {
+        case 3: return "high";
+        case 2: return "medium";
+        case 1: return "low";
+        default: return "";
+    }
+}
+
+std::optional<Format> parse_format(std::string_view name) {
+    if (name == "md") return Format::Markdown;
+    if (name == "html") return Format::Html;
+    if (name == "csv") return Format::Csv;
+    if (name == "json") return Format::Json;
+    return std::nullopt;
+}
+
+Report build_report(const std::vector<std::unique_ptr<Store>>& stores, const Scope& scope) {
+    Builder builder(scope);
+    for (const auto& store : stores) builder.add_store(*store);
+    return builder.finish();
+}
+
+void write_report(const Report& report, Format format, std::ostream& out) {
+    switch (format) {
+        case Format::Markdown: return write_markdown(report, out);
+        case Format::Html: return write_html(report, out);
+        case Format::Csv: return write_csv(report, out);
+        case Format::Json: return write_json(report, out);
+    }
+}
+
+bool is_camera(std::string_view kind) { return kind == "camera" || kind == "nvr"; }
+
+std::string grouped(std::int64_t n) {
+    std::string digits = std::to_string(n < 0 ? -n : n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return n < 0 ? "-" + out : out;
+}
+
+std::string count_of(std::int64_t n, std::string_view noun) {
+    return grouped(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+std::string human_bytes(std::int64_t bytes) {
+    static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    double value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1000 && unit + 1 < std::size(kUnits)) {
+        value /= 1000;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, unit ? "%.1f %s" : "%.0f %s", value, kUnits[unit]);
+    return buf;
+}
+
+std::string percent(std::int64_t part, std::int64_t whole) {
+    if (whole <= 0) return "-";
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+    return buf;
+}
+
+std::string day_text(std::int64_t day_us) { return format_time(day_us).substr(0, 10); }
+
+std::string network_label(const std::optional<std::int64_t>& asn, const std::optional<std::string>& org) {
+    if (!asn) return org.value_or("unknown network");
+    return "AS" + std::to_string(*asn) + (org ? " " + *org : "");
+}
+
+std::string device_title(const Device& device) {
+    const auto& name = device.label ? device.label : device.hostname;
+    return device.ip + (name ? " (" + *name + ")" : "");
+}
+
+const std::vector<std::string>& definitions() {
+    static const std::vector<std::string> kDefinitions = {
+        "Cameras are devices identified as a camera or a network video recorder (kinds camera and nvr); "
+        "IoT devices (kind iot) are counted separately. A device is seen if it was active at some time in the period.",
+        "Abroad means the destination's country is known and is not the store's home country. "
+        "Destinations are remote ends outside the local networks; bytes are IP-layer bytes, "
+        "sent = device to remote, received = remote to device.",
+        "A flow counts in the period, and on the UTC day, in which it started, with all its bytes.",
+        "Listed devices: every camera, NVR and IoT device seen, and any other device with an alert in the period.",
+        "Country and network come from the geolocation databases named below, as they were when the flow was recorded.",
+    };
+    return kDefinitions;
+}
+
+}  // namespace egresswatch::cli::report

@@ -1,0 +1,132 @@
+#include "egresswatch/devices.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+namespace egresswatch {
+namespace {
+
+uint32_t oui_of(const MacAddress& mac) { return uint32_t{mac[0]} << 16 | uint32_t{mac[1]} << 8 | mac[2]; }
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+    std::vector<std::string> fields(1);
+    bool quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+        char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
+            else if (c == '"') quoted = false;
+            else fields.back() += c;
+        } else if (c == '"') quoted = true;
+        else if (c == ',') fields.emplace_back();
+        else if (c != '\r') fields.back() += c;
+    }
+    for (auto& f : fields) {
+        auto first = f.find_first_not_of(" \t");
+        auto last = f.find_last_not_of(" \t");
+        f = first == std::string::npos ? "" : f.substr(first, last - first + 1);
+    }
+    return fields;
+}
+
+}  // namespace
+
+Inventory Inventory::load(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw RulesError(path + ": cannot read inventory file");
+    Inventory inventory;
+    std::string line;
+    int number = 0;
+    auto fail = [&](const std::string& message) {
+        throw RulesError(path + ":" + std::to_string(number) + ": " + message);
+    };
+    while (std::getline(in, line)) {
+        ++number;
+        if (line.empty() || line[0] == '#') continue;
+        auto f = split_csv_line(line);
+        if (number == 1 || (f[0] == "address" || f[0] == "ip" || f[0] == "mac")) continue;  // header
+        if (f.size() < 2 || f.size() > 4) fail("expected \"address,label,site,kind\"");
+        InventoryEntry entry;
+        entry.label = f[1];
+        if (f.size() > 2) entry.site = f[2];
+        if (f.size() > 3 && !f[3].empty()) {
+            entry.kind = parse_device_kind(f[3]);
+            if (!entry.kind) fail("unknown kind \"" + f[3] + "\" (use camera, nvr, iot or other)");
+        }
+        if (auto ip = IpAddress::parse(f[0])) inventory.by_ip_[*ip] = entry;
+        else if (auto mac = parse_mac(f[0])) inventory.by_mac_[mac_to_string(*mac)] = entry;
+        else fail("\"" + f[0] + "\" is neither an IP address nor a MAC address");
+    }
+    return inventory;
+}
+
+const InventoryEntry* Inventory::find(const IpAddress& ip, const MacAddress* mac) const {
+    // The MAC names the box; the IP may be reassigned by DHCP.
+    if (mac) {
+        auto it = by_mac_.find(mac_to_string(*mac));
+        if (it != by_mac_.end()) return &it->second;
+    }
+    auto it = by_ip_.find(ip);
+    return it == by_ip_.end() ? nullptr : &it->second;
+}
+
+void DeviceState::add_evidence(const std::string& evidence, std::optional<DeviceKind> evidence_kind, int strength) {
+    if (std::find(identified_by.begin(), identified_by.end(), evidence) == identified_by.end()) {
+        identified_by.push_back(evidence);
+        dirty = true;
+    }
+    if (evidence_kind && strength > kind_strength) {
+        if (kind != *evidence_kind) dirty = true;
+        kind = *evidence_kind;
+        kind_strength = strength;
+    }
+}
+
+void DeviceState::infer_vendor(const std::string& name) {
+    if (!vendor.empty() || name.empty()) return;
+    vendor = name;
+    dirty = true;
+}
+
+DeviceState* DeviceRegistry::find(const IpAddress& ip) {
+    auto it = devices_.find(ip);
+    return it == devices_.end() ? nullptr : &it->second;
+}
+
+DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac, int64_t first_us,
+                                     int64_t last_us, const Rules& rules) {
+    auto [it, inserted] = devices_.try_emplace(ip);
+    DeviceState& device = it->second;
+    if (inserted) {
+        device.first_us = first_us;
+        device.last_us = last_us;
+    }
+    if (first_us < device.first_us) device.first_us = first_us, device.dirty = true;
+    if (last_us > device.last_us) device.last_us = last_us, device.dirty = true;
+    bool new_mac = mac && (!device.has_mac || device.mac != *mac);
+    if (new_mac) {
+        device.mac = *mac;
+        device.has_mac = true;
+        device.dirty = true;
+        if (const MacVendor* vendor = oui_.lookup(*mac)) {
+            device.vendor = vendor->organisation;
+            device.vendor_country = vendor->country;
+            std::string evidence = "oui:" + vendor->organisation +
+                                   (vendor->country.empty() ? "" : " (" + vendor->country + ")");
+            const MacVendorRule* rule = rules.match_mac_vendor(oui_of(*mac), vendor->organisation);
+            device.add_evidence(evidence, rule ? std::optional(rule->kind) : std::nullopt,
+                                rule ? signal_strength::mac_vendor : signal_strength::note);
+        }
+    }
+    if (inventory_ && (new_mac || !device.inventory_checked)) {
+        device.inventory_checked = true;
+        if (const InventoryEntry* entry = inventory_->find(ip, device.has_mac ? &device.mac : nullptr)) {
+            device.label = entry->label;
+            device.site = entry->site;
+            device.add_evidence("inventory:" + entry->label, entry->kind, signal_strength::inventory);
+        }
+    }
+    return device;
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,268 @@
+#include "egresswatch/evidence.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <tuple>
+
+namespace egresswatch::evidence {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+std::string to_hex(const unsigned char* bytes, std::size_t size) {
+    std::string out;
+    out.reserve(size * 2);
+    for (std::size_t i = 0; i < size; ++i) {
+        out += kHex[bytes[i] >> 4];
+        out += kHex[bytes[i] & 0xF];
+    }
+    return out;
+}
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+    throw std::runtime_error("evidence chain: " + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+sqlite3_stmt* prepare(sqlite3* db, const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) fail(db, "prepare");
+    return stmt;
+}
+
+// A statement finalised when the scope ends.
+struct Query {
+    Query(sqlite3* db, const std::string& sql) : db(db), stmt(prepare(db, sql)) {}
+    ~Query() { sqlite3_finalize(stmt); }
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+    bool step() {
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) return true;
+        if (rc != SQLITE_DONE) fail(db, "read");
+        return false;
+    }
+    std::string text(int column) const {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))) : "";
+    }
+    sqlite3* db;
+    sqlite3_stmt* stmt;
+};
+
+// Steps a reusable statement to its first row (false if none) and leaves it
+// ready for the next use only after reset().
+bool step_first(sqlite3* db, sqlite3_stmt* stmt) {
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail(db, "read");
+    return false;
+}
+
+void reset(sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
+std::string flow_label(std::int64_t flow_id, const std::string& uid) {
+    return "flow " + std::to_string(flow_id) + (uid.empty() ? "" : " (" + uid + ")");
+}
+
+}  // namespace
+
+const std::array<CanonicalColumn, 29> kCanonicalColumns = {{
+    {"flow_uid", "f.flow_uid"},         {"first_seen", "f.first_seen"},
+    {"last_seen", "f.last_seen"},       {"vlan", "f.vlan"},
+    {"inner_vlan", "f.inner_vlan"},     {"ip_version", "f.ip_version"},
+    {"transport", "f.transport"},       {"ip_proto", "f.ip_proto"},
+    {"device_ip", "f.device_ip"},       {"device_port", "f.device_port"},
+    {"device_mac", "f.device_mac"},     {"remote_ip", "f.remote_ip"},
+    {"remote_port", "f.remote_port"},   {"initiator", "f.initiator"},
+    {"bytes_out", "f.bytes_out"},       {"bytes_in", "f.bytes_in"},
+    {"packets_out", "f.packets_out"},   {"packets_in", "f.packets_in"},
+    {"app_protocol", "f.app_protocol"}, {"app_category", "f.app_category"},
+    {"domain", "f.domain"},             {"remote_local", "f.remote_local"},
+    {"country", "f.country"},           {"asn", "f.asn"},
+    {"as_org", "f.as_org"},             {"community_id", "f.community_id"},
+    {"state", "f.state"},               {"severity", "a.severity"},
+    {"reasons", "a.reasons"},
+}};
+
+std::string canonical_select_list() {
+    std::string out;
+    for (const auto& column : kCanonicalColumns) {
+        if (!out.empty()) out += ", ";
+        out += column.sql;
+    }
+    return out;
+}
+
+std::string canonical_record(sqlite3_stmt* stmt, int first_column) {
+    std::string out;
+    int index = first_column;
+    for (const auto& column : kCanonicalColumns) {
+        out += column.name;
+        out += '\t';
+        switch (sqlite3_column_type(stmt, index)) {
+            case SQLITE_NULL: out += "null"; break;
+            case SQLITE_INTEGER: out += "i:" + std::to_string(sqlite3_column_int64(stmt, index)); break;
+            case SQLITE_FLOAT: {
+                char buf[40];
+                std::snprintf(buf, sizeof buf, "r:%.17g", sqlite3_column_double(stmt, index));
+                out += buf;
+                break;
+            }
+            case SQLITE_BLOB: {
+                const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, index));
+                out += "x:" + to_hex(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)));
+                break;
+            }
+            default: {
+                const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, index));
+                auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt, index));
+                out += "s:" + std::to_string(size) + ":";
+                out.append(p ? p : "", size);
+            }
+        }
+        out += '\n';
+        ++index;
+    }
+    return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed (libcrypto)");
+    return to_hex(digest, size);
+}
+
+std::string chain_hash(std::string_view previous_chain_hash, std::string_view record_hash) {
+    std::string joined(previous_chain_hash);
+    joined += record_hash;
+    return sha256_hex(joined);
+}
+
+std::pair<std::int64_t, std::string> chain_head(sqlite3* db) {
+    Query head(db, "SELECT seq, chain_hash FROM evidence_chain ORDER BY seq DESC LIMIT 1");
+    if (!head.step()) return {0, std::string(kGenesisHash)};
+    return {sqlite3_column_int64(head.stmt, 0), head.text(1)};
+}
+
+ChainWriter::ChainWriter(sqlite3* db) : db_(db) {
+    try {
+        select_record_ = prepare(db, "SELECT " + canonical_select_list() +
+                                         " FROM flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id"
+                                         " WHERE f.id = ?1");
+        is_sealed_ = prepare(db, "SELECT 1 FROM evidence_chain WHERE flow_id = ?1");
+        append_ = prepare(db,
+                          "INSERT INTO evidence_chain (seq, flow_id, record_hash, chain_hash) "
+                          "VALUES (?1, ?2, ?3, ?4)");
+        std::tie(head_seq_, head_hash_) = chain_head(db);
+    } catch (...) {
+        sqlite3_finalize(select_record_);
+        sqlite3_finalize(is_sealed_);
+        sqlite3_finalize(append_);
+        throw;
+    }
+}
+
+ChainWriter::~ChainWriter() {
+    sqlite3_finalize(select_record_);
+    sqlite3_finalize(is_sealed_);
+    sqlite3_finalize(append_);
+}
+
+void ChainWriter::seal(std::int64_t flow_id) {
+    sqlite3_bind_int64(is_sealed_, 1, flow_id);
+    bool sealed = step_first(db_, is_sealed_);
+    reset(is_sealed_);
+    if (sealed) return;
+
+    sqlite3_bind_int64(select_record_, 1, flow_id);
+    if (!step_first(db_, select_record_)) {
+        reset(select_record_);
+        throw std::runtime_error("evidence chain: flow " + std::to_string(flow_id) + " is not stored");
+    }
+    std::string record_hash = sha256_hex(canonical_record(select_record_, 0));
+    reset(select_record_);
+
+    std::string next_hash = chain_hash(head_hash_, record_hash);
+    sqlite3_bind_int64(append_, 1, head_seq_ + 1);
+    sqlite3_bind_int64(append_, 2, flow_id);
+    sqlite3_bind_text(append_, 3, record_hash.data(), static_cast<int>(record_hash.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(append_, 4, next_hash.data(), static_cast<int>(next_hash.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(append_);
+    reset(append_);
+    if (rc != SQLITE_DONE) fail(db_, "append");
+    ++head_seq_;
+    head_hash_ = std::move(next_hash);
+}
+
+ChainReport verify_chain(sqlite3* db, std::size_t max_problems) {
+    ChainReport report;
+    auto problem = [&](ChainProblem p) {
+        ++report.problem_count;
+        if (report.problems.size() < max_problems) report.problems.push_back(std::move(p));
+    };
+
+    Query chain(db, "SELECT c.seq, c.flow_id, c.record_hash, c.chain_hash, f.id, " +
+                        canonical_select_list() +
+                        " FROM evidence_chain AS c"
+                        " LEFT JOIN flows AS f ON f.id = c.flow_id"
+                        " LEFT JOIN alerts AS a ON a.flow_id = f.id"
+                        " ORDER BY c.seq");
+    constexpr int kCanonicalStart = 5;
+    std::int64_t expected_seq = 1;
+    std::string previous_hash(kGenesisHash);
+    while (chain.step()) {
+        ++report.records;
+        std::int64_t seq = sqlite3_column_int64(chain.stmt, 0);
+        std::int64_t flow_id = sqlite3_column_int64(chain.stmt, 1);
+        std::string stored_record_hash = chain.text(2);
+        std::string stored_chain_hash = chain.text(3);
+        bool flow_present = sqlite3_column_type(chain.stmt, 4) != SQLITE_NULL;
+        std::string uid = flow_present ? chain.text(kCanonicalStart) : "";
+
+        if (seq != expected_seq) {
+            std::string missing = seq - 1 == expected_seq
+                                      ? "seq " + std::to_string(expected_seq) + " is"
+                                      : "seq " + std::to_string(expected_seq) + " to " +
+                                            std::to_string(seq - 1) + " are";
+            problem({seq, flow_id, uid,
+                     missing + " missing: chain entries were deleted (or renumbered)"});
+        } else if (chain_hash(previous_hash, stored_record_hash) != stored_chain_hash) {
+            problem({seq, flow_id, uid,
+                     "chain link broken: the chain hash does not follow from the entry before "
+                     "(an entry was edited or inserted)"});
+        }
+        if (!flow_present) {
+            problem({seq, flow_id, "",
+                     flow_label(flow_id, "") + " is missing: the sealed row was deleted"});
+        } else if (sha256_hex(canonical_record(chain.stmt, kCanonicalStart)) != stored_record_hash) {
+            problem({seq, flow_id, uid,
+                     "record hash mismatch: " + flow_label(flow_id, uid) +
+                         " or its alert was changed after it was sealed"});
+        }
+        expected_seq = seq + 1;
+        previous_hash = std::move(stored_chain_hash);
+        report.head_seq = seq;
+    }
+    report.head_hash = previous_hash;
+
+    Query unsealed(db,
+                   "SELECT f.id, f.flow_uid FROM flows AS f WHERE f.state = 'closed' AND NOT EXISTS "
+                   "(SELECT 1 FROM evidence_chain AS c WHERE c.flow_id = f.id) ORDER BY f.id");
+    while (unsealed.step()) {
+        std::int64_t flow_id = sqlite3_column_int64(unsealed.stmt, 0);
+        std::string uid = unsealed.text(1);
+        problem({std::nullopt, flow_id, uid,
+                 "closed " + flow_label(flow_id, uid) +
+                     " is not in the chain: the row was inserted (or edited to 'closed')"});
+    }
+    return report;
+}
+
+}  // namespace egresswatch::evidence

@@ -1,0 +1,96 @@
+#include "housekeeping.hpp"
+
+#include <sys/stat.h>
+
+#include <iostream>
+
+#include "signals.hpp"
+
+namespace egresswatch::daemon {
+namespace {
+
+constexpr int64_t kGeoCheckEveryUs = 10'000'000;
+
+}  // namespace
+
+std::string geolocation_files(const std::vector<std::string>& dirs) {
+    std::string identity;
+    for (const auto* names : {&GeoLocator::country_file_names(), &GeoLocator::asn_file_names()})
+        for (const auto& dir : dirs)
+            for (const auto& name : *names) {
+                std::string path = dir + "/" + name;
+                struct stat st {};
+                if (stat(path.c_str(), &st) != 0) continue;
+                identity += path + " " + std::to_string(st.st_ino) + " " + std::to_string(st.st_size) + " " +
+                            std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\n";
+            }
+    return identity;
+}
+
+Housekeeping::Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log,
+                           int64_t now_us)
+    : sensor_(sensor),
+      capture_(capture),
+      options_(options),
+      json_log_(json_log),
+      interval_start_us_(now_us),
+      counters_at_interval_start_(sensor.counters()),
+      geo_files_(geolocation_files(options.sensor.geoip_dirs)),
+      next_geo_check_us_(now_us + kGeoCheckEveryUs) {}
+
+void Housekeeping::tick(int64_t now_us) {
+    if (take_reload_request()) {
+        if (json_log_) json_log_->reopen();
+        reload("SIGHUP");
+    }
+    if (now_us >= next_geo_check_us_) {
+        next_geo_check_us_ = now_us + kGeoCheckEveryUs;
+        if (geolocation_files(options_.sensor.geoip_dirs) != geo_files_) reload("a geolocation database changed");
+    }
+    if (now_us - interval_start_us_ >= options_.stats_interval_us) report(now_us);
+}
+
+void Housekeeping::finish(int64_t now_us) { report(now_us); }
+
+void Housekeeping::reload(const char* why) {
+    // Noted first: a file caught half-copied is tried again once it changes again.
+    geo_files_ = geolocation_files(options_.sensor.geoip_dirs);
+    try {
+        sensor_.reload();
+        std::cerr << "egresswatchd: reloaded rules and geolocation (" << why << ")\n";
+    } catch (const std::exception& e) {
+        std::cerr << "egresswatchd: reload (" << why << ") failed, still using the previous rules and geolocation: "
+                  << e.what() << "\n";
+    }
+}
+
+void Housekeeping::report(int64_t now_us) {
+    uint64_t dropped = 0;
+    for (const auto& [name, interface_dropped] : capture_.take_drops()) {
+        dropped += interface_dropped;
+        bool was_dropping = dropping_.count(name) > 0;
+        if (interface_dropped && !was_dropping) {
+            dropping_.insert(name);
+            std::cerr << "egresswatchd: " << name << ": the kernel dropped " << interface_dropped
+                      << " packets: capture is not keeping up and the store has a gap (see capture_stats); "
+                         "a larger --buffer-mb or a --filter may help\n";
+        } else if (!interface_dropped && was_dropping) {
+            dropping_.erase(name);
+            std::cerr << "egresswatchd: " << name << ": no drops in the last interval\n";
+        }
+    }
+    sensor_.record_capture_stats(capture_.source_name(), interval_start_us_, now_us, dropped);
+
+    const SensorCounters& now = sensor_.counters();
+    const SensorCounters& before = counters_at_interval_start_;
+    double seconds = std::max(1e-6, (now_us - interval_start_us_) / 1e6);
+    std::cerr << "egresswatchd: stats: " << static_cast<uint64_t>((now.packets - before.packets) / seconds)
+              << " packets/s, " << sensor_.flows().size() << " flows open, " << now.flows_written - before.flows_written
+              << " flows ended, " << now.alerts - before.alerts << " alerts, " << dropped << " packets dropped, "
+              << now.malformed - before.malformed << " malformed in the last " << static_cast<int64_t>(seconds + 0.5)
+              << " s\n";
+    counters_at_interval_start_ = now;
+    interval_start_us_ = now_us;
+}
+
+}  // namespace egresswatch::daemon

@@ -1,0 +1,132 @@
+#include "json_log.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <stdexcept>
+
+#include "cli/json.hpp"
+#include "cli/time_format.hpp"
+
+namespace egresswatch::daemon {
+namespace {
+
+namespace json = cli::json;
+
+// Writes one JSON object: `"key":value` pairs; empty optionals become null.
+class ObjectWriter {
+public:
+    explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+    void close() { out_ += '}'; }
+
+    ObjectWriter& text(const char* key, std::string_view value) {
+        field(key);
+        json::append_string(out_, value);
+        return *this;
+    }
+    ObjectWriter& text_or_null(const char* key, const std::optional<std::string>& value) {
+        return value ? text(key, *value) : null(key);
+    }
+    ObjectWriter& time(const char* key, int64_t us) { return text(key, cli::format_time(us)); }
+    ObjectWriter& integer(const char* key, int64_t value) {
+        field(key);
+        json::append_integer(out_, value);
+        return *this;
+    }
+    template <class T>
+    ObjectWriter& integer(const char* key, const std::optional<T>& value) {
+        return value ? integer(key, static_cast<int64_t>(*value)) : null(key);
+    }
+    ObjectWriter& boolean(const char* key, bool value) {
+        field(key);
+        out_ += value ? "true" : "false";
+        return *this;
+    }
+    ObjectWriter& list(const char* key, const std::vector<std::string>& items) {
+        field(key);
+        json::append_string_array(out_, items);
+        return *this;
+    }
+    ObjectWriter& null(const char* key) {
+        field(key);
+        json::append_null(out_);
+        return *this;
+    }
+
+private:
+    void field(const char* key) {
+        if (out_.back() != '{') out_ += ',';
+        json::append_string(out_, key);
+        out_ += ':';
+    }
+    std::string& out_;
+};
+
+}  // namespace
+
+std::string flow_json(const FlowRecord& r, const char* event_type) {
+    std::string line;
+    ObjectWriter w(line);
+    w.text("event_type", event_type).text_or_null("community_id", r.community_id).text("flow_uid", r.uid)
+        .time("first_seen", r.first_us).time("last_seen", r.last_us).text("state", r.closed ? "closed" : "open")
+        .text("transport", r.transport).integer("ip_proto", int64_t{r.ip_protocol})
+        .integer("vlan", r.vlan).integer("inner_vlan", r.inner_vlan)
+        .text("device_ip", r.device_ip).integer("device_port", r.device_port).text_or_null("device_mac", r.device_mac)
+        .text("remote_ip", r.remote_ip).integer("remote_port", r.remote_port)
+        .boolean("remote_local", r.remote_local).text("initiator", r.device_initiated ? "device" : "remote")
+        .text_or_null("app_protocol", r.app_protocol).text_or_null("app_category", r.app_category).text_or_null("domain", r.domain)
+        .text_or_null("country", r.country).integer("asn", r.asn).text_or_null("as_org", r.as_org)
+        .integer("bytes_out", static_cast<int64_t>(r.bytes_out)).integer("bytes_in", static_cast<int64_t>(r.bytes_in))
+        .integer("packets_out", static_cast<int64_t>(r.packets_out))
+        .integer("packets_in", static_cast<int64_t>(r.packets_in));
+    if (r.severity.empty()) w.null("severity").list("reasons", {});
+    else w.text("severity", r.severity).list("reasons", r.reasons);
+    w.close();
+    return line;
+}
+
+JsonLog::JsonLog(std::string path) : path_(std::move(path)) { reopen(); }
+
+JsonLog::~JsonLog() {
+    if (file_ && file_ != stdout) std::fclose(file_);
+    else if (file_) std::fflush(file_);
+}
+
+void JsonLog::reopen() {
+    if (path_ == "-") {
+        file_ = stdout;
+        return;
+    }
+    std::FILE* file = std::fopen(path_.c_str(), "a");
+    if (!file) {
+        std::string why = std::strerror(errno);
+        if (!file_) throw std::runtime_error("cannot open --json-log " + path_ + ": " + why);
+        std::cerr << "egresswatchd: cannot reopen --json-log " << path_ << ": " << why << "; still writing to the old file\n";
+        return;
+    }
+    if (file_) std::fclose(file_);
+    file_ = file;
+}
+
+void JsonLog::record(const FlowRecord& flow) {
+    if (!flow.severity.empty()) {
+        auto reported = alerted_open_.find(flow.uid);
+        if (reported == alerted_open_.end() || reported->second != flow.severity) {
+            write_line(flow_json(flow, "alert"));
+            if (!flow.closed) alerted_open_[flow.uid] = flow.severity;
+        }
+    }
+    if (flow.closed) {
+        alerted_open_.erase(flow.uid);
+        write_line(flow_json(flow, "flow"));
+    }
+}
+
+void JsonLog::write_line(const std::string& line) {
+    // One write per line, flushed: a SIEM tailing the file sees whole lines.
+    std::fwrite(line.data(), 1, line.size(), file_);
+    std::fputc('\n', file_);
+    std::fflush(file_);
+}
+
+}  // namespace egresswatch::daemon

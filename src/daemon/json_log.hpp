@@ -1,0 +1,44 @@
+// --json-log: every flow and alert as one JSON object per line, for a SIEM.
+// Each carries its Community ID, so it joins Zeek's and Suricata's logs.
+//
+//   {"event_type":"flow", ...}   when a flow ends (its final record)
+//   {"event_type":"alert", ...}  when a flow is first flagged, or its severity
+//                                changes; while open too, so that a
+//                                long-lived flow abroad is seen at once
+// Both carry the same fields (flow_json below), named as in the query CLI's JSON.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <unordered_map>
+
+#include "egresswatch/store.hpp"
+
+namespace egresswatch::daemon {
+
+class JsonLog {
+public:
+    // "-" is standard output. Throws std::runtime_error naming the file.
+    explicit JsonLog(std::string path);
+    ~JsonLog();
+    JsonLog(const JsonLog&) = delete;
+    JsonLog& operator=(const JsonLog&) = delete;
+
+    // SensorConfig::on_flow_record.
+    void record(const FlowRecord& flow);
+    // After log rotation: writes go to a new file at the same path.
+    void reopen();
+
+private:
+    void write_line(const std::string& line);
+
+    std::string path_;
+    std::FILE* file_ = nullptr;
+    // Open flows already reported as alerts, with the severity reported.
+    std::unordered_map<std::string, std::string> alerted_open_;
+};
+
+// One flow record as a JSON object (no newline).
+std::string flow_json(const FlowRecord& flow, const char* event_type);
+
+}  // namespace egresswatch::daemon

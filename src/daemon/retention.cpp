@@ -1,0 +1,159 @@
+#include "retention.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+
+namespace egresswatch::daemon {
+namespace {
+
+constexpr int kRowsPerTransaction = 2000;
+constexpr auto kPruneEvery = std::chrono::hours(1);
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int64_t kDayUs = 86'400'000'000;
+
+// Old closed flows, with (?2 = 1) or without (?2 = 0) an alert, ended before ?1.
+constexpr const char* kOldFlows = R"SQL(
+SELECT f.id FROM flows f
+WHERE f.first_seen < ?1 AND f.last_seen < ?1 AND f.state = 'closed'
+  AND EXISTS (SELECT 1 FROM alerts a WHERE a.flow_id = f.id) = ?2)SQL";
+// The evidence chain cannot yet tell a pruned record from a deleted one, and
+// its verification would report the removal as tampering: sealed flows stay.
+constexpr const char* kNotSealed = " AND NOT EXISTS (SELECT 1 FROM evidence_chain c WHERE c.flow_id = f.id)";
+constexpr const char* kSealed = " AND EXISTS (SELECT 1 FROM evidence_chain c WHERE c.flow_id = f.id)";
+
+void exec(sqlite3* db, const std::string& sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+        std::string why = message ? message : sqlite3_errmsg(db);
+        sqlite3_free(message);
+        throw std::runtime_error(why);
+    }
+}
+
+// Runs `sql` with ?1 = cutoff (and ?2 = alerted, if it has one). Returns the
+// first column of its last row, or, for a statement without rows, the rows changed.
+int64_t run(sqlite3* db, const std::string& sql, int64_t cutoff, bool alerted = false) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
+        throw std::runtime_error(sqlite3_errmsg(db));
+    sqlite3_bind_int64(stmt, 1, cutoff);
+    if (sqlite3_bind_parameter_count(stmt) >= 2) sqlite3_bind_int(stmt, 2, alerted);
+    std::optional<int64_t> value;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
+    return value ? *value : sqlite3_changes(db);
+}
+
+// Deletes `delete_batch` (which removes at most kRowsPerTransaction rows) in
+// transactions until nothing is left or `stop` says so; returns the rows removed.
+uint64_t in_batches(sqlite3* db, const std::function<int64_t()>& delete_batch, const std::function<bool()>& stop) {
+    uint64_t removed = 0;
+    while (!stop()) {
+        exec(db, "BEGIN IMMEDIATE");
+        int64_t n;
+        try {
+            n = delete_batch();
+            exec(db, "COMMIT");
+        } catch (...) {
+            sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+        removed += static_cast<uint64_t>(n);
+        if (n < kRowsPerTransaction) break;
+    }
+    return removed;
+}
+
+uint64_t prune_flows(sqlite3* db, int64_t cutoff, bool alerted, const std::function<bool()>& stop) {
+    const std::string select = std::string(kOldFlows) + kNotSealed + " LIMIT " + std::to_string(kRowsPerTransaction);
+    return in_batches(db, [&] {
+        run(db, "DELETE FROM temp.prune_ids", 0);
+        int64_t n = run(db, "INSERT INTO temp.prune_ids " + select, cutoff, alerted);
+        run(db, "DELETE FROM alerts WHERE flow_id IN (SELECT id FROM temp.prune_ids)", 0);
+        run(db, "DELETE FROM flows WHERE id IN (SELECT id FROM temp.prune_ids)", 0);
+        return n;
+    }, stop);
+}
+
+uint64_t count_sealed(sqlite3* db, int64_t cutoff, bool alerted) {
+    return static_cast<uint64_t>(run(db, "SELECT count(*) FROM (" + std::string(kOldFlows) + kSealed + ")", cutoff, alerted));
+}
+
+int64_t now_us() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+PruneCounts prune_store(sqlite3* db, const RetentionPolicy& policy, int64_t now_us,
+                        const std::function<bool()>& stop) {
+    exec(db, "CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)");
+    PruneCounts counts;
+    if (policy.flow_days > 0) {
+        int64_t cutoff = now_us - policy.flow_days * kDayUs;
+        counts.flows = prune_flows(db, cutoff, false, stop);
+        counts.sealed_kept += count_sealed(db, cutoff, false);
+        const std::string delete_dns = "DELETE FROM dns WHERE id IN (SELECT id FROM dns WHERE time < ?1 LIMIT " +
+                                       std::to_string(kRowsPerTransaction) + ")";
+        counts.dns = in_batches(db, [&] { return run(db, delete_dns, cutoff); }, stop);
+    }
+    if (policy.alert_days > 0) {
+        int64_t cutoff = now_us - policy.alert_days * kDayUs;
+        counts.alerted_flows = prune_flows(db, cutoff, true, stop);
+        counts.sealed_kept += count_sealed(db, cutoff, true);
+    }
+    return counts;
+}
+
+RetentionWorker::RetentionWorker(std::string store_path, RetentionPolicy policy)
+    : store_path_(std::move(store_path)), policy_(policy), thread_([this] { run(); }) {}
+
+RetentionWorker::~RetentionWorker() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+}
+
+void RetentionWorker::run() {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(store_path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+        std::cerr << "egresswatchd: retention: cannot open " << store_path_ << ": " << sqlite3_errmsg(db)
+                  << "; nothing will be pruned\n";
+        sqlite3_close(db);
+        return;
+    }
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    auto stop = [this] {
+        std::lock_guard lock(mutex_);
+        return stopping_;
+    };
+    bool first_pass = true;
+    for (;;) {
+        try {
+            PruneCounts n = prune_store(db, policy_, now_us(), stop);
+            if (n.flows || n.alerted_flows || n.dns)
+                std::cerr << "egresswatchd: retention: deleted " << n.flows << " flows and " << n.dns
+                          << " DNS answers older than " << policy_.flow_days << " days, " << n.alerted_flows
+                          << " flows with alerts older than " << policy_.alert_days << " days\n";
+            if (first_pass && n.sealed_kept)
+                std::cerr << "egresswatchd: retention: kept " << n.sealed_kept
+                          << " old flows sealed in the evidence chain (it cannot record a pruned record yet)\n";
+        } catch (const std::exception& e) {
+            std::cerr << "egresswatchd: retention: " << store_path_ << ": " << e.what() << "; will try again\n";
+        }
+        first_pass = false;
+        std::unique_lock lock(mutex_);
+        if (wake_.wait_for(lock, kPruneEvery, [this] { return stopping_; })) break;
+    }
+    sqlite3_close(db);
+}
+
+}  // namespace egresswatch::daemon
