@@ -11,6 +11,7 @@
 
 struct ndpi_detection_module_struct;
 struct ndpi_flow_struct;
+struct ndpi_proto;
 
 namespace egresswatch {
 
@@ -42,9 +43,13 @@ public:
     void give_up(Flow& flow);
 
     uint64_t flows_classified() const { return classified_; }
+    // Names of a classified flow's protocol ("TLS.HikConnect") and category.
+    std::string protocol_name(const Flow& flow) const;
+    std::string category_name(const Flow& flow) const;
 
 private:
     void finish(Flow& flow, bool giving_up);
+    void remember(Flow& flow, const ::ndpi_proto& result);
 
     ndpi_detection_module_struct* module_;
     uint64_t classified_ = 0;

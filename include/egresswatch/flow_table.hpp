@@ -39,9 +39,13 @@ struct Flow {
     uint64_t sequence = 0;  // unique per sensor run, names the flow in the store
 
     // Orientation: "device" is the internal end; if both or neither are
-    // internal, the end that sent the first packet seen.
-    IpAddress device_ip, remote_ip;
-    uint16_t device_port = 0, remote_port = 0;
+    // internal, the end that sent the first packet seen. The addresses live
+    // in the key once: device_is_low says which end of it is the device.
+    bool device_is_low = true;
+    const IpAddress& device_ip() const { return device_is_low ? key.low_ip : key.high_ip; }
+    const IpAddress& remote_ip() const { return device_is_low ? key.high_ip : key.low_ip; }
+    uint16_t device_port() const { return device_is_low ? key.low_port : key.high_port; }
+    uint16_t remote_port() const { return device_is_low ? key.high_port : key.low_port; }
     MacAddress device_mac{}, remote_mac{};
     bool has_device_mac = false, has_remote_mac = false;
     bool device_initiated = true;
@@ -58,10 +62,13 @@ struct Flow {
     bool ever_written = false;
 
     // Application layer, filled in by DPI and passive DNS.
+    // nDPI's verdict is kept as ids (names are looked up when written).
     std::unique_ptr<DpiState> dpi;
-    std::string app_protocol, app_category, domain;
+    std::string domain;
+    uint16_t app_master = 0, app_id = 0, app_category = 0;
+    bool classified = false;
     bool dpi_done = false;
-    uint32_t dpi_packets = 0;
+    uint16_t dpi_packets = 0;
 
     // Intrusive list by last activity within the flow's timeout class.
     Flow* older = nullptr;

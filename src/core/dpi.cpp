@@ -63,14 +63,30 @@ void Dpi::process(Flow& flow, const DecodedPacket& packet, int64_t ts_us) {
         bool has_name = state->host_server_name[0] != '\0';
         bool more = ndpi_extra_dissection_possible(module_, state);
         if (has_name || !more || flow.dpi_packets > kMaxExtraPackets + 1) finish(flow, false);
-        else if (flow.app_protocol.empty()) {
-            char name[64];
-            flow.app_protocol = ndpi_protocol2name(module_, result, name, sizeof name);
-        }
+        else remember(flow, result);  // known already; waiting for the name
         return;
     }
     uint32_t limit = packet.ip_protocol == 6 ? kMaxTcpPackets : kMaxUdpPackets;
     if (flow.dpi_packets >= limit) finish(flow, true);
+}
+
+void Dpi::remember(Flow& flow, const ndpi_protocol& result) {
+    flow.app_master = result.master_protocol;
+    flow.app_id = result.app_protocol;
+    flow.app_category = static_cast<uint16_t>(result.category);
+    flow.classified = true;
+}
+
+std::string Dpi::protocol_name(const Flow& flow) const {
+    ndpi_protocol p{};
+    p.master_protocol = flow.app_master;
+    p.app_protocol = flow.app_id;
+    char name[64];
+    return ndpi_protocol2name(module_, p, name, sizeof name);
+}
+
+std::string Dpi::category_name(const Flow& flow) const {
+    return ndpi_category_get_name(module_, static_cast<ndpi_protocol_category_t>(flow.app_category));
 }
 
 void Dpi::give_up(Flow& flow) {
@@ -89,9 +105,7 @@ void Dpi::finish(Flow& flow, bool giving_up) {
         result.category = state->category;
     }
     if (known(result)) {
-        char name[64];
-        flow.app_protocol = ndpi_protocol2name(module_, result, name, sizeof name);
-        flow.app_category = ndpi_category_get_name(module_, result.category);
+        remember(flow, result);
         ++classified_;
     }
     if (state->host_server_name[0] != '\0' && flow.domain.empty()) {

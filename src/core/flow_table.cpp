@@ -14,9 +14,9 @@ Flow::Flow(Flow&&) noexcept = default;
 Flow& Flow::operator=(Flow&&) noexcept = default;
 
 bool Flow::from_device(const DecodedPacket& p) const {
-    if (p.src_ip != device_ip) return false;
+    if (p.src_ip != device_ip()) return false;
     // Same address on both ends (loopback, hairpin): the port tells them apart.
-    return device_ip != remote_ip || p.src_port == device_port;
+    return device_ip() != remote_ip() || p.src_port == device_port();
 }
 
 FlowKey FlowKey::from(const DecodedPacket& p) {
@@ -120,10 +120,9 @@ Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us) {
         // The internal end is the device; otherwise whoever spoke first.
         bool src_is_device = src_local || !dst_local;
         flow.device_initiated = src_is_device;
-        flow.device_ip = src_is_device ? p.src_ip : p.dst_ip;
-        flow.remote_ip = src_is_device ? p.dst_ip : p.src_ip;
-        flow.device_port = src_is_device ? p.src_port : p.dst_port;
-        flow.remote_port = src_is_device ? p.dst_port : p.src_port;
+        const IpAddress& device_ip = src_is_device ? p.src_ip : p.dst_ip;
+        uint16_t device_port = src_is_device ? p.src_port : p.dst_port;
+        flow.device_is_low = device_ip == key.low_ip && device_port == key.low_port;
         flow.remote_is_local = src_is_device ? dst_local : src_local;
         flow.first_us = ts_us;
         flow.timeout_class = kOther;

@@ -248,10 +248,10 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
 }
 
 void Sensor::emit_flow(Flow& flow, bool final) {
-    DeviceState* device = observe_device(flow.device_ip, flow.has_device_mac ? &flow.device_mac : nullptr,
+    DeviceState* device = observe_device(flow.device_ip(), flow.has_device_mac ? &flow.device_mac : nullptr,
                                          flow.first_us, flow.last_us);
     DeviceState* remote_device =
-        flow.remote_is_local ? observe_device(flow.remote_ip, flow.has_remote_mac ? &flow.remote_mac : nullptr,
+        flow.remote_is_local ? observe_device(flow.remote_ip(), flow.has_remote_mac ? &flow.remote_mac : nullptr,
                                               flow.first_us, flow.last_us)
                              : nullptr;
     identify_from_flow(flow, device, remote_device);
@@ -265,29 +265,31 @@ void Sensor::emit_flow(Flow& flow, bool final) {
     r.ip_version = flow.ip_version;
     r.ip_protocol = flow.key.protocol;
     r.transport = transport_name(flow.key.protocol, flow.ip_version);
-    r.device_ip = flow.device_ip.to_string();
-    r.remote_ip = flow.remote_ip.to_string();
+    r.device_ip = flow.device_ip().to_string();
+    r.remote_ip = flow.remote_ip().to_string();
     bool has_ports = flow.key.protocol == 6 || flow.key.protocol == 17 || flow.key.protocol == 132 ||
                      flow.key.protocol == 136;
     if (has_ports) {
-        r.device_port = flow.device_port;
-        r.remote_port = flow.remote_port;
+        r.device_port = flow.device_port();
+        r.remote_port = flow.remote_port();
     }
     if (flow.has_device_mac) r.device_mac = mac_to_string(flow.device_mac);
     r.device_initiated = flow.device_initiated;
     // Hashed as the initiator sent it (matters for one-way ICMP messages only).
     r.community_id = flow.device_initiated
-        ? community_id_v1(flow.device_ip, flow.remote_ip, flow.key.protocol, flow.device_port, flow.remote_port)
-        : community_id_v1(flow.remote_ip, flow.device_ip, flow.key.protocol, flow.remote_port, flow.device_port);
+        ? community_id_v1(flow.device_ip(), flow.remote_ip(), flow.key.protocol, flow.device_port(), flow.remote_port())
+        : community_id_v1(flow.remote_ip(), flow.device_ip(), flow.key.protocol, flow.remote_port(), flow.device_port());
     r.bytes_out = flow.bytes_out;
     r.bytes_in = flow.bytes_in;
     r.packets_out = flow.packets_out;
     r.packets_in = flow.packets_in;
-    if (!flow.app_protocol.empty()) r.app_protocol = flow.app_protocol;
-    if (!flow.app_category.empty()) r.app_category = flow.app_category;
+    if (flow.classified) {
+        r.app_protocol = dpi_.protocol_name(flow);
+        r.app_category = dpi_.category_name(flow);
+    }
     if (!flow.domain.empty()) r.domain = flow.domain;
     r.remote_local = flow.remote_is_local;
-    const ResolvedName* resolved = dns_cache_.lookup(flow.device_ip, flow.remote_ip, flow.first_us);
+    const ResolvedName* resolved = dns_cache_.lookup(flow.device_ip(), flow.remote_ip(), flow.first_us);
     if (!r.domain && resolved) r.domain = resolved->query;
     r.closed = final;
 
@@ -298,14 +300,14 @@ void Sensor::emit_flow(Flow& flow, bool final) {
     if (r.domain) facts.domain = *r.domain;
     if (resolved && facts.domain == resolved->query) facts.domain_aliases = resolved->aliases;
     if (!flow.remote_is_local) {
-        const GeoInfo& geo = geo_->lookup(flow.remote_ip);
+        const GeoInfo& geo = geo_->lookup(flow.remote_ip());
         if (!geo.country.empty()) r.country = geo.country;
         if (geo.asn) r.asn = geo.asn;
         if (!geo.as_org.empty()) r.as_org = geo.as_org;
         facts.country = geo.country;
         facts.asn = geo.asn;
         bool dns_port = (flow.key.protocol == 17 || flow.key.protocol == 6) &&
-                        (flow.remote_port == 53 || flow.remote_port == 853);
+                        (flow.remote_port() == 53 || flow.remote_port() == 853);
         facts.resolver_abroad = dns_port && !geo.country.empty() && geo.country != config_.home_country;
     }
     Verdict verdict = rules_.evaluate(facts);
@@ -350,11 +352,11 @@ std::string vendor_from_cloud_label(const std::string& label) {
 void Sensor::identify_from_flow(Flow& flow, DeviceState* device, DeviceState* remote_device) {
     // A LAN end that answered on a video service port serves video.
     if (remote_device && flow.packets_in > 0 && flow.device_initiated) {
-        bool rtsp_by_dpi = flow.app_protocol.find("RTSP") != std::string::npos;
+        bool rtsp_by_dpi = flow.classified && dpi_.protocol_name(flow).find("RTSP") != std::string::npos;
         for (const auto& service : kVideoServices)
-            if ((service.port == flow.remote_port && service.protocol == flow.key.protocol) ||
+            if ((service.port == flow.remote_port() && service.protocol == flow.key.protocol) ||
                 (rtsp_by_dpi && std::string_view(service.evidence) == "rtsp-server")) {
-                remote_device->add_evidence(std::string(service.evidence) + ":" + std::to_string(flow.remote_port),
+                remote_device->add_evidence(std::string(service.evidence) + ":" + std::to_string(flow.remote_port()),
                                             DeviceKind::camera, signal_strength::serves_video);
                 if (device && std::string_view(service.evidence) == "rtsp-server")
                     device->add_evidence("rtsp-client", DeviceKind::nvr, signal_strength::pulls_video);
@@ -366,9 +368,10 @@ void Sensor::identify_from_flow(Flow& flow, DeviceState* device, DeviceState* re
         const DomainRule* rule = rules_.match_domain(flow.domain);
         if (auto kind = rule ? kind_from_cloud(*rule) : std::nullopt) {
             // nDPI's name is the DNS query on DNS flows, the Host on HTTP, else SNI.
-            const char* source = flow.app_protocol.find("DNS") != std::string::npos    ? "dns:"
-                                 : flow.app_protocol.find("HTTP") != std::string::npos ? "http-host:"
-                                                                                        : "sni:";
+            std::string app = flow.classified ? dpi_.protocol_name(flow) : "";
+            const char* source = app.find("DNS") != std::string::npos    ? "dns:"
+                                 : app.find("HTTP") != std::string::npos ? "http-host:"
+                                                                         : "sni:";
             device->add_evidence(source + flow.domain, *kind, signal_strength::vendor_cloud);
             device->infer_vendor(vendor_from_cloud_label(rule->label));
         }

@@ -25,6 +25,8 @@ namespace fs = std::filesystem;
 
 // 2026-11-02T09:00:00Z; check with: date -u -d @1793610000
 constexpr std::int64_t kCaptureStart = 1793610000;
+// 2026-11-02T10:00:00Z: start of identify.pcap and rules_each.pcap.
+constexpr std::int64_t kSecondHourStart = kCaptureStart + 3600;
 
 constexpr std::int64_t ms(std::int64_t n) { return n * 1000; }
 constexpr std::int64_t sec(std::int64_t n) { return n * 1000000; }
@@ -39,7 +41,8 @@ struct Frame {
 
 class Capture {
  public:
-  explicit Capture(int linktype) : linktype_(linktype) {}
+  explicit Capture(int linktype, std::int64_t start = kCaptureStart)
+      : linktype_(linktype), start_(start) {}
   int linktype() const { return linktype_; }
 
   void add(std::int64_t at_us, Bytes data) {
@@ -68,7 +71,7 @@ class Capture {
     }
     for (const Frame& f : frames) {
       pcap_pkthdr header{};
-      header.ts.tv_sec = kCaptureStart + f.at_us / 1000000;
+      header.ts.tv_sec = start_ + f.at_us / 1000000;
       header.ts.tv_usec = f.at_us % 1000000;
       header.caplen = static_cast<bpf_u_int32>(f.data.size());
       header.len = f.wire_len;
@@ -80,6 +83,7 @@ class Capture {
 
  private:
   int linktype_;
+  std::int64_t start_;
   std::vector<Frame> frames_;
 };
 
@@ -182,6 +186,9 @@ class Flow {
   // Later packets of this flow go to another capture file.
   void continue_in(Capture& cap) { cap_ = &cap; }
 
+  // IP TTL / hop limit of outgoing packets (64 unless set; 255 for mDNS).
+  void set_out_ttl(std::uint8_t ttl) { out_ttl_ = ttl; }
+
  private:
   static int side(Dir dir) { return dir == kOut ? 0 : 1; }
   const Endpoint& src(Dir dir) const { return dir == kOut ? device_ : remote_; }
@@ -193,10 +200,11 @@ class Flow {
     const Endpoint& to = dst(dir);
     Bytes packet;
     if (from.ip.is_v6()) {
-      packet = ipv6(from.ip, to.ip, protocol, l4, extras.ipv6_extensions, dir == kOut ? 64 : 52);
+      packet = ipv6(from.ip, to.ip, protocol, l4, extras.ipv6_extensions,
+                    dir == kOut ? out_ttl_ : 52);
     } else {
       Ipv4Fields f;
-      f.ttl = dir == kOut ? 64 : 52;
+      f.ttl = dir == kOut ? out_ttl_ : 52;
       f.id = next_ip_id_[side(dir)]++;
       f.options = extras.ipv4_options;
       packet = ipv4(from.ip, to.ip, protocol, l4, f);
@@ -229,6 +237,7 @@ class Flow {
   std::vector<VlanTag> tags_;
   std::uint32_t next_seq_[2];
   std::uint16_t next_ip_id_[2] = {0x0100, 0x8100};
+  std::uint8_t out_ttl_ = 64;
 };
 
 // ---- payloads used by several scenarios -------------------------------------
@@ -529,6 +538,229 @@ void write_dns_mixed(const fs::path& out) {
   cap.write(out / "dns_mixed.pcap");
 }
 
+// Defined with the sample site below.
+void dns_lookup(Capture& cap, const Endpoint& client, const Endpoint& resolver,
+                std::uint16_t port, std::int64_t at, std::uint16_t id, const std::string& name,
+                const std::string& address, std::uint32_t ttl, std::int64_t rtt);
+
+// ---- identify.pcap and rules_each.pcap (site 10.30.0.0/16) ------------------
+
+// Device 10.30.0.NN with the locally administered MAC 02:30:00:00:00:NN
+// (NN written as the same decimal digits in both).
+Endpoint site30(int nn, std::string_view mac_text = {}) {
+  std::string n = std::to_string(nn);
+  std::string m = mac_text.empty() ? "02:30:00:00:00:" + n : std::string(mac_text);
+  return {mac(m), ip("10.30.0." + n)};
+}
+
+const Endpoint kSite30Resolver = remote("10.30.0.1");  // also the router (same MAC)
+const Endpoint kMdnsGroup{mac("01:00:5e:00:00:fb"), ip("224.0.0.251")};
+const Endpoint kBroadcast{mac("ff:ff:ff:ff:ff:ff"), ip("255.255.255.255")};
+
+// One NTP request out and its answer 30 ms later, from port 40000 + NN.
+void ntp_exchange(Capture& cap, const Endpoint& device, std::uint16_t port, std::int64_t at) {
+  Flow f(cap, device, remote("81.2.69.20"), port, 123);
+  f.udp(at, kOut, ntp(false));
+  f.udp(at + ms(30), kIn, ntp(true));
+}
+
+// Handshake, ClientHello (with SNI unless sni is empty), one 600-byte server
+// record; the flow stays open. Five packets.
+void tls_hello_exchange(Capture& cap, const Endpoint& device, std::uint16_t port,
+                        const Endpoint& server, std::int64_t at, std::string_view sni) {
+  Flow tls(cap, device, server, port, 443);
+  tls.tcp(at, kOut, kSyn);
+  tls.tcp(at + ms(30), kIn, kSyn | kAck);
+  tls.tcp(at + ms(31), kOut, kAck);
+  tls.tcp(at + ms(32), kOut, kPsh | kAck,
+          sni.empty() ? tls_client_hello_without_sni() : tls_client_hello(sni));
+  tls.tcp(at + ms(70), kIn, kPsh | kAck, tls_application_data(600));
+}
+
+// Each of .11 ... .22 is identified by exactly one signal; device .NN acts
+// in the second starting at NN - 11 and sends its NTP request at +0.500.
+void write_identify(const fs::path& out) {
+  Capture cap(DLT_EN10MB, kSecondHourStart);
+  auto ntp_at = [&cap](const Endpoint& device, int nn) {
+    ntp_exchange(cap, device, static_cast<std::uint16_t>(40000 + nn), sec(nn - 11) + ms(500));
+  };
+
+  // .11: DHCP host name (a Hikvision camera model).
+  const Endpoint dhcp_cam = site30(11);
+  Flow dhcp(cap, dhcp_cam, kSite30Resolver, 68, 67);
+  dhcp.udp(sec(0), kOut,
+           dhcp_request({.xid = 0x02300011,
+                         .client_mac = dhcp_cam.mac,
+                         .client_ip = dhcp_cam.ip,
+                         .requested_ip = {},
+                         .hostname = "DS-2CD2043G0-I",
+                         .vendor_class = "udhcp 1.22.1",
+                         .parameter_list = {1, 3, 6, 12, 15, 28, 42}}));
+  ntp_at(dhcp_cam, 11);
+
+  // .12: mDNS announcement of an RTSP service.
+  const Endpoint mdns_cam = site30(12);
+  Flow mdns(cap, mdns_cam, kMdnsGroup, 5353, 5353);
+  mdns.set_out_ttl(255);  // RFC 6762 11
+  mdns.udp(sec(1), kOut,
+           mdns_response({{.name = "_rtsp._tcp.local",
+                           .type = kMdnsTypePtr,
+                           .ttl = 4500,
+                           .data = "Cam12._rtsp._tcp.local"}},
+                         {{.name = "Cam12._rtsp._tcp.local",
+                           .type = kMdnsTypeSrv,
+                           .ttl = 120,
+                           .cache_flush = true,
+                           .data = "cam12.local",
+                           .srv_port = 554},
+                          {.name = "cam12.local",
+                           .type = kMdnsTypeA,
+                           .ttl = 120,
+                           .cache_flush = true,
+                           .data = "10.30.0.12"}}));
+  ntp_at(mdns_cam, 12);
+
+  // .13: SSDP NOTIFY with an IP camera SERVER string.
+  const Endpoint ssdp_cam = site30(13);
+  Flow ssdp(cap, ssdp_cam, kSsdpGroup, 1900, 1900);
+  ssdp.udp(sec(2), kOut,
+           ssdp_notify({.location = "http://10.30.0.13:80/desc.xml",
+                        .notification_type = "upnp:rootdevice",
+                        .usn = "uuid:5f3c0a13-0000-1000-8000-023000000013::upnp:rootdevice",
+                        .server = "Linux/3.10 UPnP/1.0 IPCamera/1.0"}));
+  ntp_at(ssdp_cam, 13);
+
+  // .14: WS-Discovery ProbeMatch, answering the Probe of 10.30.0.50.
+  const Endpoint onvif_cam = site30(14);
+  const Endpoint prober = site30(50);
+  Flow probe(cap, prober, kSsdpGroup, 40000, 3702);
+  probe.udp(sec(3), kOut, ws_discovery_probe("5f3c0a50-0000-4000-8000-000000000001"));
+  Flow match(cap, onvif_cam, prober, 3702, 40000);
+  match.udp(sec(3) + ms(20), kOut,
+            ws_discovery_probe_match(
+                {.message_uuid = "5f3c0a14-0000-4000-8000-000000000001",
+                 .relates_to_uuid = "5f3c0a50-0000-4000-8000-000000000001",
+                 .endpoint_uuid = "5f3c0a14-0000-4000-8000-023000000014",
+                 .scopes = "onvif://www.onvif.org/type/video_encoder "
+                           "onvif://www.onvif.org/hardware/IPC-HFW1230S "
+                           "onvif://www.onvif.org/name/Dahua",
+                 .xaddrs = "http://10.30.0.14/onvif/device_service"}));
+  ntp_at(onvif_cam, 14);
+
+  // .15: Hikvision SADP hello from an NVR (DS-7608NI-K2).
+  const Endpoint sadp_nvr = site30(15);
+  Flow sadp(cap, sadp_nvr, kSsdpGroup, 37020, 37020);
+  sadp.udp(sec(4), kOut,
+           sadp_announcement({.uuid = "5f3c0a15-0000-1000-8000-023000000015",
+                              .device_type = "30003",
+                              .model = "DS-7608NI-K2",
+                              .serial = "DS-7608NI-K20820261102CCRRJ00000015",
+                              .mac = "02-30-00-00-00-15",
+                              .ipv4 = "10.30.0.15",
+                              .firmware = "V4.30.085"}));
+  ntp_at(sadp_nvr, 15);
+
+  // .16: Dahua DHIP discovery reply, broadcast.
+  const Endpoint dahua_cam = site30(16);
+  Flow dhip(cap, dahua_cam, kBroadcast, 37810, 37810);
+  dhip.udp(sec(5), kOut,
+           dahua_dhip(1, "{\"method\":\"client.notifyDevInfo\",\"params\":{\"deviceInfo\":{"
+                         "\"DeviceClass\":\"IPC\",\"DeviceType\":\"IPC-HDW2431T\","
+                         "\"SerialNo\":\"ABC123\",\"Vendor\":\"Dahua\"}}}"));
+  ntp_at(dahua_cam, 16);
+
+  // .17: TLS SNI of a camera vendor cloud, no DNS.
+  const Endpoint sni_cam = site30(17);
+  tls_hello_exchange(cap, sni_cam, 50017, remote("203.0.113.40"), sec(6), "dev.ezvizlife.com");
+  ntp_at(sni_cam, 17);
+
+  // .18: serves RTSP to 10.30.0.60.
+  const Endpoint rtsp_cam = site30(18);
+  const Endpoint viewer = site30(60);
+  Flow rtsp(cap, viewer, rtsp_cam, 52018, 554);
+  rtsp.tcp(sec(7), kOut, kSyn);
+  rtsp.tcp(sec(7) + ms(1), kIn, kSyn | kAck);
+  rtsp.tcp(sec(7) + ms(2), kOut, kAck);
+  rtsp.tcp(sec(7) + ms(3), kOut, kPsh | kAck, rtsp_request("OPTIONS", "rtsp://10.30.0.18/", 1));
+  rtsp.tcp(sec(7) + ms(10), kIn, kPsh | kAck,
+           rtsp_reply(1, {{"Public", "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN"}}));
+  rtsp.tcp(sec(7) + ms(11), kOut, kAck);
+  ntp_at(rtsp_cam, 18);
+
+  // .19: only its MAC (Hikvision OUI 44:19:b6).
+  ntp_at(site30(19, "44:19:b6:00:00:19"), 19);
+
+  // .20: only the inventory file knows it.
+  ntp_at(site30(20), 20);
+
+  // .21: resolves a Tuya (IoT cloud) name, then TLS without SNI.
+  const Endpoint tuya = site30(21);
+  dns_lookup(cap, tuya, kSite30Resolver, 41021, sec(10), 0x3021, "api.tuyaeu.com", "52.95.10.10",
+             300, ms(12));
+  tls_hello_exchange(cap, tuya, 50021, remote("52.95.10.10"), sec(10) + ms(100), "");
+  ntp_at(tuya, 21);
+
+  // .22: an ordinary PC (Intel MAC): DNS and TLS to the BBC.
+  const Endpoint pc = site30(22, "00:1b:21:aa:bb:22");
+  dns_lookup(cap, pc, kSite30Resolver, 41022, sec(11), 0x3022, "www.bbc.co.uk", "81.2.69.30", 300,
+             ms(12));
+  tls_hello_exchange(cap, pc, 50022, remote("81.2.69.30"), sec(11) + ms(100), "www.bbc.co.uk");
+  ntp_at(pc, 22);
+
+  cap.write(out / "identify.pcap");
+}
+
+// 100-byte UDP payloads: 2 out (at +0, +0.100), 1 in (+0.040). For port 443
+// the first byte is 0x41 (QUIC short header form) so tshark reads it as QUIC.
+void udp_two_one(Capture& cap, const Endpoint& device, std::uint16_t port, const Endpoint& server,
+                 std::uint16_t server_port, std::int64_t at) {
+  auto payload = [server_port](std::uint8_t seed) {
+    if (server_port != 443) return filler(100, seed);
+    Bytes b{0x41};
+    append(b, filler(99, seed));
+    return b;
+  };
+  Flow f(cap, device, server, port, server_port);
+  f.udp(at, kOut, payload(1));
+  f.udp(at + ms(40), kIn, payload(2));
+  f.udp(at + ms(100), kOut, payload(3));
+}
+
+// Each alert rule alone; cameras are known only by the Hikvision OUI.
+void write_rules_each(const fs::path& out) {
+  Capture cap(DLT_EN10MB, kSecondHourStart);
+  auto camera = [](int nn) {
+    return site30(nn, "44:19:b6:00:00:" + std::to_string(nn));
+  };
+  // .31: CN address, network not watched -> country:CN + left-country:CN.
+  udp_two_one(cap, camera(31), 40031, remote("1.80.1.1"), 9000, sec(0));
+  // .32: Alibaba (AS45102) in GB -> network only.
+  udp_two_one(cap, camera(32), 40032, remote("8.208.1.1"), 8800, sec(1));
+  // .33: GB, non-cloud, but SNI of a camera vendor cloud -> domain only.
+  tls_hello_exchange(cap, camera(33), 50033, remote("81.2.69.40"), sec(2),
+                     "litedev.hik-connect.com");
+  // .34: FR, AS64500 not watched -> left-country:FR (medium).
+  udp_two_one(cap, camera(34), 40034, remote("203.0.113.50"), 5000, sec(3));
+  // .35: AWS in GB -> public cloud (low).
+  udp_two_one(cap, camera(35), 40035, remote("18.130.9.9"), 443, sec(4));
+  // .36: asks a resolver abroad -> resolver-abroad + left-country:FR.
+  dns_lookup(cap, camera(36), remote("203.0.113.53"), 40036, sec(5), 0x3036, "time.example.org",
+             "81.2.69.50", 300, ms(25));
+  // .37: no DNS at all, CN Alibaba -> flagged by the address alone.
+  udp_two_one(cap, camera(37), 40037, remote("47.96.7.7"), 8000, sec(6));
+  // .38: a PC (Intel MAC): CN Alibaba -> low; FR -> no alert.
+  const Endpoint pc = site30(38, "00:1b:21:aa:bb:38");
+  udp_two_one(cap, pc, 40038, remote("47.96.7.8"), 443, sec(7));
+  udp_two_one(cap, pc, 40138, remote("203.0.113.51"), 443, sec(7) + ms(500));
+  // .39: GB, non-cloud, port 123 -> no alert. Real 48-byte NTP packets (100
+  // filler bytes would decode as a bogus NTP packet): 2 requests, 1 answer.
+  Flow time(cap, camera(39), remote("81.2.69.60"), 40039, 123);
+  time.udp(sec(8), kOut, ntp(false));
+  time.udp(sec(8) + ms(40), kIn, ntp(true));
+  time.udp(sec(8) + ms(100), kOut, ntp(false));
+  cap.write(out / "rules_each.pcap");
+}
+
 void write_scenarios(const fs::path& out) {
   fs::create_directories(out);
   write_basic(out);
@@ -542,6 +774,8 @@ void write_scenarios(const fs::path& out) {
   write_malformed(out);
   write_other_proto(out);
   write_dns_mixed(out);
+  write_identify(out);
+  write_rules_each(out);
 }
 
 // ---- sample site ----------------------------------------------------------------

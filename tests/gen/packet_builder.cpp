@@ -622,3 +622,117 @@ Bytes sadp_announcement(const SadpAnnouncement& a) {
 }
 
 }  // namespace capgen
+
+// ---- additions: payloads for identify.pcap and rules_each.pcap -------------
+
+namespace capgen {
+
+Bytes tls_client_hello_without_sni() {
+  Bytes extensions;
+  put16(extensions, 0x002b);  // supported_versions: TLS 1.3, TLS 1.2
+  put16(extensions, 5);
+  put8(extensions, 4);
+  put16(extensions, 0x0304);
+  put16(extensions, 0x0303);
+
+  Bytes hello;
+  put16(hello, 0x0303);  // legacy_version
+  for (int i = 0; i < 32; ++i) put8(hello, static_cast<std::uint8_t>(0x40 + i));  // random
+  put8(hello, 0);  // empty session id
+  put16(hello, 6);
+  put16(hello, 0x1301);  // TLS_AES_128_GCM_SHA256
+  put16(hello, 0x1302);  // TLS_AES_256_GCM_SHA384
+  put16(hello, 0xc02f);  // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+  put8(hello, 1);        // one compression method: null
+  put8(hello, 0);
+  put16(hello, to_u16(extensions.size()));
+  append(hello, extensions);
+
+  Bytes record;
+  put8(record, 22);  // handshake
+  put16(record, 0x0301);
+  put16(record, to_u16(hello.size() + 4));
+  put8(record, 1);  // client_hello
+  put8(record, 0);
+  put16(record, to_u16(hello.size()));
+  append(record, hello);
+  return record;
+}
+
+Bytes mdns_response(const std::vector<MdnsRecord>& answers,
+                    const std::vector<MdnsRecord>& additionals) {
+  Bytes msg;
+  put16(msg, 0);       // ID: always 0 in multicast responses
+  put16(msg, 0x8400);  // response, authoritative answer
+  put16(msg, 0);       // QDCOUNT
+  put16(msg, to_u16(answers.size()));
+  put16(msg, 0);       // NSCOUNT
+  put16(msg, to_u16(additionals.size()));
+  DnsNameWriter names;
+  auto put_record = [&](const MdnsRecord& rr) {
+    names.write(msg, rr.name);
+    put16(msg, rr.type);
+    put16(msg, static_cast<std::uint16_t>(rr.cache_flush ? 0x8001 : 0x0001));  // class IN
+    put32(msg, rr.ttl);
+    std::size_t length_at = msg.size();
+    put16(msg, 0);  // RDLENGTH, below
+    switch (rr.type) {
+      case kMdnsTypeA:
+        append(msg, ip(rr.data).octets);
+        break;
+      case kMdnsTypePtr:
+        names.write(msg, rr.data);
+        break;
+      case kMdnsTypeSrv:
+        put16(msg, 0);  // priority
+        put16(msg, 0);  // weight
+        put16(msg, rr.srv_port);
+        names.write(msg, rr.data);
+        break;
+      default:
+        throw std::invalid_argument("mdns_response: unsupported record type");
+    }
+    set16(msg, length_at, to_u16(msg.size() - length_at - 2));
+  };
+  for (const MdnsRecord& rr : answers) put_record(rr);
+  for (const MdnsRecord& rr : additionals) put_record(rr);
+  return msg;
+}
+
+Bytes ws_discovery_probe(std::string_view message_uuid) {
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
+      " xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""
+      " xmlns:d=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\""
+      " xmlns:dn=\"http://www.onvif.org/ver10/network/wsdl\">"
+      "<s:Header>"
+      "<a:MessageID>urn:uuid:" + std::string(message_uuid) + "</a:MessageID>"
+      "<a:To>urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To>"
+      "<a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action>"
+      "</s:Header>"
+      "<s:Body><d:Probe>"
+      "<d:Types>dn:NetworkVideoTransmitter</d:Types>"
+      "</d:Probe></s:Body></s:Envelope>";
+  return to_bytes(xml);
+}
+
+Bytes dahua_dhip(std::uint32_t request_id, std::string_view json) {
+  auto put32le = [](Bytes& out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  auto body_length = static_cast<std::uint32_t>(json.size());
+  Bytes m;
+  put32le(m, 0x20);  // header length
+  put_text(m, "DHIP");
+  put32le(m, 0);  // session id
+  put32le(m, request_id);
+  put32le(m, body_length);
+  put32le(m, 0);
+  put32le(m, body_length);
+  put32le(m, 0);
+  put_text(m, json);
+  return m;
+}
+
+}  // namespace capgen

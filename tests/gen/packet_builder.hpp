@@ -237,3 +237,44 @@ struct SadpAnnouncement {
 Bytes sadp_announcement(const SadpAnnouncement& announcement);
 
 }  // namespace capgen
+
+// ---- additions: payloads for identify.pcap and rules_each.pcap -------------
+
+namespace capgen {
+
+// Like tls_client_hello() but without the server_name extension (a client
+// that sends no SNI). Size = 65: record header 5 + handshake header 4 +
+// version 2 + random 32 + session id length 1 + cipher suites 2 + 6 +
+// compression 2 + extensions length 2 + supported_versions extension 9.
+Bytes tls_client_hello_without_sni();
+
+// Record types for mdns_response().
+inline constexpr std::uint16_t kMdnsTypeA = 1;
+inline constexpr std::uint16_t kMdnsTypePtr = 12;
+inline constexpr std::uint16_t kMdnsTypeSrv = 33;
+
+struct MdnsRecord {
+  std::string name;
+  std::uint16_t type = kMdnsTypeA;
+  std::uint32_t ttl = 120;
+  bool cache_flush = false;    // top bit of the class (unique records)
+  std::string data;            // A: an address; PTR: the instance name; SRV: the target host
+  std::uint16_t srv_port = 0;  // SRV only (priority and weight are 0)
+};
+// mDNS response (RFC 6762): ID 0, flags 0x8400 (response, authoritative), no
+// question, the given answer and additional records. Names are compressed
+// with pointers to any suffix already in the message (SRV targets too, which
+// RFC 6762 18.14 allows).
+Bytes mdns_response(const std::vector<MdnsRecord>& answers,
+                    const std::vector<MdnsRecord>& additionals);
+
+// SOAP 1.2 WS-Discovery Probe for ONVIF NetworkVideoTransmitter devices, as an
+// NVR or a client sends it to 239.255.255.250:3702.
+Bytes ws_discovery_probe(std::string_view message_uuid);
+
+// Dahua DHIP message: a 32-byte header (bytes 0-3 20 00 00 00, 4-7 "DHIP",
+// 8-11 session id 0, 12-15 request id, 16-19 body length, 20-23 0, 24-27 body
+// length, 28-31 0; numbers little-endian) followed by the JSON body as is.
+Bytes dahua_dhip(std::uint32_t request_id, std::string_view json);
+
+}  // namespace capgen
