@@ -92,8 +92,9 @@ std::optional<DhcpMessage> parse_dhcp(const uint8_t* udp_payload, size_t len);
 // ---- mDNS (UDP 5353) --------------------------------------------------------
 
 // Evidence from an mDNS message the device sent: in a response, its answer and
-// additional records (service types from PTR records, instance names, host
-// names from A/AAAA/SRV, the model from TXT "md="/"model=", HomeKit "ci=");
+// additional records ("mdns:" service types from PTR/SRV records,
+// "mdns-instance:" instance names, "mdns-host:" host names from A/AAAA owners
+// and SRV targets, "mdns-model:" from TXT "md="/"model=", HomeKit "hap-ci:");
 // in a query, the records it proposes in the authority section while probing
 // for its own names, and the service types it asks for ("mdns-query:", which
 // say what it looks for rather than what it is).
@@ -112,8 +113,10 @@ struct SsdpMessage {
     std::optional<std::string> nts;         // NTS: ssdp:alive, ssdp:byebye, ssdp:update
     std::optional<std::string> st;          // ST (M-SEARCH: what is sought; 200 OK: what answers)
     std::optional<std::string> location;    // LOCATION
-    // NOTIFY and 200 OK describe the sender (server, nt/st); an M-SEARCH only
-    // gives its user agent and what it searches for ("ssdp-search:").
+    // NOTIFY and 200 OK describe the sender: "ssdp-server:", and "ssdp-nt:"
+    // for NT (NOTIFY) or ST (200 OK) unless it is uuid:... (one unit) or a
+    // :service: type (a device announces each of its services). An M-SEARCH gives its
+    // "ssdp-user-agent:" and what it searches for ("ssdp-search:").
     DeviceHint hint;
 };
 

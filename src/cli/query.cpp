@@ -42,7 +42,7 @@ const std::vector<QueryColumn> kFlowColumns = {
 const std::vector<QueryColumn> kAlertColumns = [] {
     auto columns = kFlowColumns;
     columns.push_back({{"severity", K::Text, true}, "a.severity"});
-    columns.push_back({{"reasons", K::List, true}, "a.reasons"});
+    columns.push_back({{"reasons", K::List, true, 40}, "a.reasons"});
     return columns;
 }();
 

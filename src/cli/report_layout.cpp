@@ -73,7 +73,9 @@ void add_device(std::vector<Block>& blocks, const Device& d) {
 
 std::string coverage_text(const Report& r) {
     const TimeWindow& w = r.scope.window;
-    std::string text = "Capture covered " + percent(r.covered_us, w.until_us - w.since_us) + " of the period";
+    std::string share = percent(r.covered_us, w.until_us - w.since_us);
+    if (r.covered_us > 0 && share == "0.0%") share = "less than 0.1%";
+    std::string text = "Capture covered " + share + " of the period";
     if (r.gaps.empty()) return text + ", with no gap of a minute or more.";
     return text + "; " + std::to_string(r.gaps.size()) + (r.gaps.size() == 1 ? " gap" : " gaps") +
            " of a minute or more.";

@@ -7,11 +7,12 @@
 namespace egresswatch::cli::report {
 namespace {
 
-// Text (much of it from the network) made safe for a Markdown line or table cell.
+// Text (much of it from the network) made safe for a Markdown line or table
+// cell. '_' stays: inside a word (file names, hostnames) it is not emphasis.
 std::string md(std::string_view s) {
     std::string out;
     for (char c : text::terminal_safe(s)) {
-        if (c == '|' || c == '*' || c == '_' || c == '`' || c == '[' || c == ']' || c == '<' || c == '\\') out += '\\';
+        if (c == '|' || c == '*' || c == '`' || c == '[' || c == ']' || c == '<' || c == '\\') out += '\\';
         out += c;
     }
     return out;

@@ -75,7 +75,10 @@ void DeviceState::add_evidence(const std::string& evidence, std::optional<Device
         identified_by.push_back(evidence);
         dirty = true;
     }
-    if (evidence_kind && strength > kind_strength) {
+    // Equal strength: the more specific kind wins (nvr > camera > iot), so a
+    // generic "udhcp" never hides a host name that says camera.
+    bool stronger = strength > kind_strength || (strength == kind_strength && evidence_kind && *evidence_kind > kind);
+    if (evidence_kind && stronger) {
         if (kind != *evidence_kind) dirty = true;
         kind = *evidence_kind;
         kind_strength = strength;

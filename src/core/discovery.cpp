@@ -160,7 +160,7 @@ struct KindRule {
 };
 
 // Evidence keys that carry a model name or a model-like host name.
-#define MODEL_KEYS "dhcp-hostname|sadp|onvif-hardware|dahua-discovery|mdns-model"
+#define MODEL_KEYS "dhcp-hostname|mdns-host|sadp|onvif-hardware|dahua-discovery|mdns-model"
 
 // Every string that makes a kind, and where it is observed. "Corpus" means
 // the public captures in ../shared/corpus (IoT Sentinel, nDPI); "capgen" the
@@ -227,6 +227,17 @@ constexpr KindRule kRules[] = {
     {MODEL_KEYS, Match::prefix, "iDS-7", Kind::nvr},
     {MODEL_KEYS, Match::prefix, "iDS-9", Kind::nvr},
 
+    // ---- host names that say "camera" ----
+    // White-label cameras name themselves generically: mDNS host
+    // "localcam.local" (corpus: IoT Sentinel EdimaxCam1/2), "iotcam.local"
+    // (D-LinkCam); "ipcam", "netcam" and "webcam" are the same habit in
+    // common no-name firmware.
+    {"dhcp-hostname|mdns-host", Match::prefix, "localcam", Kind::camera},
+    {"dhcp-hostname|mdns-host", Match::prefix, "iotcam", Kind::camera},
+    {"dhcp-hostname|mdns-host", Match::prefix, "ipcam", Kind::camera},
+    {"dhcp-hostname|mdns-host", Match::prefix, "netcam", Kind::camera},
+    {"dhcp-hostname|mdns-host", Match::prefix, "webcam", Kind::camera},
+
     // ---- Dahua model numbers ----
     // IPC-HDW/IPC-HFW/... cameras ("IPC-HDW5421S", "IPC-HDW2431T" in public
     // DHIP replies and the capgen ONVIF sample; "DH-IPC-HDW1235C" with the
@@ -234,9 +245,13 @@ constexpr KindRule kRules[] = {
     {MODEL_KEYS, Match::token, "IPC-", Kind::camera},
 
     // ---- D-Link ----
-    // DCS-xxx cameras send their model as the DHCP host name (corpus: IoT
-    // Sentinel D-LinkCam "DCS-935L", D-LinkDayCam "DCS-930LB").
+    // DCS-xxx cameras send their model as the DHCP host name and start their
+    // mDNS host name with it (corpus: IoT Sentinel D-LinkCam "DCS-935L",
+    // "dcs-935l-b0c554255b0e.local"; D-LinkDayCam "DCS-930LB",
+    // "dcs-930lb1_1c7185.local"), and put it in SSDP SERVER and NT (D-LinkCam
+    // "Linux, UPnP/1.0 DCS-935L/1.0", "urn:schemas-upnp-org:device:DCS-935L:1").
     {MODEL_KEYS, Match::prefix, "DCS-", Kind::camera},
+    {"ssdp-server|ssdp-nt", Match::token, "DCS-", Kind::camera},
     // DCH-xxx home hub/sensors/siren and DSP-W smart plugs, same habit
     // (corpus: IoT Sentinel "DCH-G020", "DCH-S150", "DCH-S160", "DCH-S220", "DSP-W215").
     {MODEL_KEYS, Match::prefix, "DCH-", Kind::iot},
@@ -295,12 +310,18 @@ constexpr KindRule kRules[] = {
     {"ssdp-server", Match::token, "IP Camera", Kind::camera},
     {"ssdp-server", Match::token, "Network Camera", Kind::camera},
     {"ssdp-server", Match::token, "webcam", Kind::camera},
+    // Cellvision, an IP camera maker that builds cameras for other brands:
+    // SERVER "Cellvision UPnP/1.0" (corpus: IoT Sentinel D-LinkDayCam DCS-930LB;
+    // also in the public SSDP fingerprint list).
+    {"ssdp-server", Match::token, "Cellvision", Kind::camera},
     // Recorders that name themselves in SERVER.
     {"ssdp-server", Match::token, "NVR", Kind::nvr},
     // UPnP Forum device type "DigitalSecurityCamera:1", and
     // "WirelessNetworkCamera" (public SSDP fingerprint list).
     {"ssdp-nt", Match::token, "DigitalSecurityCamera", Kind::camera},
     {"ssdp-nt", Match::token, "WirelessNetworkCamera", Kind::camera},
+    // D-Link HNAP device type "hnap:NetworkCamera" (corpus: IoT Sentinel D-LinkCam).
+    {"ssdp-nt", Match::token, "NetworkCamera", Kind::camera},
     // Belkin WeMo "urn:Belkin:device:controllee:1", ":insight:1", ":bridge:1",
     // ":sensor:1", ":lightswitch:1" (corpus: IoT Sentinel WeMo captures).
     {"ssdp-nt", Match::token, "urn:Belkin:device:", Kind::iot},
@@ -745,13 +766,18 @@ void mdns_record(DeviceHint& h, const DnsRecord& rr) {
             add_evidence(h, "mdns", owner.substr(dot + 1));
             add_evidence(h, "mdns-instance", owner.substr(0, dot));
         }
-        if (!rr.target.empty()) set_once(h.hostname, strip_local(rr.target));
+        if (!rr.target.empty()) {
+            set_once(h.hostname, strip_local(rr.target));
+            add_evidence(h, "mdns-host", rr.target);
+        }
         break;
     }
     case dns_type::a:
     case dns_type::aaaa:
-        if (iends_with(rr.name, ".local") && rr.name.size() > 6)
+        if (iends_with(rr.name, ".local") && rr.name.size() > 6) {
             set_once(h.hostname, strip_local(rr.name));
+            add_evidence(h, "mdns-host", rr.name);
+        }
         break;
     case dns_type::txt: {
         bool hap = rr.name.find("._hap._tcp") != std::string::npos;
@@ -985,17 +1011,23 @@ std::optional<SsdpMessage> parse_ssdp(const uint8_t* payload, size_t len) {
     }
 
     DeviceHint& h = m.hint;
-    auto type_evidence = [&h](std::string_view key, const std::optional<std::string>& type) {
-        // uuid:... names one unit, not a kind of device.
-        if (type && !istarts_with(*type, "uuid:")) add_evidence(h, key, *type);
+    // uuid:... names one unit, not a kind of device. In announcements, a
+    // device also announces each of its services (a WeMo plug a dozen): only
+    // device and vendor types (and upnp:rootdevice) are kept, so services
+    // cannot crowd out the rest. What a search asks for is kept.
+    auto type_evidence = [&h](std::string_view key, const std::optional<std::string>& type,
+                              bool announced) {
+        if (!type || istarts_with(*type, "uuid:")) return;
+        if (announced && ifind(*type, ":service:") != std::string_view::npos) return;
+        add_evidence(h, key, *type);
     };
     if (m.kind == SsdpKind::search) {
         if (m.user_agent) add_evidence(h, "ssdp-user-agent", *m.user_agent);
-        type_evidence("ssdp-search", m.st);
+        type_evidence("ssdp-search", m.st, false);
     } else {
         if (m.server) add_evidence(h, "ssdp-server", *m.server);
         if (m.user_agent) add_evidence(h, "ssdp-user-agent", *m.user_agent);
-        type_evidence("ssdp-nt", m.kind == SsdpKind::notify ? m.nt : m.st);
+        type_evidence("ssdp-nt", m.kind == SsdpKind::notify ? m.nt : m.st, true);
     }
     classify_hint(h);
     return m;

@@ -8,9 +8,10 @@
 //   watch_end_s=0.900 watch_end_rss_kb=43000
 // CPU times and the peak RSS come from wait4()'s rusage. With --watch, the
 // probe samples /proc/PID every N ms (default 5): the capture counts as read
-// once the process has had FILE open with its position within 1 MiB of the
-// end and no longer has it open; watch_end_s and watch_end_rss_kb are the time
-// and resident memory of that first sample. For egresswatchd that is the flow
+// once the process has had FILE open with its position past half its size and
+// no longer has it open (a first look at a file's first packet does not
+// count); watch_end_s and watch_end_rss_kb are the time and resident memory
+// of that first sample. For egresswatchd that is the flow
 // table full, before the flows are ended and written out at shutdown.
 #include <dirent.h>
 #include <sys/resource.h>
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
   }
 
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  bool near_end = false;
+  bool read_half = false;
   double end_s = -1;
   long end_rss = -1;
   int status = 0;
@@ -135,8 +136,8 @@ int main(int argc, char** argv) {
     if (done == 0) {
       auto pos = open_position(pid, watch);
       long rss = rss_kb(pid);
-      if (pos && *pos >= watch_size - (1 << 20)) near_end = true;
-      if (!pos && near_end && rss >= 0) {
+      if (pos && *pos >= watch_size / 2) read_half = true;
+      if (!pos && read_half && rss >= 0) {
         end_s = elapsed();
         end_rss = rss;
       }

@@ -229,7 +229,7 @@ else
     sqlite3 "$qstore.tmp" "SELECT 'DROP INDEX ' || name || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL" |
         sqlite3 -bail "$qstore.tmp"
     { echo ".parameter set :rows $rows"; echo ".parameter set :t0_us 1790812800000000"; cat "$top/tests/bench/fill-store.sql"; } |
-        sqlite3 -bail "$qstore.tmp"
+        sqlite3 -bail "$qstore.tmp" > /dev/null
     sqlite3 -bail "$qstore.tmp" "PRAGMA cache_size = -262144; $indexes PRAGMA journal_mode = WAL;" > /dev/null
     mv "$qstore.tmp" "$qstore"
     echo "$signature" > "$qstore.ok"
@@ -243,8 +243,8 @@ queries=(
     "flows --asn 37963 $week --limit 1000"
     "devices"
 )
-"$cli" --help 2>&1 | grep -qE '^ +report' && queries+=("report $week" "report")
-printf '%-62s %10s %8s\n' "egresswatch -d STORE ..." "median_ms" "lines"
+"$cli" --help 2>&1 | grep -qE '^ +report' && queries+=("report $week" "report --period 2026-10")
+printf '%-72s %10s %8s\n' "egresswatch -d STORE ..." "median_ms" "lines"
 for q in "${queries[@]}"; do
     w=()
     for i in 1 2 3 4 5; do
@@ -253,7 +253,7 @@ for q in "${queries[@]}"; do
             { cat "$work/query.err" >&2; die "query failed: $q"; }
         w+=("$(val "$work/query.txt" wall_s)")
     done
-    printf '%-62s %10.1f %8d\n' "$q" "$(calc %.1f "$(median "${w[@]}") * 1000")" "$(wc -l < "$work/query.out")"
+    printf '%-72s %10.1f %8d\n' "$q" "$(calc %.1f "$(median "${w[@]}") * 1000")" "$(wc -l < "$work/query.out")"
 done
 
 echo

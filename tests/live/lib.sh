@@ -34,7 +34,8 @@ make_link() {
 start_daemon() {
     local log=$1
     shift
-    in_netns env -u INVOCATION_ID "$DAEMON" --geoip-dir "$GEOIP" --rules "$RULES" "$@" 2> "$log" &
+    # Not through in_netns: $! must be the daemon itself, not a subshell.
+    ip netns exec "$NETNS" env -u INVOCATION_ID "$DAEMON" --geoip-dir "$GEOIP" --rules "$RULES" "$@" 2> "$log" &
     DAEMON_PID=$!
     DAEMON_PIDS="${DAEMON_PIDS:-} $DAEMON_PID"
     local i
@@ -68,3 +69,13 @@ flow_lines() {
 
 # uid of a running process.
 uid_of() { awk '/^Uid:/ {print $2}' "/proc/$1/status"; }
+
+# heavy_traffic LINK SECONDS PPS CAPTURE: loops the capture onto LINK_tx in
+# the background, every loop with new addresses (new flows); sets REPLAY_PID.
+heavy_traffic() {
+    ip netns exec "$NETNS" tcpreplay -q --loop=0 --unique-ip --pps="$3" --duration="$2" -i "$1_tx" "$4" \
+        > /dev/null 2>&1 &
+    REPLAY_PID=$!
+}
+
+now_us() { echo $(( $(date +%s%N) / 1000 )); }

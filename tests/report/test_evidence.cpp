@@ -11,6 +11,7 @@
 #include "../unit/test_cli_support.hpp"
 #include "report_test_support.hpp"
 
+using namespace egresswatch;
 using namespace egresswatch::test;
 
 namespace {
@@ -100,7 +101,7 @@ TEST_CASE("evidence: verify names the first record that no longer matches", "[ev
         CHECK(r.code == 1);
         CHECK(r.out.find(dir.store() + ": TAMPERED: 1 problem in 3 sealed records;") == 0);
         CHECK(first_problem(r) ==
-              "  seq 2: record hash mismatch: flow 3 (r-2) or its alert was changed after it was sealed");
+              "  seq 2: record hash mismatch: flow 2 (r-2) or its alert was changed after it was sealed");
     }
     SECTION("an edited alert") {
         sql.exec("UPDATE alerts SET severity = 'low' WHERE flow_id = (SELECT id FROM flows WHERE flow_uid = 'r-1')");
@@ -132,7 +133,9 @@ TEST_CASE("evidence: verify names the first record that no longer matches", "[ev
               "  closed flow 5 (forged) is not in the chain: the row was inserted (or edited to 'closed')");
     }
     SECTION("an inserted chain entry") {
-        sql.exec("UPDATE evidence_chain SET seq = seq + 1 WHERE seq >= 2");  // renumber to make room
+        // Renumber to make room (through negative numbers: seq is unique).
+        sql.exec("UPDATE evidence_chain SET seq = -seq WHERE seq >= 2");
+        sql.exec("UPDATE evidence_chain SET seq = 1 - seq WHERE seq < 0");
         sql.exec("INSERT INTO evidence_chain (seq, flow_id, record_hash, chain_hash) SELECT 2, id, "
                  "'00', '00' FROM flows WHERE flow_uid = 'r-4'");
         auto r = verify(dir.store());

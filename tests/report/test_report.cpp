@@ -9,6 +9,7 @@
 #include "../../src/cli/report.hpp"
 #include "report_test_support.hpp"
 
+using namespace egresswatch;
 using namespace egresswatch::test;
 namespace report = egresswatch::cli::report;
 using egresswatch::cli::Store;

@@ -342,6 +342,17 @@ TEST_CASE("SSDP: header case, LF lines, M-SEARCH and 200 OK", "[discovery]") {
     CHECK(m->nts == "ssdp:byebye");
     CHECK(m->hint.kind_hint == "iot");
 
+    Bytes service = bytes("NOTIFY * HTTP/1.1\r\nNT: urn:Belkin:service:basicevent:1\r\n\r\n");
+    m = parse_ssdp(service.data(), service.size());
+    REQUIRE(m);
+    CHECK(m->nt == "urn:Belkin:service:basicevent:1");
+    CHECK(m->hint.evidence.empty());  // services of a device are not evidence
+
+    Bytes seek = bytes("M-SEARCH * HTTP/1.1\r\nST: urn:schemas-upnp-org:service:WANIPConnection:1\r\n\r\n");
+    m = parse_ssdp(seek.data(), seek.size());
+    REQUIRE(m);  // what a search asks for is kept: here, a port-mapping router
+    CHECK(m->hint.evidence == Strings{"ssdp-search:urn:schemas-upnp-org:service:WANIPConnection:1"});
+
     Bytes uuid_nt = bytes("NOTIFY * HTTP/1.1\r\nNT: uuid:1234\r\n\r\n");
     m = parse_ssdp(uuid_nt.data(), uuid_nt.size());
     REQUIRE(m);
@@ -612,7 +623,7 @@ TEST_CASE("mDNS: services, instances, host names, TXT", "[discovery]") {
     CHECK(h.model == "X-100");
     CHECK(h.vendor == "Acme");
     CHECK(h.evidence == Strings{"mdns:_rtsp._tcp.local", "mdns-instance:cam1", "mdns:_http._tcp.local",
-                                "mdns-model:X-100"});
+                                "mdns-host:ipcam-21.local", "mdns-model:X-100"});
     CHECK(h.kind_hint == "camera");
 
     DnsMessage hap;
@@ -638,7 +649,7 @@ TEST_CASE("mDNS: queries and probes", "[discovery]") {
     q.authorities = {rr("android.local", dns_type::a)};
     DeviceHint h = parse_mdns_hints(q);
     CHECK(h.hostname == "android");
-    CHECK(h.evidence == Strings{"mdns-query:_spotify-connect._tcp.local"});
+    CHECK(h.evidence == Strings{"mdns-host:android.local", "mdns-query:_spotify-connect._tcp.local"});
     CHECK_FALSE(h.kind_hint);
 
     // Answers in a query are known answers about others: not read.
@@ -697,6 +708,15 @@ TEST_CASE("classify: the vocabulary and its precedence", "[discovery]") {
     CHECK(classify_evidence("ssdp-nt:urn:schemas-upnp-org:device:DigitalSecurityCamera:1") == "camera");
     CHECK(classify_evidence("ssdp-search:urn:schemas-upnp-org:device:DigitalSecurityCamera:1") == "");
     CHECK(classify_evidence("wsd-probe:NetworkVideoTransmitter") == "");
+    // Strings seen in the IoT Sentinel captures (see the table's comments).
+    CHECK(classify_evidence("ssdp-nt:hnap:NetworkCamera") == "camera");
+    CHECK(classify_evidence("ssdp-server:Linux,    UPnP/1.0 DCS-935L/1.0") == "camera");
+    CHECK(classify_evidence("ssdp-nt:urn:schemas-upnp-org:device:DCS-935L:1") == "camera");
+    CHECK(classify_evidence("ssdp-server:Cellvision UPnP/1.0") == "camera");
+    CHECK(classify_evidence("mdns-host:dcs-935l-b0c554255b0e.local") == "camera");
+    CHECK(classify_evidence("ssdp-server:Linux/3.14.0 UPnP/1.0 IpBridge/1.9.0") == "iot");
+    CHECK(classify_evidence("ssdp-nt:urn:Belkin:device:insight:1") == "iot");
+    CHECK(classify_evidence("ssdp-server:Unspecified, UPnP/1.0, Unspecified") == "");
     CHECK(classify_evidence("no-colon") == "");
     CHECK(classify_evidence("") == "");
 

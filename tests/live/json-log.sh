@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# --json-log: every line is a JSON object; one "flow" event per stored flow
+# and one "alert" event per alert, with the same Community IDs that tshark
+# (an independent implementation) computes for the same packets.
+#
+#   tests/live/json-log.sh EGRESSWATCHD GEOIP_DIR RULES_DIR OUT_DIR CAPTURE...
+set -euo pipefail
+daemon=$1 geoip=$2 rules=$3 out=$4
+shift 4
+rm -rf "$out"; mkdir -p "$out"
+status=0
+for capture in "$@"; do
+    name=$(basename "$capture" .pcap)
+    store="$out/$name.db" log="$out/$name.json"
+    "$daemon" -r "$capture" -d "$store" --geoip-dir "$geoip" --rules "$rules" --json-log "$log" -q
+    # As one JSON array, SQLite's JSON functions check and read every line.
+    { echo '['; paste -sd, "$log"; echo ']'; } > "$out/$name.array.json"
+    events() {
+        sqlite3 "$store" "SELECT $1 FROM json_each(readfile('$out/$name.array.json')) WHERE $2 ORDER BY 1"
+    }
+    events "count(*)" "1" > /dev/null || { echo "FAIL: $log is not JSON lines"; status=1; continue; }
+    [ "$(events "count(*)" "json_extract(value, '$.event_type') = 'flow'")" = "$(sqlite3 "$store" 'SELECT count(*) FROM flows')" ] ||
+        { echo "FAIL: $name: flow events differ from the store's flows"; status=1; }
+    [ "$(events "count(*)" "json_extract(value, '$.event_type') = 'alert'")" = "$(sqlite3 "$store" 'SELECT count(*) FROM alerts')" ] ||
+        { echo "FAIL: $name: alert events differ from the store's alerts"; status=1; }
+    events "DISTINCT json_extract(value, '$.community_id')" "json_extract(value, '$.event_type') = 'flow'" > "$out/$name.ours"
+    tshark -r "$capture" --enable-protocol communityid -T fields -e communityid 2> /dev/null | sort -u | grep . > "$out/$name.tshark"
+    if diff -u "$out/$name.tshark" "$out/$name.ours" > "$out/$name.diff"; then
+        echo "$name: $(wc -l < "$out/$name.ours") flows, Community IDs as tshark's"
+    else
+        echo "FAIL: $name: Community IDs differ from tshark's:"; cat "$out/$name.diff"; status=1
+    fi
+done
+exit $status
