@@ -1,5 +1,7 @@
 #include "egresswatch/devices.hpp"
 
+#include "egresswatch/csv.hpp"
+
 #include <algorithm>
 #include <fstream>
 
@@ -7,27 +9,6 @@ namespace egresswatch {
 namespace {
 
 uint32_t oui_of(const MacAddress& mac) { return uint32_t{mac[0]} << 16 | uint32_t{mac[1]} << 8 | mac[2]; }
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-    std::vector<std::string> fields(1);
-    bool quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-        char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
-            else if (c == '"') quoted = false;
-            else fields.back() += c;
-        } else if (c == '"') quoted = true;
-        else if (c == ',') fields.emplace_back();
-        else if (c != '\r') fields.back() += c;
-    }
-    for (auto& f : fields) {
-        auto first = f.find_first_not_of(" \t");
-        auto last = f.find_last_not_of(" \t");
-        f = first == std::string::npos ? "" : f.substr(first, last - first + 1);
-    }
-    return fields;
-}
 
 }  // namespace
 
@@ -43,7 +24,8 @@ Inventory Inventory::load(const std::string& path) {
     while (std::getline(in, line)) {
         ++number;
         if (line.empty() || line[0] == '#') continue;
-        auto f = split_csv_line(line);
+        auto f = split_csv_record(line);
+        for (auto& field : f) field = trim_blanks(field);
         if (number == 1 || (f[0] == "address" || f[0] == "ip" || f[0] == "mac")) continue;  // header
         if (f.size() < 2 || f.size() > 4) fail("expected \"address,label,site,kind\"");
         InventoryEntry entry;

@@ -1,5 +1,7 @@
 #include "egresswatch/oui.hpp"
 
+#include "egresswatch/csv.hpp"
+
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -14,30 +16,6 @@ uint64_t mac_bits(const MacAddress& mac) {
     uint64_t v = 0;
     for (uint8_t b : mac) v = v << 8 | b;
     return v;
-}
-
-// Splits one CSV record (quotes with "" escapes); the registry files are
-// well-formed, but organisation names contain commas.
-std::vector<std::string> split_csv(const std::string& line) {
-    std::vector<std::string> fields(1);
-    bool quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-        char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
-            else if (c == '"') quoted = false;
-            else fields.back() += c;
-        } else if (c == '"') quoted = true;
-        else if (c == ',') fields.emplace_back();
-        else if (c != '\r') fields.back() += c;
-    }
-    return fields;
-}
-
-std::string trim(std::string s) {
-    auto first = s.find_first_not_of(" \t");
-    auto last = s.find_last_not_of(" \t");
-    return first == std::string::npos ? std::string() : s.substr(first, last - first + 1);
 }
 
 }  // namespace
@@ -60,7 +38,7 @@ OuiRegistry OuiRegistry::load(const std::string& dir) {
         std::string line;
         std::getline(in, line);  // header
         while (std::getline(in, line)) {
-            auto fields = split_csv(line);
+            auto fields = split_csv_record(line);
             if (fields.size() < 4) continue;
             uint64_t prefix = 0;
             const std::string& hex = fields[1];
@@ -69,7 +47,7 @@ OuiRegistry OuiRegistry::load(const std::string& dir) {
                 hex.size() * 4 != static_cast<size_t>(source.bits))
                 continue;
             registry.index_[key(prefix, source.bits)] = static_cast<uint32_t>(registry.vendors_.size());
-            registry.vendors_.push_back({trim(fields[2]), registrant_country(fields[3])});
+            registry.vendors_.push_back({trim_blanks(fields[2]), registrant_country(fields[3])});
         }
     }
     return registry;
