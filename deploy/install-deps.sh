@@ -14,6 +14,8 @@ packages=(
     # The central view (deploy/clickhouse) and its test: ClickHouse 18.16,
     # about 13 MB to download and 85 MB installed; jq for the loader.
     clickhouse-server clickhouse-client jq
+    # Checking the systemd unit (systemd-analyze) and building the package.
+    systemd dpkg-dev
 )
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

@@ -109,6 +109,7 @@ public:
 
 private:
     void run();
+    void wait_for_room(std::unique_lock<std::mutex>& lock);
     bool commit(std::vector<StoreRecord>& batch);
     bool below_free_space_floor(size_t batch_size);
     void record_gap(std::optional<int64_t> end_us);
@@ -124,7 +125,7 @@ private:
     int batch_interval_ms_;
     std::unique_ptr<Statements> statements_;
     mutable std::mutex mutex_;
-    std::condition_variable wake_, drained_;
+    std::condition_variable wake_, drained_, room_;
     std::deque<StoreRecord> queue_;
     bool stopping_ = false;
     bool flush_requested_ = false;

@@ -139,10 +139,12 @@ void RetentionWorker::run() {
     for (;;) {
         try {
             PruneCounts n = prune_store(db, policy_, now_us(), stop);
-            if (n.flows || n.alerted_flows || n.dns)
-                std::cerr << "egresswatchd: retention: deleted " << n.flows << " flows and " << n.dns
-                          << " DNS answers older than " << policy_.flow_days << " days, " << n.alerted_flows
-                          << " flows with alerts older than " << policy_.alert_days << " days\n";
+            if (n.flows || n.dns)
+                std::cerr << "egresswatchd: retention: deleted " << n.flows << " flows without alerts and " << n.dns
+                          << " DNS answers older than " << policy_.flow_days << " days\n";
+            if (n.alerted_flows)
+                std::cerr << "egresswatchd: retention: deleted " << n.alerted_flows << " flows with alerts older than "
+                          << policy_.alert_days << " days\n";
             if (first_pass && n.sealed_kept)
                 std::cerr << "egresswatchd: retention: kept " << n.sealed_kept
                           << " old flows sealed in the evidence chain (it cannot record a pruned record yet)\n";

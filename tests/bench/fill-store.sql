@@ -21,8 +21,8 @@ WITH RECURSIVE
   r AS (
     SELECT i,
            (i * 2654435761) % 3000 AS d,
-           i % 6 AS net,
-           i % 5 = 0 AS dns,
+           i / 3000 % 6 AS net,       -- a device's flows go to every network in turn
+           i / 3000 % 5 = 0 AS dns,
            :t0_us + i * (2592000000000 / :rows) AS t
     FROM n)
 INSERT INTO flows (flow_uid, first_seen, last_seen, vlan, inner_vlan, ip_version, transport, ip_proto,

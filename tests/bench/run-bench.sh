@@ -46,6 +46,7 @@ mkdir -p "$build"
 cmake -S "$top" -B "$build" -DBUILD_TESTING=ON > "$build/bench-configure.log" 2>&1 ||
     { cat "$build/bench-configure.log" >&2; die "cmake could not configure $build"; }
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
+build_type=${build_type:-RelWithDebInfo}  # CMakeLists.txt's default
 case "$build_type" in
 Release | RelWithDebInfo) ;;
 *) die "$build is a '$build_type' build: benchmark a Release or RelWithDebInfo build (--build DIR)" ;;

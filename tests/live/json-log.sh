@@ -3,10 +3,12 @@
 # and one "alert" event per alert, with the same Community IDs that tshark
 # (an independent implementation) computes for the same packets.
 #
-#   tests/live/json-log.sh EGRESSWATCHD GEOIP_DIR RULES_DIR OUT_DIR CAPTURE...
+# The sample, and the generator's captures with IPv6, ICMP, VLANs, GRE and ESP.
+#
+#   tests/live/json-log.sh EGRESSWATCHD GEOIP_DIR RULES_DIR SAMPLE OUT_DIR GENERATED_CAPTURES_DIR
 set -euo pipefail
-daemon=$1 geoip=$2 rules=$3 out=$4
-shift 4
+daemon=$1 geoip=$2 rules=$3 out=$5
+set -- "$4" "$6"/{basic,ipv6,vlan,other_proto,dns_mixed,first_inbound}.pcap
 rm -rf "$out"; mkdir -p "$out"
 status=0
 for capture in "$@"; do
