@@ -13,7 +13,6 @@ namespace egresswatch {
 namespace {
 
 
-uint32_t oui_of(const MacAddress& mac) { return uint32_t{mac[0]} << 16 | uint32_t{mac[1]} << 8 | mac[2]; }
 
 std::string new_run_id() {
     std::random_device device;
