@@ -12,7 +12,9 @@ deb=$(realpath "$1") geoip=$(realpath "$2") capture=$(realpath "$3")
 if [ "$(id -u)" -ne 0 ]; then echo "SKIP: installing a package needs root"; exit 77; fi
 fail() { echo "FAIL: $*"; exit 1; }
 netns=ew-package-$$
+log=$(mktemp)
 cleanup() {
+    rm -f "$log"
     ip netns del "$netns" 2>/dev/null || true
     dpkg -r egresswatch > /dev/null 2>&1 || true
     rm -f /var/lib/egresswatch/package-check.db*
@@ -46,12 +48,12 @@ if ip netns add "$netns" 2> /dev/null; then
     ip -n "$netns" link set mon0 up
     ip -n "$netns" link set mon1 up
     ip netns exec "$netns" env -u INVOCATION_ID /usr/bin/egresswatchd -i mon0 -d "$store" --geoip-dir "$geoip" \
-        2> /tmp/package-check.log &
+        2> "$log" &
     pid=$!
-    for _ in $(seq 50); do grep -q capturing /tmp/package-check.log && break; sleep 0.1; done
+    for _ in $(seq 50); do grep -q capturing "$log" && break; sleep 0.1; done
     running_as=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
     kill -TERM "$pid"
-    wait "$pid" || fail "egresswatchd exit $? after SIGTERM: $(cat /tmp/package-check.log)"
+    wait "$pid" || fail "egresswatchd exit $? after SIGTERM: $(cat "$log")"
     [ "$running_as" = "$uid" ] || fail "the daemon kept uid $running_as instead of egresswatch ($uid)"
     echo "live capture started as root ran as egresswatch (uid $uid)"
 else

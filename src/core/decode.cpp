@@ -203,7 +203,7 @@ constexpr uint16_t kEtherPPPoESession = 0x8864;
 DecodeStatus decode_pppoe_session(const uint8_t* p, Bounds b, DecodedPacket& out) {
     if (b.captured < 8) return DecodeStatus::malformed;
     uint16_t ppp_protocol = read16(p + 6);
-    Bounds inner{b.captured - 8, b.wire - 8};
+    Bounds inner = skip(b, 8);
     switch (ppp_protocol) {
     case 0x0021: return decode_ipv4(p + 8, inner, out);
     case 0x0057: return decode_ipv6(p + 8, inner, out);
@@ -238,7 +238,7 @@ DecodeStatus decode_ethernet(const uint8_t* p, Bounds b, DecodedPacket& out) {
     out.has_dst_mac = out.has_src_mac = true;
     uint16_t type = read16(p + 12);
     if (type < 0x0600) return DecodeStatus::not_ip;  // 802.3 length field: LLC frames
-    return decode_ethertype(type, p + 14, {b.captured - 14, b.wire - 14}, out);
+    return decode_ethertype(type, p + 14, skip(b, 14), out);
 }
 
 // ---- remote SPAN tunnels ----------------------------------------------------
@@ -325,7 +325,7 @@ DecodeStatus decode_sll(const uint8_t* p, Bounds b, DecodedPacket& out) {
         std::memcpy(out.src_mac.data(), p + 6, 6);
         out.has_src_mac = true;
     }
-    return decode_ethertype(read16(p + 14), p + 16, {b.captured - 16, b.wire - 16}, out);
+    return decode_ethertype(read16(p + 14), p + 16, skip(b, 16), out);
 }
 
 DecodeStatus decode_sll2(const uint8_t* p, Bounds b, DecodedPacket& out) {
@@ -336,13 +336,13 @@ DecodeStatus decode_sll2(const uint8_t* p, Bounds b, DecodedPacket& out) {
         std::memcpy(out.src_mac.data(), p + 12, 6);
         out.has_src_mac = true;
     }
-    return decode_ethertype(read16(p), p + 20, {b.captured - 20, b.wire - 20}, out);
+    return decode_ethertype(read16(p), p + 20, skip(b, 20), out);
 }
 
 // BSD loopback: a 4-byte address family in host byte order.
 DecodeStatus decode_null(const uint8_t* p, Bounds b, DecodedPacket& out) {
     if (b.captured < 4) return DecodeStatus::malformed;
-    return decode_ip_by_version(p + 4, {b.captured - 4, b.wire - 4}, out);
+    return decode_ip_by_version(p + 4, skip(b, 4), out);
 }
 
 }  // namespace

@@ -12,8 +12,6 @@
 namespace egresswatch {
 namespace {
 
-
-
 std::string new_run_id() {
     std::random_device device;
     std::ostringstream id;

@@ -84,7 +84,7 @@ void FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop) {
         while (status == 1 && !stop.load(std::memory_order_relaxed) &&
                (status = pcap_next_ex(file->pcap.get(), &header, &data)) == 1)
             process(*header, data);
-        if (status == PCAP_ERROR) {
+        if (status == PCAP_ERROR && !stop) {
             // A truncated file (a capture cut off by a crash) keeps what was read.
             std::cerr << "egresswatchd: " << file->path << ": " << pcap_geterr(file->pcap.get())
                       << " (packets before this point were processed)\n";

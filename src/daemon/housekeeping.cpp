@@ -34,6 +34,7 @@ Housekeeping::Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& 
       options_(options),
       json_log_(json_log),
       interval_start_us_(now_us),
+      last_flush_us_(now_us),
       counters_at_interval_start_(sensor.counters()),
       geo_files_(geolocation_files(options.sensor.geoip_dirs)),
       next_geo_check_us_(now_us + kGeoCheckEveryUs) {}
@@ -46,6 +47,12 @@ void Housekeeping::tick(int64_t now_us) {
     if (now_us >= next_geo_check_us_) {
         next_geo_check_us_ = now_us + kGeoCheckEveryUs;
         if (geolocation_files(options_.sensor.geoip_dirs) != geo_files_) reload("a geolocation database changed");
+    }
+    // Packets make the sensor write open flows every flush interval; in a
+    // quiet spell the clock must, or the last burst would wait for the next packet.
+    if (now_us - last_flush_us_ >= options_.sensor.flush_interval_us) {
+        sensor_.flush_open(now_us);
+        last_flush_us_ = now_us;
     }
     if (now_us - interval_start_us_ >= options_.stats_interval_us) report(now_us);
 }

@@ -1,7 +1,8 @@
 // The live capture's periodic work, done between packets: every stats
 // interval, capture health into the store (capture_stats) and a stats line
-// into the log; a reload of rules and geolocation on SIGHUP, or by itself
-// when a geolocation database file is replaced (as Zeek does).
+// into the log; open flows written every flush interval even when no packet
+// comes; a reload of rules and geolocation on SIGHUP, or by itself when a
+// geolocation database file is replaced (as Zeek does).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,7 @@ private:
     const Options& options_;
     JsonLog* json_log_;
     int64_t interval_start_us_;
+    int64_t last_flush_us_;
     SensorCounters counters_at_interval_start_;
     std::set<std::string> dropping_;  // interfaces that dropped packets in the last interval
     std::string geo_files_;           // geolocation_files() at the last (re)load

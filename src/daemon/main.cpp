@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "capture.hpp"
+#include "clock.hpp"
 #include "housekeeping.hpp"
 #include "json_log.hpp"
 #include "options.hpp"
@@ -27,11 +28,6 @@ constexpr int kExitFailure = 1;
 constexpr int kPollMs = 1000;
 
 void complain(const std::string& message) { std::cerr << "egresswatchd: " << message << "\n"; }
-
-int64_t now_us() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log) {
     Housekeeping housekeeping(sensor, capture, options, json_log, now_us());

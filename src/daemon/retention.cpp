@@ -5,6 +5,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "clock.hpp"
+
 namespace egresswatch::daemon {
 namespace {
 
@@ -81,11 +83,6 @@ uint64_t prune_flows(sqlite3* db, int64_t cutoff, bool alerted, const std::funct
 
 uint64_t count_sealed(sqlite3* db, int64_t cutoff, bool alerted) {
     return static_cast<uint64_t>(run(db, "SELECT count(*) FROM (" + std::string(kOldFlows) + kSealed + ")", cutoff, alerted));
-}
-
-int64_t now_us() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace

@@ -15,7 +15,6 @@ void handle(int signal, void (*handler)(int), int flags) {
     struct sigaction action {};
     action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
-    // No SA_RESTART: a signal interrupts poll() so that the loop sees it at once.
     action.sa_flags = flags;
     sigaction(signal, &action, nullptr);
 }
@@ -23,9 +22,11 @@ void handle(int signal, void (*handler)(int), int flags) {
 }  // namespace
 
 void install_signal_handlers() {
+    // A stop interrupts a blocking read (a capture piped in); a reload must
+    // not, so its reads restart. poll() returns early either way.
     handle(SIGTERM, on_stop, SA_RESETHAND);
     handle(SIGINT, on_stop, SA_RESETHAND);
-    handle(SIGHUP, on_reload, 0);
+    handle(SIGHUP, on_reload, SA_RESTART);
 }
 
 const std::atomic<bool>& stop_requested() { return g_stop; }

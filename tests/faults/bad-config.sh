@@ -70,25 +70,20 @@ make_link mirror
 install -d -o nobody "$OUT/live"
 log="$OUT/reload.log"
 start_daemon "$log" -i mirror_rx -d "$OUT/live/store.db" --user nobody
-wait_for_log() {
-    local i
-    for i in $(seq 150); do grep -q "$1" "$log" && return 0; sleep 0.1; done
-    fail "no \"$1\" in the log within 15 s: $(cat "$log")"
-}
 kill -HUP "$DAEMON_PID"
-wait_for_log "reloaded rules and geolocation (SIGHUP)"
+wait_for_log "$log" "reloaded rules and geolocation (SIGHUP)"
 echo "good files on SIGHUP: $(grep -m1 'reloaded rules and geolocation (SIGHUP)' "$log")"
 # The rules break, then a geolocation database is replaced by garbage.
 cp "$RULES/networks.txt" "$OUT/networks.txt.good"
 echo "AS64500 somewhere-else Example" >> "$RULES/networks.txt"
 kill -HUP "$DAEMON_PID"
-wait_for_log "reload (SIGHUP) failed"
+wait_for_log "$log" "reload (SIGHUP) failed"
 grep -qF "still using the previous rules and geolocation: $RULES/networks.txt:$line: " "$log" ||
     fail "the failed reload does not name the file and line"
 echo "bad rules on SIGHUP: $(grep -m1 'reload (SIGHUP) failed' "$log")"
 cp "$OUT/networks.txt.good" "$RULES/networks.txt"
 garbage "$OUT/country.mmdb.new"; mv "$OUT/country.mmdb.new" "$GEOIP/country.mmdb"
-wait_for_log "reload (a geolocation database changed) failed, still using the previous rules and geolocation: .*$GEOIP/country.mmdb"
+wait_for_log "$log" "reload (a geolocation database changed) failed, still using the previous rules and geolocation: .*$GEOIP/country.mmdb"
 echo "garbage database: $(grep -m1 'geolocation database changed' "$log")"
 kill -0 "$DAEMON_PID" || fail "the daemon died"
 

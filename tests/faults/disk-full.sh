@@ -28,11 +28,6 @@ fill_disk() {
     if [ "$keep" -eq 0 ]; then dd if=/dev/zero of="$disk/filler" bs=64k 2> /dev/null || true
     else fallocate -l "$(( ($(free_mb) - keep) ))M" "$disk/filler"; fi
 }
-wait_for_log() {
-    local i
-    for i in $(seq 100); do grep -q "$1" "$log" && return 0; sleep 0.1; done
-    fail "no \"$1\" in the log within 10 s"
-}
 
 echo "== 1. the disk fills up"
 log="$OUT/full.log"
@@ -41,7 +36,7 @@ heavy_traffic mirror 14 1500 "$CAPTURE"
 sleep 3
 before=$(count 'SELECT count(*) FROM flows')
 fill_disk 0
-wait_for_log "disk is full"
+wait_for_log "$log" "disk is full"
 echo "log: $(grep -m1 'disk is full' "$log")"
 sleep 3
 [ "$(count 'PRAGMA integrity_check')" = ok ] || fail "integrity_check on the full disk"
@@ -64,12 +59,12 @@ start_daemon "$log" -i mirror_rx -d "$store" --user nobody --flush-interval 1 --
 heavy_traffic mirror 12 1500 "$CAPTURE"
 sleep 2
 fill_disk 8
-wait_for_log "below the floor"
+wait_for_log "$log" "below the floor"
 echo "log: $(grep -m1 'below the floor' "$log")"
 sleep 3
 [ "$(count 'SELECT count(*) FROM store_gaps WHERE end_time IS NULL')" = 1 ] || fail "no open store_gaps row"
 rm "$disk/filler"
-wait_for_log "writing resumed"
+wait_for_log "$log" "writing resumed"
 echo "log: $(grep -m1 'writing resumed' "$log")"
 wait "$REPLAY_PID" || true
 status=0

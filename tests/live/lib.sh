@@ -79,3 +79,10 @@ heavy_traffic() {
 }
 
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
+
+# wait_for_log LOG PATTERN: until a line of LOG matches (grep BRE), at most 15 s.
+wait_for_log() {
+    local i
+    for i in $(seq 150); do grep -q -- "$2" "$1" && return 0; sleep 0.1; done
+    echo "FAIL: no \"$2\" in $1 within 15 s:"; tail -n 5 "$1"; return 1
+}
