@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <random>
 #include <sstream>
 
@@ -48,7 +49,10 @@ Sensor::Sensor(SensorConfig config)
       run_id_(new_run_id()) {
     flows_ = std::make_unique<FlowTable>(
         config_.max_flows, config_.timeouts, [this](const IpAddress& a) { return is_local(a); },
-        [this](Flow& flow, FlowEnd) {
+        [this](Flow& flow, FlowEnd why) {
+            if (why == FlowEnd::evicted && flows_->evicted() == 1)
+                std::cerr << "egresswatchd: flow table full (--max-flows " << config_.max_flows
+                          << "): evicting the least recently active flows; each is stored and counted\n";
             dpi_.give_up(flow);
             emit_flow(flow, true);
         });
