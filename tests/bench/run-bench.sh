@@ -126,7 +126,7 @@ throughput() {
             ew_run "$work/ew2-$i.txt" "$work/store-2.db" "$cap" --workers 2
         fi
         if [ $have_ndpi = yes ]; then
-            "$probe" --out "$work/ndpi-$i.txt" -- ndpiReader -q -i "$cap" > /dev/null 2> "$work/ndpi-$i.err" ||
+            "$probe" --out "$work/ndpi-$i.txt" --watch "$cap" -- ndpiReader -q -i "$cap" > /dev/null 2> "$work/ndpi-$i.err" ||
                 { cat "$work/ndpi-$i.err" >&2; die "ndpiReader failed"; }
         fi
     done
@@ -146,21 +146,23 @@ throughput() {
 
     echo
     echo "1. Same capture, median of $runs runs (rates per wall-clock second; CPU s = user + system, all threads)"
-    printf '%-26s %12s %9s %8s %8s %10s %12s %9s\n' tool packets/s Mbit/s wall_s CPU_s peak_RSS pkts/CPU_s startup_s
+    printf '%-26s %12s %9s %8s %8s %10s %12s %9s %9s\n' tool packets/s Mbit/s wall_s CPU_s peak_RSS pkts/CPU_s startup_s EOF_s
     row() {  # LABEL PREFIX STARTUP
         local label=$1 prefix=$2 i
-        local w=() c=() m=()
+        local w=() c=() m=() e=()
         for i in $(seq "$runs"); do
             w+=("$(val "$work/$prefix-$i.txt" wall_s)")
+            e+=("$(val "$work/$prefix-$i.txt" watch_end_s)")
             c+=("$(val "$work/$prefix-$i.txt" cpu_s)")
             m+=("$(val "$work/$prefix-$i.txt" maxrss_kb)")
         done
-        local wall cpu rss
-        wall=$(median "${w[@]}") cpu=$(median "${c[@]}") rss=$(median "${m[@]}")
-        eval "${prefix}_wall=$wall ${prefix}_cpu=$cpu"
-        printf '%-26s %12.0f %9.1f %8.3f %8.3f %7.1f MiB %12.0f %9.3f\n' "$label" \
+        local wall cpu rss eof
+        wall=$(median "${w[@]}") cpu=$(median "${c[@]}") rss=$(median "${m[@]}") eof=$(median "${e[@]}")
+        eval "${prefix}_wall=$wall ${prefix}_cpu=$cpu ${prefix}_eof=$eof"
+        printf '%-26s %12.0f %9.1f %8.3f %8.3f %7.1f MiB %12.0f %9.3f %9s\n' "$label" \
             "$(calc %.0f "$packets / $wall")" "$(calc %.1f "$bytes * 8 / $wall / 1e6")" "$wall" "$cpu" \
-            "$(calc %.1f "$rss / 1024")" "$(calc %.0f "$packets / $cpu")" "$3"
+            "$(calc %.1f "$rss / 1024")" "$(calc %.0f "$packets / $cpu")" "$3" \
+            "$(awk -v e="$eof" 'BEGIN { if (e > 0) printf "%.3f", e; else print "-" }')"
     }
     row "egresswatchd" ew "$ew_start"
     [ $workers_opt = yes ] && row "egresswatchd --workers 2" ew2 "$ew_start"
@@ -168,6 +170,10 @@ throughput() {
         row "ndpiReader -q (nDPI $(ndpiReader -h 2>&1 | sed -n 's/.*nDPI \([0-9.]*\).*/\1/p' | head -1))" ndpi "$ndpi_start"
         echo "ratio egresswatchd / ndpiReader, packets/s: $(calc %.2f "$ndpi_wall / $ew_wall") (wall)," \
             "$(calc %.2f "$ndpi_cpu / $ew_cpu") (per CPU second); the target is 2.00 or more"
+    fi
+    if awk -v e="$ew_eof" 'BEGIN { exit !(e > 0) }'; then
+        echo "EOF_s: when the capture had been read (the file closed), out of wall_s; egresswatchd then ends every"
+        echo "  flow and waits for the store. Up to EOF egresswatchd ran at $(calc %.0f "$packets / $ew_eof") packets/s."
     fi
     sed -n 's/^egresswatchd: /egresswatchd said: /p' "$work/ew-1.txt.err"
     echo "store: $(sqlite3 "$work/store-1.db" 'SELECT count(*) FROM flows') flows," \
@@ -179,7 +185,7 @@ throughput() {
         if [ "$(records "$work/store-1.db")" = "$(records "$work/store-2.db")" ]; then
             echo "records with --workers 2: the same as with one worker"
         else
-            echo "records with --workers 2: DIFFERENT from one worker" >&2
+            echo "records with --workers 2: DIFFERENT from one worker"
             workers_differ=yes
         fi
     else
