@@ -21,7 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$deb" > /dev/null
+# Wait for another apt (unattended upgrades) rather than fail on its lock.
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$deb" > /dev/null
 echo "installed $(dpkg-query -W -f='${Package} ${Version}' egresswatch)"
 
 getent passwd egresswatch > /dev/null || fail "no egresswatch user"

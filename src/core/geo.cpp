@@ -36,9 +36,13 @@ bool get_uint(MMDB_entry_s* entry, uint32_t& out, const char* const* path) {
 MaxMindDb::MaxMindDb(const std::string& path) : path_(path) {
     int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &db_);
     if (status != MMDB_SUCCESS) {
+        int saved_errno = errno;
         std::string why = MMDB_strerror(status);
-        if (status == MMDB_IO_ERROR) why += std::string(" (") + std::strerror(errno) + ")";
-        throw GeoError("cannot open geolocation database " + path + ": " + why);
+        if (status == MMDB_IO_ERROR || status == MMDB_FILE_OPEN_ERROR)
+            why += std::string(" (") + std::strerror(saved_errno) + ")";
+        throw GeoError("cannot open geolocation database " + path + ": " + why +
+                       ". Rebuild it with geoip/build-databases.sh (or geoipupdate for MaxMind files), "
+                       "or check its permissions");
     }
 }
 
