@@ -88,6 +88,7 @@ struct ChainProblem {
 struct ChainReport {
     std::int64_t records = 0;             // chain entries read
     std::int64_t head_seq = 0;            // the last entry (0 when the chain is empty)
+    std::int64_t pruned = 0;              // sealed flows deleted by retention (in pruned_flows)
     std::string head_hash{kGenesisHash};
     std::int64_t problem_count = 0;       // all problems found
     std::vector<ChainProblem> problems;   // the first few, in chain order
@@ -96,7 +97,8 @@ struct ChainReport {
 // Recomputes every record and chain hash from the rows and checks that every
 // closed flow is sealed. Problems, first one first:
 //   - a seq gap (an entry was removed),
-//   - a sealed flow that is missing (its row was deleted),
+//   - a sealed flow that is missing (its row was deleted) and not recorded in
+//     pruned_flows by the retention policy,
 //   - a record hash that does not match the row (the flow or its alert was edited),
 //   - a chain hash that does not follow from the one before (an entry was
 //     edited or inserted),

@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 4;
+inline constexpr int kVersion = 5;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -141,6 +141,28 @@ CREATE TABLE store_gaps (
     end_time      INTEGER,
     reason        TEXT NOT NULL,
     records_lost  INTEGER NOT NULL DEFAULT 0      -- flow, device, DNS and statistics records
+);
+)SQL",
+    // 4 -> 5: retention may delete sealed flows. Their chain entries stay, so the
+    // chain still verifies link by link; the deletion is recorded, and verify
+    // accepts a missing sealed flow only if it is listed here. The chain no
+    // longer has a foreign key on flows (SQLite cannot drop one: rebuild).
+    R"SQL(
+CREATE TABLE evidence_chain_v5 (
+    seq          INTEGER PRIMARY KEY,
+    flow_id      INTEGER NOT NULL UNIQUE,
+    record_hash  TEXT NOT NULL,
+    chain_hash   TEXT NOT NULL
+);
+INSERT INTO evidence_chain_v5 (seq, flow_id, record_hash, chain_hash)
+    SELECT seq, flow_id, record_hash, chain_hash FROM evidence_chain;
+DROP TABLE evidence_chain;
+ALTER TABLE evidence_chain_v5 RENAME TO evidence_chain;
+
+CREATE TABLE pruned_flows (
+    flow_id    INTEGER PRIMARY KEY,               -- the deleted flow's id (its chain entry remains)
+    pruned_at  INTEGER NOT NULL,                  -- wall clock, microseconds UTC
+    cutoff     INTEGER NOT NULL                   -- the policy's cutoff: the flow had ended before it
 );
 )SQL",
 };

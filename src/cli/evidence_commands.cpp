@@ -126,8 +126,9 @@ bool verify_stores(const std::vector<std::unique_ptr<Store>>& stores, std::ostre
     for (const auto& store : stores) {
         evidence::ChainReport r = evidence::verify_chain(store->handle());
         if (r.problem_count == 0) {
-            out << store->path() << ": ok: " << r.records << " sealed records intact; chain head seq " << r.head_seq
-                << " " << r.head_hash << '\n';
+            out << store->path() << ": ok: " << r.records - r.pruned << " sealed records intact";
+            if (r.pruned) out << " (" << r.pruned << " more deleted by the retention policy, recorded in pruned_flows)";
+            out << "; chain head seq " << r.head_seq << " " << r.head_hash << '\n';
             continue;
         }
         all_intact = false;

@@ -208,13 +208,15 @@ ChainReport verify_chain(sqlite3* db, std::size_t max_problems) {
         if (report.problems.size() < max_problems) report.problems.push_back(std::move(p));
     };
 
-    Query chain(db, "SELECT c.seq, c.flow_id, c.record_hash, c.chain_hash, f.id, " +
+    Query chain(db, "SELECT c.seq, c.flow_id, c.record_hash, c.chain_hash, f.id, "
+                    "p.flow_id IS NOT NULL, " +
                         canonical_select_list() +
                         " FROM evidence_chain AS c"
                         " LEFT JOIN flows AS f ON f.id = c.flow_id"
                         " LEFT JOIN alerts AS a ON a.flow_id = f.id"
+                        " LEFT JOIN pruned_flows AS p ON p.flow_id = c.flow_id"
                         " ORDER BY c.seq");
-    constexpr int kCanonicalStart = 5;
+    constexpr int kCanonicalStart = 6;
     std::int64_t expected_seq = 1;
     std::string previous_hash(kGenesisHash);
     while (chain.step()) {
@@ -238,7 +240,10 @@ ChainReport verify_chain(sqlite3* db, std::size_t max_problems) {
                      "chain link broken: the chain hash does not follow from the entry before "
                      "(an entry was edited or inserted)"});
         }
-        if (!flow_present) {
+        bool pruned = sqlite3_column_int(chain.stmt, 5) != 0;
+        if (!flow_present && pruned) {
+            ++report.pruned;  // deleted by the retention policy, and recorded as such
+        } else if (!flow_present) {
             problem({seq, flow_id, "",
                      flow_label(flow_id, "") + " is missing: the sealed row was deleted"});
         } else if (sha256_hex(canonical_record(chain.stmt, kCanonicalStart)) != stored_record_hash) {

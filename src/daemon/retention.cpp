@@ -20,10 +20,12 @@ constexpr const char* kOldFlows = R"SQL(
 SELECT f.id FROM flows f
 WHERE f.first_seen < ?1 AND f.last_seen < ?1 AND f.state = 'closed'
   AND EXISTS (SELECT 1 FROM alerts a WHERE a.flow_id = f.id) = ?2)SQL";
-// The evidence chain cannot yet tell a pruned record from a deleted one, and
-// its verification would report the removal as tampering: sealed flows stay.
-constexpr const char* kNotSealed = " AND NOT EXISTS (SELECT 1 FROM evidence_chain c WHERE c.flow_id = f.id)";
-constexpr const char* kSealed = " AND EXISTS (SELECT 1 FROM evidence_chain c WHERE c.flow_id = f.id)";
+// A sealed flow's chain entry stays when the flow goes; pruned_flows records
+// the deletion so that verify can tell policy from tampering.
+constexpr const char* kRecordPruned = R"SQL(
+INSERT INTO pruned_flows (flow_id, pruned_at, cutoff)
+SELECT id, CAST(strftime('%s', 'now') AS INTEGER) * 1000000, ?1 FROM temp.prune_ids
+WHERE id IN (SELECT flow_id FROM evidence_chain))SQL";
 
 void exec(sqlite3* db, const std::string& sql) {
     char* message = nullptr;
@@ -71,18 +73,15 @@ uint64_t in_batches(sqlite3* db, const std::function<int64_t()>& delete_batch, c
 }
 
 uint64_t prune_flows(sqlite3* db, int64_t cutoff, bool alerted, const std::function<bool()>& stop) {
-    const std::string select = std::string(kOldFlows) + kNotSealed + " LIMIT " + std::to_string(kRowsPerTransaction);
+    const std::string select = std::string(kOldFlows) + " LIMIT " + std::to_string(kRowsPerTransaction);
     return in_batches(db, [&] {
         run(db, "DELETE FROM temp.prune_ids", 0);
         int64_t n = run(db, "INSERT INTO temp.prune_ids " + select, cutoff, alerted);
+        run(db, kRecordPruned, cutoff);
         run(db, "DELETE FROM alerts WHERE flow_id IN (SELECT id FROM temp.prune_ids)", 0);
         run(db, "DELETE FROM flows WHERE id IN (SELECT id FROM temp.prune_ids)", 0);
         return n;
     }, stop);
-}
-
-uint64_t count_sealed(sqlite3* db, int64_t cutoff, bool alerted) {
-    return static_cast<uint64_t>(run(db, "SELECT count(*) FROM (" + std::string(kOldFlows) + kSealed + ")", cutoff, alerted));
 }
 
 }  // namespace
@@ -94,7 +93,6 @@ PruneCounts prune_store(sqlite3* db, const RetentionPolicy& policy, int64_t now_
     if (policy.flow_days > 0) {
         int64_t cutoff = now_us - policy.flow_days * kDayUs;
         counts.flows = prune_flows(db, cutoff, false, stop);
-        counts.sealed_kept += count_sealed(db, cutoff, false);
         const std::string delete_dns = "DELETE FROM dns WHERE id IN (SELECT id FROM dns WHERE time < ?1 LIMIT " +
                                        std::to_string(kRowsPerTransaction) + ")";
         counts.dns = in_batches(db, [&] { return run(db, delete_dns, cutoff); }, stop);
@@ -102,7 +100,6 @@ PruneCounts prune_store(sqlite3* db, const RetentionPolicy& policy, int64_t now_
     if (policy.alert_days > 0) {
         int64_t cutoff = now_us - policy.alert_days * kDayUs;
         counts.alerted_flows = prune_flows(db, cutoff, true, stop);
-        counts.sealed_kept += count_sealed(db, cutoff, true);
     }
     return counts;
 }
@@ -132,7 +129,6 @@ void RetentionWorker::run() {
         std::lock_guard lock(mutex_);
         return stopping_;
     };
-    bool first_pass = true;
     for (;;) {
         try {
             PruneCounts n = prune_store(db, policy_, now_us(), stop);
@@ -142,13 +138,9 @@ void RetentionWorker::run() {
             if (n.alerted_flows)
                 std::cerr << "egresswatchd: retention: deleted " << n.alerted_flows << " flows with alerts older than "
                           << policy_.alert_days << " days\n";
-            if (first_pass && n.sealed_kept)
-                std::cerr << "egresswatchd: retention: kept " << n.sealed_kept
-                          << " old flows sealed in the evidence chain (it cannot record a pruned record yet)\n";
         } catch (const std::exception& e) {
             std::cerr << "egresswatchd: retention: " << store_path_ << ": " << e.what() << "; will try again\n";
         }
-        first_pass = false;
         std::unique_lock lock(mutex_);
         if (wake_.wait_for(lock, kPruneEvery, [this] { return stopping_; })) break;
     }

@@ -21,9 +21,6 @@ struct RetentionPolicy {
 
 struct PruneCounts {
     uint64_t flows = 0, alerted_flows = 0, dns = 0;
-    // Old enough to go, but sealed in the evidence chain, whose verification
-    // would report their removal as tampering: kept.
-    uint64_t sealed_kept = 0;
 };
 
 // Deletes what the policy says is too old at `now_us`, in small transactions
