@@ -14,8 +14,11 @@ store=build/sample.db
 rm -f "$store" "$store-wal" "$store-shm"
 ./build/egresswatchd -r samples/camera-network.pcap -d "$store" --geoip-dir build/geoip
 echo
-echo "== Devices =="
-./build/egresswatch -d "$store" devices
+echo "== Egress summary (egresswatch report) =="
+./build/egresswatch -d "$store" report --period 2026-11 --format md
+./build/egresswatch -d "$store" report --period 2026-11 --format html -o build/sample-report.html
 echo
 echo "== Egress alerts (flows that left the country or reached watched networks) =="
 ./build/egresswatch -d "$store" alerts
+echo
+echo "Store: $store   HTML report: build/sample-report.html   Check the evidence chain: build/egresswatch -d $store verify"
