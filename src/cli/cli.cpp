@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "device_story.hpp"
+#include "egresswatch/clock.hpp"
 #include "evidence_commands.hpp"
 #include "filters.hpp"
 #include "output.hpp"
@@ -282,11 +282,6 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     return inv;
 }
 
-std::int64_t now_microseconds() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // Runs the command; false only when verify found a tampered record.
 bool execute(const Invocation& inv, std::ostream& out) {
     std::vector<std::unique_ptr<Store>> stores;
@@ -341,7 +336,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
             return kExitOk;
         }
 
-        Invocation inv = parse_invocation(vm, now_microseconds());
+        Invocation inv = parse_invocation(vm, now_us());
         std::ofstream file;
         if (inv.output) {
             file.open(*inv.output, std::ios::binary | std::ios::trunc);

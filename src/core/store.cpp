@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "egresswatch/evidence.hpp"
+#include "egresswatch/clock.hpp"
 #include "egresswatch/schema.hpp"
 
 namespace egresswatch {
@@ -20,11 +21,6 @@ constexpr size_t kMaxQueued = 100000;  // records waiting for the writer
 constexpr auto kGiveUpOnClose = std::chrono::seconds(15);
 
 std::atomic<uint64_t> g_free_space_floor{0};
-
-int64_t wall_clock_us() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 void exec(sqlite3* db, const char* sql, const std::string& path) {
     char* message = nullptr;
@@ -222,7 +218,7 @@ bool StoreWriter::close() {
     }
     wake_.notify_one();
     thread_.join();
-    if (gap_start_us_) record_gap(wall_clock_us());  // a gap still open ends with the run
+    if (gap_start_us_) record_gap(now_us());  // a gap still open ends with the run
     std::lock_guard lock(mutex_);
     return committed_ == submitted_ && records_dropped_ == 0;
 }
@@ -297,7 +293,7 @@ bool StoreWriter::below_free_space_floor(size_t batch_size) {
     struct statvfs fs {};
     if (statvfs(directory.empty() ? "." : directory.c_str(), &fs) != 0) return false;  // unknown: try to write
     uint64_t free_bytes = uint64_t{fs.f_bavail} * fs.f_frsize;
-    int64_t now = wall_clock_us();
+    int64_t now = now_us();
     if (free_bytes >= floor) {
         if (gap_start_us_) {
             std::cerr << "egresswatchd: store " << path_ << ": " << (free_bytes >> 20) << " MB free again, writing resumed; "

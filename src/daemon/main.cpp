@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "capture.hpp"
-#include "clock.hpp"
+#include "egresswatch/clock.hpp"
 #include "housekeeping.hpp"
 #include "json_log.hpp"
 #include "options.hpp"

@@ -5,7 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "clock.hpp"
+#include "egresswatch/clock.hpp"
 
 namespace egresswatch::daemon {
 namespace {

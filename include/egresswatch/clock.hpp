@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cstdint>
 
-namespace egresswatch::daemon {
+namespace egresswatch {
 
 inline int64_t now_us() {
     using namespace std::chrono;
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-}  // namespace egresswatch::daemon
+}  // namespace egresswatch
