@@ -2,26 +2,43 @@
 
 namespace egresswatch {
 
-std::vector<std::string> split_csv_record(const std::string& line) {
-    std::vector<std::string> fields(1);
+void split_csv_record(std::string_view line, std::vector<std::string>& fields) {
+    // Reuses the strings' buffers: the IEEE registry has 50k lines to load at start.
+    size_t count = 1;
+    auto field = [&]() -> std::string& {
+        if (fields.size() < count) fields.resize(count);
+        return fields[count - 1];
+    };
+    field().clear();
     bool quoted = false;
     for (size_t i = 0; i < line.size(); ++i) {
         char c = line[i];
         if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') field() += '"', ++i;
             else if (c == '"') quoted = false;
-            else fields.back() += c;
+            else field() += c;
         } else if (c == '"') quoted = true;
-        else if (c == ',') fields.emplace_back();
-        else if (c != '\r') fields.back() += c;
+        else if (c == ',') ++count, field().clear();
+        else if (c != '\r') {
+            size_t run = line.find_first_of(",\"\r", i);  // the plain text up to the next special
+            if (run == std::string_view::npos) run = line.size();
+            field().append(line.substr(i, run - i));
+            i = run - 1;
+        }
     }
+    fields.resize(count);
+}
+
+std::vector<std::string> split_csv_record(std::string_view line) {
+    std::vector<std::string> fields;
+    split_csv_record(line, fields);
     return fields;
 }
 
-std::string trim_blanks(const std::string& text) {
+std::string trim_blanks(std::string_view text) {
     auto first = text.find_first_not_of(" \t");
     auto last = text.find_last_not_of(" \t");
-    return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+    return first == std::string_view::npos ? std::string() : std::string(text.substr(first, last - first + 1));
 }
 
 }  // namespace egresswatch

@@ -2,10 +2,12 @@
 
 #include "egresswatch/csv.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <iterator>
+#include <utility>
 
 namespace egresswatch {
 namespace {
@@ -20,36 +22,53 @@ uint64_t mac_bits(const MacAddress& mac) {
 
 }  // namespace
 
-std::string registrant_country(const std::string& address) {
-    std::istringstream words(address);
-    std::string found;
-    for (std::string w; words >> w;)
-        if (w.size() == 2 && std::isupper(static_cast<unsigned char>(w[0])) &&
-            std::isupper(static_cast<unsigned char>(w[1])))
-            found = w;  // the last one: states and provinces come before the country
-    return found;
+std::string registrant_country(std::string_view address) {
+    // The last two-capital word: states and provinces come before the country,
+    // the postcode after it. Scanning back finds it in a few characters.
+    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    auto capital = [](char c) { return c >= 'A' && c <= 'Z'; };
+    size_t end = address.size();
+    while (end > 0) {
+        while (end > 0 && blank(address[end - 1])) --end;
+        size_t start = end;
+        while (start > 0 && !blank(address[start - 1])) --start;
+        if (end - start == 2 && capital(address[start]) && capital(address[start + 1]))
+            return std::string(address.substr(start, 2));
+        end = start;
+    }
+    return {};
 }
 
 OuiRegistry OuiRegistry::load(const std::string& dir) {
     OuiRegistry registry;
     struct Source { const char* file; int bits; };
+    std::vector<std::string> fields;
     for (Source source : {Source{"oui.csv", 24}, Source{"mam.csv", 28}, Source{"oui36.csv", 36}}) {
-        std::ifstream in(std::filesystem::path(dir) / source.file);
-        std::string line;
-        std::getline(in, line);  // header
-        while (std::getline(in, line)) {
-            auto fields = split_csv_record(line);
+        // Read whole: line-by-line streams made this most of the start-up time.
+        std::ifstream in(std::filesystem::path(dir) / source.file, std::ios::binary);
+        std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        std::string_view rest(text);
+        bool header = true;
+        while (!rest.empty()) {
+            size_t end = rest.find('\n');
+            std::string_view line = rest.substr(0, end);
+            rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+            if (std::exchange(header, false)) continue;
+            split_csv_record(line, fields);
             if (fields.size() < 4) continue;
             uint64_t prefix = 0;
             const std::string& hex = fields[1];
-            auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), prefix, 16);
-            if (ec != std::errc() || end != hex.data() + hex.size() ||
+            auto [parsed_to, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), prefix, 16);
+            if (ec != std::errc() || parsed_to != hex.data() + hex.size() ||
                 hex.size() * 4 != static_cast<size_t>(source.bits))
                 continue;
-            registry.index_[key(prefix, source.bits)] = static_cast<uint32_t>(registry.vendors_.size());
+            registry.index_.emplace_back(key(prefix, source.bits), static_cast<uint32_t>(registry.vendors_.size()));
             registry.vendors_.push_back({trim_blanks(fields[2]), registrant_country(fields[3])});
         }
     }
+    // Sorted once; stable so that a prefix listed twice keeps its last entry, as before.
+    std::stable_sort(registry.index_.begin(), registry.index_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     return registry;
 }
 
@@ -57,8 +76,10 @@ const MacVendor* OuiRegistry::lookup(const MacAddress& mac) const {
     if (mac[0] & 0x02) return nullptr;  // locally administered
     uint64_t bits = mac_bits(mac);
     for (int length : {36, 28, 24}) {
-        auto it = index_.find(key(bits >> (48 - length), length));
-        if (it != index_.end()) return &vendors_[it->second];
+        uint64_t wanted = key(bits >> (48 - length), length);
+        auto it = std::upper_bound(index_.begin(), index_.end(), wanted,
+                                   [](uint64_t k, const auto& entry) { return k < entry.first; });
+        if (it != index_.begin() && (--it)->first == wanted) return &vendors_[it->second];
     }
     return nullptr;
 }

@@ -181,24 +181,31 @@ void StoreWriter::wait_for_room(std::unique_lock<std::mutex>& lock) {
     room_.wait(lock, [&] { return queue_.size() < kMaxQueued / 2 || failed_ || stopping_; });
 }
 
+// The writer wakes on its interval, or early once a whole batch is waiting:
+// waking it for every record would cost a futex call per flow on both sides.
 void StoreWriter::submit(StoreRecord record) {
+    bool batch_ready;
     {
         std::unique_lock lock(mutex_);
         wait_for_room(lock);
         queue_.push_back(std::move(record));
         ++submitted_;
+        batch_ready = queue_.size() == kMaxBatch;
     }
-    wake_.notify_one();
+    if (batch_ready) wake_.notify_one();
 }
 
 void StoreWriter::submit(std::vector<StoreRecord> records) {
+    bool batch_ready;
     {
         std::unique_lock lock(mutex_);
         wait_for_room(lock);
+        size_t before = queue_.size();
         for (auto& r : records) queue_.push_back(std::move(r));
         submitted_ += records.size();
+        batch_ready = before < kMaxBatch && queue_.size() >= kMaxBatch;
     }
-    wake_.notify_one();
+    if (batch_ready) wake_.notify_one();
 }
 
 bool StoreWriter::flush() {
