@@ -44,9 +44,21 @@ extern const std::array<CanonicalColumn, 29> kCanonicalColumns;
 // columns, for a query over "flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id".
 std::string canonical_select_list();
 
+// One column's value, as SQLite stores it (the flows and alerts columns are
+// never real or blob).
+struct CanonicalValue {
+    enum class Type { null, integer, text } type = Type::null;
+    std::int64_t integer = 0;
+    std::string_view text;
+};
+using CanonicalValues = std::array<CanonicalValue, 29>;
+
 // The canonical text of the row `stmt` is on, whose canonical columns start
 // at `first_column`.
 std::string canonical_record(sqlite3_stmt* stmt, int first_column);
+// The canonical text of a record about to be stored, from the values bound to
+// its columns (the same text canonical_record(stmt) gives once it is stored).
+std::string canonical_record(const CanonicalValues& values);
 
 // Hex SHA-256 of `data` (lower case). Throws std::runtime_error if libcrypto fails.
 std::string sha256_hex(std::string_view data);
@@ -68,6 +80,9 @@ public:
     // left alone: its first final record is the evidence, and verify reports
     // any later change to it.
     void seal(std::int64_t flow_id);
+    // Seals a flow row inserted in this transaction (so never sealed before)
+    // whose canonical text the caller made from the values it bound.
+    void seal_new(std::int64_t flow_id, const std::string& canonical_text);
 
 private:
     sqlite3* db_;

@@ -45,6 +45,9 @@ struct FlowRecord {
     std::optional<std::string> as_org;
     std::optional<std::string> community_id;
     bool closed = false;
+    // No earlier record of this flow was submitted: stored with a plain
+    // INSERT (no existing row, alert or seal to look up).
+    bool first_record = false;
     // Set when the rules flag the flow; an empty severity removes an earlier alert.
     std::string severity;
     std::vector<std::string> reasons;

@@ -98,43 +98,81 @@ std::string canonical_select_list() {
     return out;
 }
 
+namespace {
+
+// Appends "<column>\t<value>\n" lines in canonical order (see evidence.hpp).
+class CanonicalText {
+public:
+    void add_null() { begin() += "null"; end(); }
+    void add_integer(std::int64_t v) { begin() += "i:" + std::to_string(v); end(); }
+    void add_real(double v) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "r:%.17g", v);
+        begin() += buf;
+        end();
+    }
+    void add_blob(const unsigned char* p, std::size_t size) { begin() += "x:" + to_hex(p, size); end(); }
+    void add_text(std::string_view v) {
+        begin() += "s:" + std::to_string(v.size()) + ":";
+        out_ += v;
+        end();
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string& begin() {
+        out_ += kCanonicalColumns[column_].name;
+        out_ += '\t';
+        return out_;
+    }
+    void end() {
+        out_ += '\n';
+        ++column_;
+    }
+    std::string out_;
+    std::size_t column_ = 0;
+};
+
+}  // namespace
+
 std::string canonical_record(sqlite3_stmt* stmt, int first_column) {
-    std::string out;
-    int index = first_column;
-    for (const auto& column : kCanonicalColumns) {
-        out += column.name;
-        out += '\t';
+    CanonicalText text;
+    for (int index = first_column; index < first_column + static_cast<int>(kCanonicalColumns.size()); ++index) {
         switch (sqlite3_column_type(stmt, index)) {
-            case SQLITE_NULL: out += "null"; break;
-            case SQLITE_INTEGER: out += "i:" + std::to_string(sqlite3_column_int64(stmt, index)); break;
-            case SQLITE_FLOAT: {
-                char buf[40];
-                std::snprintf(buf, sizeof buf, "r:%.17g", sqlite3_column_double(stmt, index));
-                out += buf;
+            case SQLITE_NULL: text.add_null(); break;
+            case SQLITE_INTEGER: text.add_integer(sqlite3_column_int64(stmt, index)); break;
+            case SQLITE_FLOAT: text.add_real(sqlite3_column_double(stmt, index)); break;
+            case SQLITE_BLOB:
+                text.add_blob(static_cast<const unsigned char*>(sqlite3_column_blob(stmt, index)),
+                              static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)));
                 break;
-            }
-            case SQLITE_BLOB: {
-                const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, index));
-                out += "x:" + to_hex(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)));
-                break;
-            }
             default: {
                 const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, index));
-                auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt, index));
-                out += "s:" + std::to_string(size) + ":";
-                out.append(p ? p : "", size);
+                text.add_text(std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, index))));
             }
         }
-        out += '\n';
-        ++index;
     }
-    return out;
+    return text.take();
+}
+
+std::string canonical_record(const CanonicalValues& values) {
+    CanonicalText text;
+    for (const auto& value : values) {
+        switch (value.type) {
+            case CanonicalValue::Type::null: text.add_null(); break;
+            case CanonicalValue::Type::integer: text.add_integer(value.integer); break;
+            case CanonicalValue::Type::text: text.add_text(value.text); break;
+        }
+    }
+    return text.take();
 }
 
 std::string sha256_hex(std::string_view data) {
+    // Fetched once: OpenSSL 3 looks the algorithm up again on every EVP_sha256() digest.
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1)
+    if (!sha256 || EVP_Digest(data.data(), data.size(), digest, &size, sha256, nullptr) != 1)
         throw std::runtime_error("SHA-256 failed (libcrypto)");
     return to_hex(digest, size);
 }
@@ -186,9 +224,13 @@ void ChainWriter::seal(std::int64_t flow_id) {
         reset(select_record_);
         throw std::runtime_error("evidence chain: flow " + std::to_string(flow_id) + " is not stored");
     }
-    std::string record_hash = sha256_hex(canonical_record(select_record_, 0));
+    std::string canonical_text = canonical_record(select_record_, 0);
     reset(select_record_);
+    seal_new(flow_id, canonical_text);
+}
 
+void ChainWriter::seal_new(std::int64_t flow_id, const std::string& canonical_text) {
+    std::string record_hash = sha256_hex(canonical_text);
     std::string next_hash = chain_hash(head_hash_, record_hash);
     sqlite3_bind_int64(append_, 1, head_seq_ + 1);
     sqlite3_bind_int64(append_, 2, flow_id);

@@ -293,6 +293,7 @@ void Sensor::emit_flow(Flow& flow, bool final) {
     const ResolvedName* resolved = dns_cache_.lookup(flow.device_ip(), flow.remote_ip(), flow.first_us);
     if (!r.domain && resolved) r.domain = resolved->query;
     r.closed = final;
+    r.first_record = !flow.ever_written;
 
     FlowFacts facts;
     facts.device_kind = device ? device->kind : DeviceKind::other;

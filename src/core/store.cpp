@@ -7,6 +7,8 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
+#include <type_traits>
 
 #include "egresswatch/evidence.hpp"
 #include "egresswatch/clock.hpp"
@@ -17,6 +19,9 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxBatch = 20000;
+// Records waiting that wake the writer before its interval: it then writes
+// while capture goes on instead of after (a burst of flows ending at once).
+constexpr size_t kWakeAt = 2000;
 constexpr size_t kMaxQueued = 100000;  // records waiting for the writer
 constexpr auto kGiveUpOnClose = std::chrono::seconds(15);
 
@@ -43,10 +48,11 @@ public:
     Statement& operator=(const Statement&) = delete;
 
     Statement& bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
-    Statement& bind(int i, const std::string& v) {
+    Statement& bind(int i, std::string_view v) {
         sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
         return *this;
     }
+    Statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
     template <class T>
     Statement& bind(int i, const std::optional<T>& v) {
         if (v) return bind(i, *v);
@@ -105,7 +111,7 @@ std::string json_escape(const std::string& s) {
 
 // Prepared once per connection, on first use, and finalised before it closes.
 struct StoreWriter::Statements {
-    std::unique_ptr<Statement> flow, alert, no_alert, device, dns, capture_stats, meta;
+    std::unique_ptr<Statement> flow, new_flow, alert, no_alert, device, dns, capture_stats, meta;
     // Seals final flow records; holds the chain head of the open transaction.
     std::unique_ptr<evidence::ChainWriter> chain;
 };
@@ -181,7 +187,7 @@ void StoreWriter::wait_for_room(std::unique_lock<std::mutex>& lock) {
     room_.wait(lock, [&] { return queue_.size() < kMaxQueued / 2 || failed_ || stopping_; });
 }
 
-// The writer wakes on its interval, or early once a whole batch is waiting:
+// The writer wakes on its interval, or early once kWakeAt records wait:
 // waking it for every record would cost a futex call per flow on both sides.
 void StoreWriter::submit(StoreRecord record) {
     bool batch_ready;
@@ -190,7 +196,7 @@ void StoreWriter::submit(StoreRecord record) {
         wait_for_room(lock);
         queue_.push_back(std::move(record));
         ++submitted_;
-        batch_ready = queue_.size() == kMaxBatch;
+        batch_ready = queue_.size() == kWakeAt;
     }
     if (batch_ready) wake_.notify_one();
 }
@@ -203,7 +209,7 @@ void StoreWriter::submit(std::vector<StoreRecord> records) {
         size_t before = queue_.size();
         for (auto& r : records) queue_.push_back(std::move(r));
         submitted_ += records.size();
-        batch_ready = before < kMaxBatch && queue_.size() >= kMaxBatch;
+        batch_ready = before < kWakeAt && queue_.size() >= kWakeAt;
     }
     if (batch_ready) wake_.notify_one();
 }
@@ -249,7 +255,7 @@ void StoreWriter::run() {
             std::unique_lock lock(mutex_);
             if (batch.empty()) {
                 wake_.wait_for(lock, std::chrono::milliseconds(batch_interval_ms_),
-                               [&] { return stopping_ || flush_requested_ || queue_.size() >= kMaxBatch; });
+                               [&] { return stopping_ || flush_requested_ || queue_.size() >= kWakeAt; });
                 flush_requested_ = false;
                 while (!queue_.empty() && batch.size() < kMaxBatch) {
                     batch.push_back(std::move(queue_.front()));
@@ -366,14 +372,71 @@ bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
     }
 }
 
+namespace {
+
+using evidence::CanonicalValue;
+using evidence::CanonicalValues;
+
+CanonicalValue null_value() { return {}; }
+CanonicalValue value(int64_t v) { return {CanonicalValue::Type::integer, v, {}}; }
+CanonicalValue value(std::string_view v) { return {CanonicalValue::Type::text, 0, v}; }
+template <class T>
+CanonicalValue value(const std::optional<T>& v) {
+    if (!v) return null_value();
+    if constexpr (std::is_integral_v<T>) return value(static_cast<int64_t>(*v));
+    else return value(std::string_view(*v));
+}
+
+// The one mapping from a flow record to its stored columns, in canonical
+// order (evidence::kCanonicalColumns): what is bound to the flows INSERT and,
+// for a new final record, what is sealed. `reasons` is the alert's JSON.
+CanonicalValues canonical_values(const FlowRecord& r, const std::string& reasons) {
+    bool alert = !r.severity.empty();
+    return {{
+        value(r.uid), value(r.first_us), value(r.last_us), value(r.vlan), value(r.inner_vlan),
+        value(int64_t{r.ip_version}), value(r.transport), value(int64_t{r.ip_protocol}),
+        value(r.device_ip), value(r.device_port), value(r.device_mac), value(r.remote_ip), value(r.remote_port),
+        value(r.device_initiated ? "device" : "remote"),
+        value(static_cast<int64_t>(r.bytes_out)), value(static_cast<int64_t>(r.bytes_in)),
+        value(static_cast<int64_t>(r.packets_out)), value(static_cast<int64_t>(r.packets_in)),
+        value(r.app_protocol), value(r.app_category), value(r.domain), value(int64_t{r.remote_local}),
+        value(r.country), value(r.asn), value(r.as_org), value(r.community_id),
+        value(r.closed ? "closed" : "open"),
+        alert ? value(r.severity) : null_value(), alert ? value(reasons) : null_value(),
+    }};
+}
+
+constexpr size_t kFlowColumns = 27;  // the canonical columns that are flows columns (then the alert's)
+
+// "INSERT INTO flows (<the flows columns in canonical order>) VALUES (?1, ...)".
+std::string insert_flow_sql() {
+    std::string columns, values;
+    for (size_t i = 0; i < kFlowColumns; ++i) {
+        columns += (i ? ", " : "") + std::string(evidence::kCanonicalColumns[i].name);
+        values += (i ? ", ?" : "?") + std::to_string(i + 1);
+    }
+    return "INSERT INTO flows (" + columns + ") VALUES (" + values + ")";
+}
+
+Statement& bind_flow(Statement& statement, const CanonicalValues& values) {
+    for (size_t i = 0; i < kFlowColumns; ++i) {
+        const CanonicalValue& v = values[i];
+        int index = static_cast<int>(i + 1);
+        switch (v.type) {
+        case CanonicalValue::Type::null: statement.bind(index, std::optional<int64_t>()); break;
+        case CanonicalValue::Type::integer: statement.bind(index, v.integer); break;
+        case CanonicalValue::Type::text: statement.bind(index, v.text); break;
+        }
+    }
+    return statement;
+}
+
+}  // namespace
+
 void StoreWriter::write(const FlowRecord& r) {
-    static const char* kFlowSql = R"SQL(
-INSERT INTO flows (flow_uid, first_seen, last_seen, vlan, inner_vlan, ip_version, transport, ip_proto,
-                   device_ip, device_port, device_mac, remote_ip, remote_port, initiator,
-                   bytes_out, bytes_in, packets_out, packets_in, app_protocol, app_category, domain,
-                   remote_local, country, asn, as_org, state, community_id)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-        ?22, ?23, ?24, ?25, ?26, ?27)
+    // A flow's first record: nothing to update, no alert to replace.
+    static const std::string kNewFlowSql = insert_flow_sql();
+    static const std::string kFlowSql = kNewFlowSql + R"SQL(
 ON CONFLICT(flow_uid) DO UPDATE SET
     first_seen = excluded.first_seen, last_seen = excluded.last_seen,
     device_mac = excluded.device_mac, bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in,
@@ -387,26 +450,37 @@ RETURNING id)SQL";
     static const char* kNoAlertSql = "DELETE FROM alerts WHERE flow_id = ?1";
     auto& s = statements_;
     if (!s->flow) {
-        s->flow = std::make_unique<Statement>(db_, kFlowSql);
+        s->flow = std::make_unique<Statement>(db_, kFlowSql.c_str());
+        s->new_flow = std::make_unique<Statement>(db_, kNewFlowSql.c_str());
         s->alert = std::make_unique<Statement>(db_, kAlertSql);
         s->no_alert = std::make_unique<Statement>(db_, kNoAlertSql);
     }
+    std::string reasons = r.severity.empty() ? std::string() : json_string_array(r.reasons);
+    CanonicalValues values = canonical_values(r, reasons);
 
-    auto id = s->flow->bind(1, r.uid).bind(2, r.first_us).bind(3, r.last_us)
-                  .bind(4, r.vlan).bind(5, r.inner_vlan).bind(6, int64_t{r.ip_version})
-                  .bind(7, r.transport).bind(8, int64_t{r.ip_protocol})
-                  .bind(9, r.device_ip).bind(10, r.device_port).bind(11, r.device_mac)
-                  .bind(12, r.remote_ip).bind(13, r.remote_port)
-                  .bind(14, std::string(r.device_initiated ? "device" : "remote"))
-                  .bind(15, static_cast<int64_t>(r.bytes_out)).bind(16, static_cast<int64_t>(r.bytes_in))
-                  .bind(17, static_cast<int64_t>(r.packets_out)).bind(18, static_cast<int64_t>(r.packets_in))
-                  .bind(19, r.app_protocol).bind(20, r.app_category).bind(21, r.domain)
-                  .bind(22, int64_t{r.remote_local}).bind(23, r.country).bind(24, r.asn).bind(25, r.as_org)
-                  .bind(26, std::string(r.closed ? "closed" : "open")).bind(27, r.community_id)
-                  .run();
+    // The id of the new row; on a clash with a stored uid (a record resubmitted
+    // after a failed batch), the upsert below takes over.
+    std::optional<int64_t> id;
+    if (r.first_record) {
+        try {
+            bind_flow(*s->new_flow, values).run();
+            id = sqlite3_last_insert_rowid(db_);
+        } catch (const StoreError&) {
+            if (sqlite3_errcode(db_) != SQLITE_CONSTRAINT) throw;
+        }
+    }
+    if (id) {
+        if (!r.severity.empty()) s->alert->bind(1, *id).bind(2, r.severity).bind(3, reasons).run();
+        if (r.closed) {
+            if (!s->chain) s->chain = std::make_unique<evidence::ChainWriter>(db_);
+            s->chain->seal_new(*id, evidence::canonical_record(values));
+        }
+        return;
+    }
+    id = bind_flow(*s->flow, values).run();
     if (!id) throw StoreError("flow upsert returned no id");
     if (!r.severity.empty())
-        s->alert->bind(1, *id).bind(2, r.severity).bind(3, json_string_array(r.reasons)).run();
+        s->alert->bind(1, *id).bind(2, r.severity).bind(3, reasons).run();
     else
         s->no_alert->bind(1, *id).run();
     if (r.closed) {
