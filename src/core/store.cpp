@@ -1,5 +1,6 @@
 #include "egresswatch/store.hpp"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/statvfs.h>
 
@@ -247,6 +248,7 @@ std::string StoreWriter::last_error() const {
 }
 
 void StoreWriter::run() {
+    pthread_setname_np(pthread_self(), "ew-store");  // for top -H, perf and gdb
     std::vector<StoreRecord> batch;
     auto retry_delay = std::chrono::milliseconds(100);
     std::optional<std::chrono::steady_clock::time_point> failing_since;
