@@ -16,6 +16,7 @@ struct ndpi_proto;
 namespace egresswatch {
 
 struct Flow;
+struct FlowData;
 
 class DpiState {
 public:
@@ -44,8 +45,8 @@ public:
 
     uint64_t flows_classified() const { return classified_; }
     // Names of a classified flow's protocol ("TLS.HikConnect") and category.
-    std::string protocol_name(const Flow& flow) const;
-    std::string category_name(const Flow& flow) const;
+    std::string protocol_name(const FlowData& flow) const;
+    std::string category_name(const FlowData& flow) const;
 
 private:
     void finish(Flow& flow, bool giving_up);

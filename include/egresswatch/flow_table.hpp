@@ -34,10 +34,13 @@ struct FlowKeyHash {
 
 class DpiState;  // per-flow nDPI state, freed once classification is done
 
-struct Flow {
+// What is known about a flow: plain data, copied when an open flow is
+// written out (the table's Flow adds the DPI state and list links).
+struct FlowData {
     FlowKey key;
-    uint64_t sequence = 0;  // unique per sensor run, names the flow in the store
-
+    // Unique per sensor run, names the flow in the store: the index of the
+    // flow's first packet in the capture, so the same with any number of workers.
+    uint64_t sequence = 0;
     // Orientation: "device" is the internal end; if both or neither are
     // internal, the end that sent the first packet seen. The addresses live
     // in the key once: device_is_low says which end of it is the device.
@@ -51,32 +54,31 @@ struct Flow {
     bool device_initiated = true;
     bool remote_is_local = false;
     uint8_t ip_version = 4;
-
     int64_t first_us = 0, last_us = 0;
     uint64_t bytes_out = 0, bytes_in = 0;  // IP-layer bytes; out = device -> remote
     uint64_t packets_out = 0, packets_in = 0;
-
     // TCP teardown seen: FIN from both sides, or RST.
     bool fin_from_device = false, fin_from_remote = false, reset = false;
     bool dirty = false;      // changed since last written to the store
     bool ever_written = false;
-
     // Application layer, filled in by DPI and passive DNS.
     // nDPI's verdict is kept as ids (names are looked up when written).
-    std::unique_ptr<DpiState> dpi;
     std::string domain;
     uint16_t app_master = 0, app_id = 0, app_category = 0;
     bool classified = false;
     bool dpi_done = false;
     uint16_t dpi_packets = 0;
 
+    bool is_closed() const { return reset || (fin_from_device && fin_from_remote); }
+    bool from_device(const DecodedPacket& p) const;
+};
+
+struct Flow : FlowData {
+    std::unique_ptr<DpiState> dpi;
     // Intrusive list by last activity within the flow's timeout class.
     Flow* older = nullptr;
     Flow* newer = nullptr;
     uint8_t timeout_class = 0;
-
-    bool is_closed() const { return reset || (fin_from_device && fin_from_remote); }
-    bool from_device(const DecodedPacket& p) const;
 
     Flow();
     ~Flow();
@@ -103,7 +105,8 @@ public:
 
     // Finds or creates the packet's flow and counts the packet in it. Expires
     // idle flows as packet time passes. Returns the flow (valid until the next call).
-    Flow& account(const DecodedPacket& p, int64_t ts_us);
+    // A new flow's sequence is `packet_index` if given, else the next number.
+    Flow& account(const DecodedPacket& p, int64_t ts_us, uint64_t packet_index = 0);
 
     // Expires every flow idle at `now_us` (called for live capture when no packets come).
     void expire(int64_t now_us);

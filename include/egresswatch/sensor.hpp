@@ -18,6 +18,7 @@
 #include "egresswatch/dns_cache.hpp"
 #include "egresswatch/dpi.hpp"
 #include "egresswatch/flow_table.hpp"
+#include "egresswatch/flow_workers.hpp"
 #include "egresswatch/geo.hpp"
 #include "egresswatch/net.hpp"
 #include "egresswatch/oui.hpp"
@@ -36,6 +37,8 @@ struct SensorConfig {
     std::vector<Cidr> local_networks = default_local_networks();
     int64_t flush_interval_us = 60'000'000;
     size_t max_flows = 2'000'000;
+    // Threads that track flows and run nDPI (1: the capture thread does it).
+    int workers = 1;
     FlowTimeouts timeouts;
     // Called with every flow record the sensor writes (open snapshots and final
     // records; FlowRecord::closed tells which), e.g. for a JSON-lines log.
@@ -76,14 +79,16 @@ public:
     bool finish();
 
     const SensorCounters& counters() const { return counters_; }
-    const FlowTable& flows() const { return *flows_; }
+    size_t open_flows() const { return flows_->open_flows(); }
+    uint64_t flows_evicted() const { return flows_->evicted(); }
     const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return devices_.all(); }
 
 private:
     bool is_local(const IpAddress& address) const;
-    void emit_flow(Flow& flow, bool final);
+    void emit_flows(std::vector<FlowOutput> outputs);
+    void emit_flow(const FlowOutput& output);
     DeviceState* observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us, int64_t last_us);
-    void identify_from_flow(Flow& flow, DeviceState* device, DeviceState* remote_device);
+    void identify_from_flow(const FlowOutput& output, DeviceState* device, DeviceState* remote_device);
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
     void learn_dns_answers(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
     void apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength, int64_t ts_us);
@@ -93,19 +98,20 @@ private:
     Rules rules_;
     std::unique_ptr<GeoLocator> geo_;
     OuiRegistry oui_;
-    Dpi dpi_;
     std::unique_ptr<Inventory> inventory_;
     DeviceRegistry devices_;
     DnsCache dns_cache_;
     // Hints from DHCP messages sent before the client had an address, by MAC,
     // until the MAC shows up with an IP.
     std::unordered_map<std::string, std::pair<DeviceHint, int>> hints_by_mac_;
-    std::unique_ptr<FlowTable> flows_;
+    std::unique_ptr<FlowWorkers> flows_;
     StoreWriter store_;
     std::string run_id_;
     SensorCounters counters_;
     SensorCounters counters_at_last_stats_;
     int64_t last_flush_us_ = 0;
+    int64_t last_expiry_us_ = 0;
+    bool eviction_reported_ = false;
     int64_t last_packet_us_ = 0;
 };
 

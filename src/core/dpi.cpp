@@ -77,7 +77,7 @@ void Dpi::remember(Flow& flow, const ndpi_protocol& result) {
     flow.classified = true;
 }
 
-std::string Dpi::protocol_name(const Flow& flow) const {
+std::string Dpi::protocol_name(const FlowData& flow) const {
     ndpi_protocol p{};
     p.master_protocol = flow.app_master;
     p.app_protocol = flow.app_id;
@@ -85,7 +85,7 @@ std::string Dpi::protocol_name(const Flow& flow) const {
     return ndpi_protocol2name(module_, p, name, sizeof name);
 }
 
-std::string Dpi::category_name(const Flow& flow) const {
+std::string Dpi::category_name(const FlowData& flow) const {
     return ndpi_category_get_name(module_, static_cast<ndpi_protocol_category_t>(flow.app_category));
 }
 

@@ -13,7 +13,7 @@ Flow::~Flow() = default;
 Flow::Flow(Flow&&) noexcept = default;
 Flow& Flow::operator=(Flow&&) noexcept = default;
 
-bool Flow::from_device(const DecodedPacket& p) const {
+bool FlowData::from_device(const DecodedPacket& p) const {
     if (p.src_ip != device_ip()) return false;
     // Same address on both ends (loopback, hairpin): the port tells them apart.
     return device_ip() != remote_ip() || p.src_port == device_port();
@@ -103,7 +103,7 @@ void FlowTable::finish(Flow& flow, FlowEnd why) {
     flows_.erase(key);
 }
 
-Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us) {
+Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us, uint64_t packet_index) {
     // Expire at most once per packet-time second: cheap, and exact enough.
     if (ts_us - last_expiry_us_ >= 1'000'000 || ts_us < last_expiry_us_) expire(ts_us);
 
@@ -113,7 +113,7 @@ Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us) {
     if (inserted) {
         ++created_;
         flow.key = key;
-        flow.sequence = next_sequence_++;
+        flow.sequence = packet_index ? packet_index : next_sequence_++;
         flow.ip_version = p.ip_version;
         bool src_local = is_local_(p.src_ip);
         bool dst_local = is_local_(p.dst_ip);

@@ -41,21 +41,17 @@ Sensor::Sensor(SensorConfig config)
       rules_(Rules::load(config_.rules_dir, config_.home_country)),
       geo_(std::make_unique<GeoLocator>(config_.geoip_dirs)),
       oui_(OuiRegistry::load(config_.oui_dir)),
-      dpi_((std::filesystem::path(config_.rules_dir) / "ndpi_protos.txt").string()),
       inventory_(config_.inventory_file.empty() ? nullptr
                                                 : std::make_unique<Inventory>(Inventory::load(config_.inventory_file))),
       devices_(oui_, inventory_.get()),
       store_(config_.store_path),
       run_id_(new_run_id()) {
-    flows_ = std::make_unique<FlowTable>(
-        config_.max_flows, config_.timeouts, [this](const IpAddress& a) { return is_local(a); },
-        [this](Flow& flow, FlowEnd why) {
-            if (why == FlowEnd::evicted && flows_->evicted() == 1)
-                std::cerr << "egresswatchd: flow table full (--max-flows " << config_.max_flows
-                          << "): evicting the least recently active flows; each is stored and counted\n";
-            dpi_.give_up(flow);
-            emit_flow(flow, true);
-        });
+    FlowShardConfig shards;
+    shards.max_flows = config_.max_flows;
+    shards.timeouts = config_.timeouts;
+    shards.is_local = [this](const IpAddress& a) { return is_local(a); };  // reads the configuration only
+    shards.custom_protocols_file = (std::filesystem::path(config_.rules_dir) / "ndpi_protos.txt").string();
+    flows_ = std::make_unique<FlowWorkers>(config_.workers, shards);
     store_.submit(MetaRecord{"sensor.version", EGRESSWATCH_VERSION});
     store_.submit(MetaRecord{"geoip", geo_->describe()});
     store_.submit(MetaRecord{"rules", rules_.directory() + " (" + std::to_string(rules_.entry_count()) + " entries)"});
@@ -94,8 +90,13 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
     case DecodeStatus::unsupported_link: ++counters_.unsupported_link; return;
     }
     ++counters_.ip_packets;
-    Flow& flow = flows_->account(packet, ts_us);
-    if (!flow.dpi_done) dpi_.process(flow, packet, ts_us);
+    // Expiry once per packet-time second (as FlowTable does alone), here so
+    // that every worker's table expires at the same point of the capture.
+    if (ts_us - last_expiry_us_ >= 1'000'000 || ts_us < last_expiry_us_) {
+        last_expiry_us_ = ts_us;
+        emit_flows(flows_->expire(ts_us));
+    }
+    flows_->process(linktype, header, frame, packet, ts_us, counters_.packets);
     if (packet.payload_captured > 0) inspect_payload(packet, ts_us);
 
     if (last_flush_us_ == 0) last_flush_us_ = ts_us;
@@ -248,14 +249,25 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
     }
 }
 
-void Sensor::emit_flow(Flow& flow, bool final) {
+void Sensor::emit_flows(std::vector<FlowOutput> outputs) {
+    if (!eviction_reported_ && flows_->evicted() > 0) {
+        eviction_reported_ = true;
+        std::cerr << "egresswatchd: flow table full (--max-flows " << config_.max_flows
+                  << "): evicting the least recently active flows; each is stored and counted\n";
+    }
+    for (const auto& output : outputs) emit_flow(output);
+}
+
+void Sensor::emit_flow(const FlowOutput& output) {
+    const FlowData& flow = output.flow;
+    bool final = output.final;
     DeviceState* device = observe_device(flow.device_ip(), flow.has_device_mac ? &flow.device_mac : nullptr,
                                          flow.first_us, flow.last_us);
     DeviceState* remote_device =
         flow.remote_is_local ? observe_device(flow.remote_ip(), flow.has_remote_mac ? &flow.remote_mac : nullptr,
                                               flow.first_us, flow.last_us)
                              : nullptr;
-    identify_from_flow(flow, device, remote_device);
+    identify_from_flow(output, device, remote_device);
 
     FlowRecord r;
     r.uid = run_id_ + "-" + std::to_string(flow.sequence);
@@ -285,8 +297,8 @@ void Sensor::emit_flow(Flow& flow, bool final) {
     r.packets_out = flow.packets_out;
     r.packets_in = flow.packets_in;
     if (flow.classified) {
-        r.app_protocol = dpi_.protocol_name(flow);
-        r.app_category = dpi_.category_name(flow);
+        r.app_protocol = output.app_protocol;
+        r.app_category = output.app_category;
     }
     if (!flow.domain.empty()) r.domain = flow.domain;
     r.remote_local = flow.remote_is_local;
@@ -319,8 +331,6 @@ void Sensor::emit_flow(Flow& flow, bool final) {
         if (final) ++counters_.alerts;
     }
     if (final) ++counters_.flows_written;
-    flow.dirty = false;
-    flow.ever_written = true;
     if (config_.on_flow_record) config_.on_flow_record(r);
     store_.submit(std::move(r));
 }
@@ -351,10 +361,11 @@ std::string vendor_from_cloud_label(const std::string& label) {
 
 }  // namespace
 
-void Sensor::identify_from_flow(Flow& flow, DeviceState* device, DeviceState* remote_device) {
+void Sensor::identify_from_flow(const FlowOutput& output, DeviceState* device, DeviceState* remote_device) {
+    const FlowData& flow = output.flow;
     // A LAN end that answered on a video service port serves video.
     if (remote_device && flow.packets_in > 0 && flow.device_initiated) {
-        bool rtsp_by_dpi = flow.classified && dpi_.protocol_name(flow).find("RTSP") != std::string::npos;
+        bool rtsp_by_dpi = output.app_protocol.find("RTSP") != std::string::npos;
         for (const auto& service : kVideoServices)
             if ((service.port == flow.remote_port() && service.protocol == flow.key.protocol) ||
                 (rtsp_by_dpi && std::string_view(service.evidence) == "rtsp-server")) {
@@ -370,7 +381,7 @@ void Sensor::identify_from_flow(Flow& flow, DeviceState* device, DeviceState* re
         const DomainRule* rule = rules_.match_domain(flow.domain);
         if (auto kind = rule ? kind_from_cloud(*rule) : std::nullopt) {
             // nDPI's name is the DNS query on DNS flows, the Host on HTTP, else SNI.
-            std::string app = flow.classified ? dpi_.protocol_name(flow) : "";
+            const std::string& app = output.app_protocol;
             const char* source = app.find("DNS") != std::string::npos    ? "dns:"
                                  : app.find("HTTP") != std::string::npos ? "http-host:"
                                                                          : "sni:";
@@ -404,9 +415,7 @@ void Sensor::emit_devices() {
 
 void Sensor::flush_open(int64_t now_us) {
     last_flush_us_ = now_us;
-    flows_->for_each([this](Flow& flow) {
-        if (flow.dirty) emit_flow(flow, false);
-    });
+    emit_flows(flows_->snapshot_changed());
     emit_devices();
 }
 
@@ -426,7 +435,7 @@ void Sensor::record_capture_stats(const std::string& source, int64_t start_us, i
 }
 
 bool Sensor::finish() {
-    flows_->end_all();
+    emit_flows(flows_->end_all());
     emit_devices();
     return store_.flush() && store_.close();
 }

@@ -92,7 +92,7 @@ void Housekeeping::report(int64_t now_us) {
     const SensorCounters& before = counters_at_interval_start_;
     double seconds = std::max(1e-6, (now_us - interval_start_us_) / 1e6);
     std::cerr << "egresswatchd: stats: " << static_cast<uint64_t>((now.packets - before.packets) / seconds)
-              << " packets/s, " << sensor_.flows().size() << " flows open, " << now.flows_written - before.flows_written
+              << " packets/s, " << sensor_.open_flows() << " flows open, " << now.flows_written - before.flows_written
               << " flows ended, " << now.alerts - before.alerts << " alerts, " << dropped << " packets dropped, "
               << now.malformed - before.malformed << " malformed in the last " << static_cast<int64_t>(seconds + 0.5)
               << " s\n";

@@ -43,7 +43,7 @@ void print_summary(const Sensor& sensor, const Options& options) {
     std::cerr << "egresswatchd: " << c.packets << " packets (" << c.ip_packets << " IP, " << c.not_ip << " not IP, "
               << c.malformed << " malformed), " << c.flows_written << " flows, " << c.alerts << " alerts, "
               << sensor.devices().size() << " devices -> " << options.sensor.store_path << "\n";
-    if (uint64_t evicted = sensor.flows().evicted())
+    if (uint64_t evicted = sensor.flows_evicted())
         std::cerr << "egresswatchd: " << evicted << " flows were evicted early at the --max-flows cap of "
                   << options.sensor.max_flows << " (each is stored, cut short; counted in capture_stats)\n";
 }

@@ -49,7 +49,8 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         ("oui-dir", po::value(&o.sensor.oui_dir)->default_value("/usr/share/ieee-data"), "IEEE MAC registry (Debian ieee-data)")
         ("home-country", po::value(&o.sensor.home_country)->default_value("GB"), "ISO 3166 alpha-2 code of \"in country\"")
         ("local-net", po::value(&local_nets)->composing(), "internal network CIDR, repeatable (default: RFC 1918, 100.64/10, fc00::/7, link-local)")
-        ("max-flows", po::value(&o.sensor.max_flows)->default_value(2'000'000), "hard cap on tracked flows (oldest evicted, counted)");
+        ("max-flows", po::value(&o.sensor.max_flows)->default_value(2'000'000), "hard cap on tracked flows (oldest evicted, counted)")
+        ("workers", po::value(&o.sensor.workers)->default_value(1), "threads that track flows and run nDPI, each for a share of the flows by a symmetric hash of addresses and ports (the same records with any number)");
     po::options_description operation("Operation");
     operation.add_options()
         ("user", po::value(&o.user), "run as this user once the capture is open (default for live capture started as root outside systemd: egresswatch; \"root\" stays root)")
@@ -117,6 +118,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     o.sensor.flush_interval_us = static_cast<int64_t>(flush_seconds * 1e6);
     if (o.snaplen <= 0 || o.buffer_mb <= 0) return usage_error("--snaplen and --buffer-mb must be positive");
     if (stats_seconds <= 0) return usage_error("--stats-interval must be positive");
+    if (o.sensor.workers < 1 || o.sensor.workers > 64) return usage_error("--workers must be between 1 and 64");
     o.stats_interval_us = static_cast<int64_t>(stats_seconds * 1e6);
     o.min_free_bytes = min_free_mb << 20;
     const auto& retention = o.retention;

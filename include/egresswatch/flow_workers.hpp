@@ -1,0 +1,140 @@
+// Flow tracking and DPI, spread over worker threads (--workers N).
+//
+// The capture thread decodes each packet once to route it: a symmetric hash
+// of its flow key picks the shard, so both directions of a conversation meet
+// in one flow table and one nDPI module. With one worker the shard runs in
+// the capture thread itself; with more, each shard has a thread that is sent
+// packets in batches (frames copied into the batch, no allocation per packet).
+//
+// Flows leave the shards only at barriers the capture thread sets in packet
+// order (expiry once per packet-time second, the flush interval, the end),
+// and are then written in the order of their first packet. So the records
+// are the same whatever the number of workers: every shard expires its flows
+// at the same point of the capture as one table would, and the shared state
+// the writer consults (devices, passive DNS) is at the same point too.
+// Only the --max-flows cap is per shard (max_flows / N each).
+#pragma once
+
+#include <pcap/pcap.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "egresswatch/decode.hpp"
+#include "egresswatch/dpi.hpp"
+#include "egresswatch/flow_table.hpp"
+
+namespace egresswatch {
+
+// A flow record leaving a shard: a copy of an open flow (final false) or an
+// ended flow, with nDPI's names for its protocol resolved by its shard.
+struct FlowOutput {
+    FlowData flow;
+    std::string app_protocol, app_category;  // empty unless classified
+    bool final = false;
+};
+
+struct FlowShardConfig {
+    size_t max_flows = 2'000'000;  // for this shard
+    FlowTimeouts timeouts;
+    FlowTable::IsLocal is_local;   // called from the shard's thread: must be thread-safe
+    std::string custom_protocols_file;
+};
+
+// One flow table and one nDPI module; used by one thread at a time.
+class FlowShard {
+public:
+    explicit FlowShard(const FlowShardConfig& config);
+    void process(const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index);
+    void expire(int64_t now_us);
+    // Copies every flow changed since it was last written to the output, and
+    // marks it written.
+    void snapshot_changed();
+    void end_all();
+    // Flows that left (expired, evicted, ended) or were copied since the last take.
+    std::vector<FlowOutput> take_output() { return std::exchange(output_, {}); }
+
+    size_t open_flows() const { return open_.load(std::memory_order_relaxed); }
+    uint64_t evicted() const { return evicted_.load(std::memory_order_relaxed); }
+
+private:
+    FlowOutput output_of(const FlowData& flow, bool final) const;
+    void publish_counts();
+
+    Dpi dpi_;
+    std::unique_ptr<FlowTable> table_;
+    std::vector<FlowOutput> output_;
+    // Read by the capture thread for statistics while the shard works.
+    std::atomic<size_t> open_{0};
+    std::atomic<uint64_t> evicted_{0};
+};
+
+class FlowWorkers {
+public:
+    // `workers` shards; with more than one, each on its own thread.
+    FlowWorkers(int workers, const FlowShardConfig& config);
+    ~FlowWorkers();
+    FlowWorkers(const FlowWorkers&) = delete;
+    FlowWorkers& operator=(const FlowWorkers&) = delete;
+
+    // Hands a decoded packet to its flow's shard (`frame` is what it was
+    // decoded from: a worker thread decodes its own copy).
+    void process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
+                 int64_t ts_us, uint64_t packet_index);
+
+    // Barriers: each waits until every shard has done it, then returns the
+    // flows that left the shards since the last barrier, by first packet.
+    std::vector<FlowOutput> expire(int64_t now_us);
+    std::vector<FlowOutput> snapshot_changed();
+    std::vector<FlowOutput> end_all();
+
+    int workers() const { return static_cast<int>(shards_.size()); }
+    size_t open_flows() const;
+    uint64_t evicted() const;
+
+private:
+    enum class Command { none, expire, snapshot, end_all };
+    struct Packet {
+        size_t offset;  // of the frame in Batch::bytes
+        pcap_pkthdr header;
+        int linktype;
+        int64_t ts_us;
+        uint64_t index;
+    };
+    struct Batch {
+        std::vector<uint8_t> bytes;
+        std::vector<Packet> packets;
+        Command command = Command::none;
+        int64_t command_us = 0;
+    };
+    // A shard's thread and what is waiting for it.
+    struct Worker {
+        std::mutex mutex;
+        std::condition_variable wake, done;
+        std::deque<std::unique_ptr<Batch>> inbox;
+        std::vector<std::unique_ptr<Batch>> spare;  // used batches, for reuse
+        uint64_t commands_sent = 0, commands_done = 0;  // sent: capture thread only
+        bool stopping = false;
+        std::unique_ptr<Batch> filling;  // capture thread only
+        std::thread thread;
+    };
+
+    void run(size_t index);
+    void send(size_t index, Command command = Command::none, int64_t command_us = 0);
+    std::vector<FlowOutput> barrier(Command command, int64_t command_us);
+
+    std::vector<std::unique_ptr<FlowShard>> shards_;
+    std::vector<std::unique_ptr<Worker>> workers_;  // empty with one shard
+    uint64_t route_seed_;
+};
+
+}  // namespace egresswatch

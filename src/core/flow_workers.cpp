@@ -1,0 +1,219 @@
+#include "egresswatch/flow_workers.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+namespace egresswatch {
+namespace {
+
+constexpr size_t kBatchPackets = 256;
+constexpr size_t kBatchBytes = 512 * 1024;
+constexpr size_t kMaxInbox = 32;  // batches waiting per worker: bounds memory, not speed
+
+std::vector<FlowOutput> in_packet_order(std::vector<FlowOutput> outputs) {
+    std::sort(outputs.begin(), outputs.end(), [](const FlowOutput& a, const FlowOutput& b) {
+        return a.flow.sequence < b.flow.sequence || (a.flow.sequence == b.flow.sequence && !a.final && b.final);
+    });
+    return outputs;
+}
+
+}  // namespace
+
+FlowShard::FlowShard(const FlowShardConfig& config) : dpi_(config.custom_protocols_file) {
+    table_ = std::make_unique<FlowTable>(config.max_flows, config.timeouts, config.is_local,
+                                         [this](Flow& flow, FlowEnd) {
+                                             dpi_.give_up(flow);
+                                             output_.push_back(output_of(flow, true));
+                                         });
+}
+
+FlowOutput FlowShard::output_of(const FlowData& flow, bool final) const {
+    FlowOutput out{flow, {}, {}, final};
+    if (flow.classified) {
+        out.app_protocol = dpi_.protocol_name(flow);
+        out.app_category = dpi_.category_name(flow);
+    }
+    return out;
+}
+
+void FlowShard::publish_counts() {
+    open_.store(table_->size(), std::memory_order_relaxed);
+    evicted_.store(table_->evicted(), std::memory_order_relaxed);
+}
+
+void FlowShard::process(const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index) {
+    Flow& flow = table_->account(packet, ts_us, packet_index);
+    if (!flow.dpi_done) dpi_.process(flow, packet, ts_us);
+    publish_counts();
+}
+
+void FlowShard::expire(int64_t now_us) {
+    table_->expire(now_us);
+    publish_counts();
+}
+
+void FlowShard::snapshot_changed() {
+    table_->for_each([this](Flow& flow) {
+        if (!flow.dirty) return;
+        output_.push_back(output_of(flow, false));
+        flow.dirty = false;
+        flow.ever_written = true;
+    });
+}
+
+void FlowShard::end_all() {
+    table_->end_all();
+    publish_counts();
+}
+
+FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config) {
+    std::random_device device;
+    route_seed_ = uint64_t{device()} << 32 | device();
+    size_t n = static_cast<size_t>(std::max(workers, 1));
+    FlowShardConfig shard_config = config;
+    shard_config.max_flows = std::max<size_t>(1, (config.max_flows + n - 1) / n);
+    for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<FlowShard>(shard_config));
+    if (n == 1) return;  // the capture thread does the work
+    for (size_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>());
+    for (size_t i = 0; i < n; ++i) workers_[i]->thread = std::thread([this, i] { run(i); });
+}
+
+FlowWorkers::~FlowWorkers() {
+    for (auto& worker : workers_) {
+        {
+            std::lock_guard lock(worker->mutex);
+            worker->stopping = true;
+        }
+        worker->wake.notify_one();
+        worker->thread.join();
+    }
+}
+
+void FlowWorkers::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
+                          int64_t ts_us, uint64_t packet_index) {
+    if (workers_.empty()) {
+        shards_[0]->process(packet, ts_us, packet_index);
+        return;
+    }
+    size_t index = FlowKeyHash{route_seed_}(FlowKey::from(packet)) % workers_.size();
+    Worker& worker = *workers_[index];
+    if (worker.filling && worker.filling->bytes.size() + header.caplen > kBatchBytes) send(index);
+    if (!worker.filling) {
+        std::lock_guard lock(worker.mutex);
+        if (worker.spare.empty()) {
+            worker.filling = std::make_unique<Batch>();
+            worker.filling->bytes.reserve(kBatchBytes);
+            worker.filling->packets.reserve(kBatchPackets);
+        } else {
+            worker.filling = std::move(worker.spare.back());
+            worker.spare.pop_back();
+        }
+    }
+    Batch& batch = *worker.filling;
+    batch.packets.push_back({batch.bytes.size(), header, linktype, ts_us, packet_index});
+    batch.bytes.insert(batch.bytes.end(), frame, frame + header.caplen);
+    if (batch.packets.size() >= kBatchPackets) send(index);
+}
+
+void FlowWorkers::send(size_t index, Command command, int64_t command_us) {
+    Worker& worker = *workers_[index];
+    std::unique_ptr<Batch> batch = std::move(worker.filling);
+    if (!batch) batch = std::make_unique<Batch>();  // a command alone
+    batch->command = command;
+    batch->command_us = command_us;
+    {
+        std::unique_lock lock(worker.mutex);
+        worker.done.wait(lock, [&] { return worker.inbox.size() < kMaxInbox; });
+        worker.inbox.push_back(std::move(batch));
+        if (command != Command::none) ++worker.commands_sent;
+    }
+    worker.wake.notify_one();
+}
+
+void FlowWorkers::run(size_t index) {
+    std::string name = "ew-flows-" + std::to_string(index);
+    pthread_setname_np(pthread_self(), name.c_str());  // for top -H, perf and gdb
+    Worker& worker = *workers_[index];
+    FlowShard& shard = *shards_[index];
+    for (;;) {
+        std::unique_ptr<Batch> batch;
+        {
+            std::unique_lock lock(worker.mutex);
+            worker.wake.wait(lock, [&] { return worker.stopping || !worker.inbox.empty(); });
+            if (worker.inbox.empty()) return;  // stopping, and everything sent is done
+            batch = std::move(worker.inbox.front());
+            worker.inbox.pop_front();
+        }
+        worker.done.notify_all();  // room in the inbox
+        for (const Packet& p : batch->packets) {
+            DecodedPacket packet;
+            // The capture thread decoded the same bytes successfully.
+            if (decode_packet(p.linktype, batch->bytes.data() + p.offset, p.header.caplen, p.header.len, packet) ==
+                DecodeStatus::ok)
+                shard.process(packet, p.ts_us, p.index);
+        }
+        Command command = batch->command;
+        switch (command) {
+        case Command::none: break;
+        case Command::expire: shard.expire(batch->command_us); break;
+        case Command::snapshot: shard.snapshot_changed(); break;
+        case Command::end_all: shard.end_all(); break;
+        }
+        batch->bytes.clear();
+        batch->packets.clear();
+        batch->command = Command::none;
+        {
+            std::lock_guard lock(worker.mutex);
+            worker.spare.push_back(std::move(batch));
+            if (command != Command::none) ++worker.commands_done;
+        }
+        worker.done.notify_all();
+    }
+}
+
+std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us) {
+    if (workers_.empty()) {
+        FlowShard& shard = *shards_[0];
+        switch (command) {
+        case Command::none: break;
+        case Command::expire: shard.expire(command_us); break;
+        case Command::snapshot: shard.snapshot_changed(); break;
+        case Command::end_all: shard.end_all(); break;
+        }
+        return in_packet_order(shard.take_output());
+    }
+    for (size_t i = 0; i < workers_.size(); ++i) send(i, command, command_us);
+    std::vector<FlowOutput> outputs;
+    for (size_t i = 0; i < workers_.size(); ++i) {
+        Worker& worker = *workers_[i];
+        {
+            std::unique_lock lock(worker.mutex);
+            worker.done.wait(lock, [&] { return worker.commands_done == worker.commands_sent; });
+        }
+        // The worker is idle until the next batch: its output is ours to take.
+        auto taken = shards_[i]->take_output();
+        std::move(taken.begin(), taken.end(), std::back_inserter(outputs));
+    }
+    return in_packet_order(std::move(outputs));
+}
+
+std::vector<FlowOutput> FlowWorkers::expire(int64_t now_us) { return barrier(Command::expire, now_us); }
+std::vector<FlowOutput> FlowWorkers::snapshot_changed() { return barrier(Command::snapshot, 0); }
+std::vector<FlowOutput> FlowWorkers::end_all() { return barrier(Command::end_all, 0); }
+
+size_t FlowWorkers::open_flows() const {
+    size_t n = 0;
+    for (const auto& shard : shards_) n += shard->open_flows();
+    return n;
+}
+
+uint64_t FlowWorkers::evicted() const {
+    uint64_t n = 0;
+    for (const auto& shard : shards_) n += shard->evicted();
+    return n;
+}
+
+}  // namespace egresswatch
