@@ -97,6 +97,17 @@ public:
     std::vector<FlowOutput> snapshot_changed();
     std::vector<FlowOutput> end_all();
 
+    // Live capture with PACKET_FANOUT: the kernel spreads packets over one
+    // socket per shard by a symmetric hash, and each shard's thread reads its
+    // own sockets. `read_lane(k)` (called on lane k's thread, again and again)
+    // waits up to about 100 ms for packets and hands each to process_on_lane(k).
+    void start_lanes(std::function<void(size_t lane)> read_lane);
+    void process_on_lane(size_t lane, const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index);
+    // Flows that left the shards on the lanes' threads (expired, evicted).
+    std::vector<FlowOutput> take_lane_output();
+    // Ends the lanes' threads (their flows stay for end_all). Idempotent.
+    void stop_lanes();
+
     int workers() const { return static_cast<int>(shards_.size()); }
     size_t open_flows() const;
     uint64_t evicted() const;
@@ -128,12 +139,29 @@ private:
         std::thread thread;
     };
 
+    // A shard read by its own thread from fanout sockets.
+    struct Lane {
+        std::mutex mutex;
+        std::condition_variable done;
+        Command pending = Command::none;
+        int64_t pending_us = 0;
+        uint64_t commands_sent = 0, commands_done = 0;
+        bool stopping = false;
+        std::vector<FlowOutput> ready;  // left the shard, for the capture thread
+        int64_t last_expiry_us = 0;     // lane thread only
+        std::thread thread;
+    };
+
     void run(size_t index);
+    void run_lane(size_t index, const std::function<void(size_t)>& read_lane);
+    void run_command(FlowShard& shard, Command command, int64_t command_us);
     void send(size_t index, Command command = Command::none, int64_t command_us = 0);
     std::vector<FlowOutput> barrier(Command command, int64_t command_us);
 
     std::vector<std::unique_ptr<FlowShard>> shards_;
-    std::vector<std::unique_ptr<Worker>> workers_;  // empty with one shard
+    std::vector<std::unique_ptr<Worker>> workers_;  // empty with one shard, and with lanes
+    std::vector<std::unique_ptr<Lane>> lanes_;      // live capture with PACKET_FANOUT
+    std::function<void(size_t)> read_lane_;
     uint64_t route_seed_;
 };
 

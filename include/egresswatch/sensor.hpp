@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,6 +68,18 @@ public:
 
     // One captured frame. `source` names the input for capture statistics.
     void process(int linktype, const pcap_pkthdr& header, const uint8_t* frame);
+
+    // Live capture with PACKET_FANOUT (--workers N): lane k's thread reads its
+    // own sockets with `read_lane(k)`, which hands every frame to
+    // process_on_lane(k, ...). The capture thread then calls service_lanes()
+    // often: it takes the packets that tell who devices are (DNS, DHCP,
+    // discovery), and writes the flows that left the lanes.
+    void start_lanes(std::function<void(size_t lane)> read_lane);
+    void process_on_lane(size_t lane, int linktype, const pcap_pkthdr& header, const uint8_t* frame);
+    void service_lanes();
+    void stop_lanes();
+    // Packets each lane has read (empty without lanes): how evenly the kernel spreads them.
+    std::vector<uint64_t> lane_packets() const;
     // Writes open flows and devices that changed (called every flush interval).
     void flush_open(int64_t now_us);
     // Records capture health for one input over [start, end].
@@ -90,6 +104,7 @@ private:
     DeviceState* observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us, int64_t last_us);
     void identify_from_flow(const FlowOutput& output, DeviceState* device, DeviceState* remote_device);
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
+    static bool needs_inspection(const DecodedPacket& packet);
     void learn_dns_answers(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
     void apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength, int64_t ts_us);
     void emit_devices();
@@ -112,6 +127,21 @@ private:
     int64_t last_flush_us_ = 0;
     int64_t last_expiry_us_ = 0;
     bool eviction_reported_ = false;
+    // Lanes (live capture with PACKET_FANOUT): what their threads hand over.
+    struct LaneCounters {
+        std::atomic<uint64_t> packets{0}, bytes{0}, ip_packets{0}, not_ip{0}, malformed{0}, unsupported_link{0};
+        std::atomic<uint64_t> total_packets{0};  // never taken
+    };
+    struct InspectedFrame {
+        int linktype;
+        pcap_pkthdr header;
+        std::vector<uint8_t> frame;
+    };
+    bool lanes_ = false;
+    std::unique_ptr<LaneCounters[]> lane_counters_;
+    std::atomic<uint64_t> lane_packet_index_{0};
+    std::mutex inspect_mutex_;
+    std::vector<InspectedFrame> to_inspect_;
     int64_t last_packet_us_ = 0;
 };
 

@@ -82,6 +82,7 @@ FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config) {
 }
 
 FlowWorkers::~FlowWorkers() {
+    stop_lanes();
     for (auto& worker : workers_) {
         {
             std::lock_guard lock(worker->mutex);
@@ -89,6 +90,99 @@ FlowWorkers::~FlowWorkers() {
         }
         worker->wake.notify_one();
         worker->thread.join();
+    }
+}
+
+void FlowWorkers::start_lanes(std::function<void(size_t)> read_lane) {
+    // The lanes replace the packet-fed workers (nothing was sent to them yet).
+    for (auto& worker : workers_) {
+        {
+            std::lock_guard lock(worker->mutex);
+            worker->stopping = true;
+        }
+        worker->wake.notify_one();
+        worker->thread.join();
+    }
+    workers_.clear();
+    read_lane_ = std::move(read_lane);
+    for (size_t i = 0; i < shards_.size(); ++i) lanes_.push_back(std::make_unique<Lane>());
+    for (size_t i = 0; i < shards_.size(); ++i)
+        lanes_[i]->thread = std::thread([this, i] { run_lane(i, read_lane_); });
+}
+
+void FlowWorkers::stop_lanes() {
+    for (auto& lane : lanes_) {
+        if (!lane->thread.joinable()) continue;
+        {
+            std::lock_guard lock(lane->mutex);
+            lane->stopping = true;
+        }
+        lane->thread.join();
+    }
+}
+
+void FlowWorkers::run_lane(size_t index, const std::function<void(size_t)>& read_lane) {
+    std::string name = "ew-lane-" + std::to_string(index);
+    pthread_setname_np(pthread_self(), name.c_str());  // for top -H, perf and gdb
+    Lane& lane = *lanes_[index];
+    FlowShard& shard = *shards_[index];
+    auto hand_over = [&] {  // the shard's output to the capture thread
+        auto output = shard.take_output();
+        if (output.empty()) return;
+        std::lock_guard lock(lane.mutex);
+        std::move(output.begin(), output.end(), std::back_inserter(lane.ready));
+    };
+    for (;;) {
+        Command command;
+        int64_t command_us;
+        {
+            std::lock_guard lock(lane.mutex);
+            if (lane.stopping) return;
+            command = std::exchange(lane.pending, Command::none);
+            command_us = lane.pending_us;
+        }
+        if (command != Command::none) {
+            run_command(shard, command, command_us);
+            hand_over();
+            {
+                std::lock_guard lock(lane.mutex);
+                ++lane.commands_done;
+            }
+            lane.done.notify_all();
+        }
+        read_lane(index);
+        hand_over();
+    }
+}
+
+void FlowWorkers::process_on_lane(size_t lane_index, const DecodedPacket& packet, int64_t ts_us,
+                                  uint64_t packet_index) {
+    Lane& lane = *lanes_[lane_index];
+    FlowShard& shard = *shards_[lane_index];
+    // Each lane keeps its own packet-time second (live capture has no one order to keep).
+    if (ts_us - lane.last_expiry_us >= 1'000'000 || ts_us < lane.last_expiry_us) {
+        lane.last_expiry_us = ts_us;
+        shard.expire(ts_us);
+    }
+    shard.process(packet, ts_us, packet_index);
+}
+
+std::vector<FlowOutput> FlowWorkers::take_lane_output() {
+    std::vector<FlowOutput> outputs;
+    for (auto& lane : lanes_) {
+        std::lock_guard lock(lane->mutex);
+        std::move(lane->ready.begin(), lane->ready.end(), std::back_inserter(outputs));
+        lane->ready.clear();
+    }
+    return in_packet_order(std::move(outputs));
+}
+
+void FlowWorkers::run_command(FlowShard& shard, Command command, int64_t command_us) {
+    switch (command) {
+    case Command::none: break;
+    case Command::expire: shard.expire(command_us); break;
+    case Command::snapshot: shard.snapshot_changed(); break;
+    case Command::end_all: shard.end_all(); break;
     }
 }
 
@@ -156,12 +250,7 @@ void FlowWorkers::run(size_t index) {
                 shard.process(packet, p.ts_us, p.index);
         }
         Command command = batch->command;
-        switch (command) {
-        case Command::none: break;
-        case Command::expire: shard.expire(batch->command_us); break;
-        case Command::snapshot: shard.snapshot_changed(); break;
-        case Command::end_all: shard.end_all(); break;
-        }
+        run_command(shard, command, batch->command_us);
         batch->bytes.clear();
         batch->packets.clear();
         batch->command = Command::none;
@@ -175,14 +264,34 @@ void FlowWorkers::run(size_t index) {
 }
 
 std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us) {
+    if (!lanes_.empty()) {
+        // Lane threads run the command between reads; once stopped, we do.
+        for (auto& lane : lanes_) {
+            if (!lane->thread.joinable()) continue;
+            std::lock_guard lock(lane->mutex);
+            lane->pending = command;
+            lane->pending_us = command_us;
+            ++lane->commands_sent;
+        }
+        std::vector<FlowOutput> outputs = take_lane_output();
+        for (size_t i = 0; i < lanes_.size(); ++i) {
+            Lane& lane = *lanes_[i];
+            if (lane.thread.joinable()) {
+                std::unique_lock lock(lane.mutex);
+                lane.done.wait(lock, [&] { return lane.commands_done == lane.commands_sent; });
+                continue;
+            }
+            run_command(*shards_[i], command, command_us);
+            auto taken = shards_[i]->take_output();
+            std::move(taken.begin(), taken.end(), std::back_inserter(outputs));
+        }
+        auto rest = take_lane_output();
+        std::move(rest.begin(), rest.end(), std::back_inserter(outputs));
+        return in_packet_order(std::move(outputs));
+    }
     if (workers_.empty()) {
         FlowShard& shard = *shards_[0];
-        switch (command) {
-        case Command::none: break;
-        case Command::expire: shard.expire(command_us); break;
-        case Command::snapshot: shard.snapshot_changed(); break;
-        case Command::end_all: shard.end_all(); break;
-        }
+        run_command(shard, command, command_us);
         return in_packet_order(shard.take_output());
     }
     for (size_t i = 0; i < workers_.size(); ++i) send(i, command, command_us);

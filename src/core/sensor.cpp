@@ -129,8 +129,19 @@ std::optional<DeviceKind> kind_of(std::string_view hint) {
 
 }  // namespace
 
+// Whether inspect_payload has anything to learn from the packet.
+bool Sensor::needs_inspection(const DecodedPacket& p) {
+    if (p.payload_captured == 0) return false;
+    if (p.ip_protocol == 6) return p.src_port == 53;
+    if (p.ip_protocol != 17) return false;
+    for (uint16_t port : {uint16_t{5353}, uint16_t{67}, uint16_t{68}, uint16_t{1900}, uint16_t{3702},
+                          uint16_t{37020}, uint16_t{37810}, uint16_t{5050}})
+        if (either_port(p, port)) return true;
+    return p.src_port == 53;
+}
+
 // Application payloads that tell who a device is or which names it uses. Only
-// a few well-known ports are looked at, so most packets return at once.
+// a few well-known ports are looked at (needs_inspection), so most packets return at once.
 void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
     const uint8_t* data = p.payload;
     size_t length = p.payload_captured;
@@ -247,6 +258,75 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
             device->infer_vendor(vendor_from_cloud_label(rule->label));
         }
     }
+}
+
+void Sensor::start_lanes(std::function<void(size_t)> read_lane) {
+    lanes_ = true;
+    lane_counters_ = std::make_unique<LaneCounters[]>(static_cast<size_t>(flows_->workers()));
+    flows_->start_lanes(std::move(read_lane));
+}
+
+// On lane k's thread: only its shard, its counters and the hand-over queue.
+void Sensor::process_on_lane(size_t lane, int linktype, const pcap_pkthdr& header, const uint8_t* frame) {
+    LaneCounters& c = lane_counters_[lane];
+    c.packets.fetch_add(1, std::memory_order_relaxed);
+    c.total_packets.fetch_add(1, std::memory_order_relaxed);
+    c.bytes.fetch_add(header.caplen, std::memory_order_relaxed);
+    DecodedPacket packet;
+    switch (decode_packet(linktype, frame, header.caplen, header.len, packet)) {
+    case DecodeStatus::ok: break;
+    case DecodeStatus::not_ip: c.not_ip.fetch_add(1, std::memory_order_relaxed); return;
+    case DecodeStatus::malformed: c.malformed.fetch_add(1, std::memory_order_relaxed); return;
+    case DecodeStatus::unsupported_link: c.unsupported_link.fetch_add(1, std::memory_order_relaxed); return;
+    }
+    c.ip_packets.fetch_add(1, std::memory_order_relaxed);
+    int64_t ts_us = int64_t{header.ts.tv_sec} * 1'000'000 + header.ts.tv_usec;
+    flows_->process_on_lane(lane, packet, ts_us, lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1);
+    if (needs_inspection(packet)) {
+        std::lock_guard lock(inspect_mutex_);
+        to_inspect_.push_back({linktype, header, std::vector<uint8_t>(frame, frame + header.caplen)});
+    }
+}
+
+void Sensor::service_lanes() {
+    if (!lanes_) return;
+    for (int i = 0; i < flows_->workers(); ++i) {
+        LaneCounters& c = lane_counters_[static_cast<size_t>(i)];
+        counters_.packets += c.packets.exchange(0, std::memory_order_relaxed);
+        counters_.bytes += c.bytes.exchange(0, std::memory_order_relaxed);
+        counters_.ip_packets += c.ip_packets.exchange(0, std::memory_order_relaxed);
+        counters_.not_ip += c.not_ip.exchange(0, std::memory_order_relaxed);
+        counters_.malformed += c.malformed.exchange(0, std::memory_order_relaxed);
+        counters_.unsupported_link += c.unsupported_link.exchange(0, std::memory_order_relaxed);
+    }
+    std::vector<InspectedFrame> frames;
+    {
+        std::lock_guard lock(inspect_mutex_);
+        frames.swap(to_inspect_);
+    }
+    for (const auto& f : frames) {
+        DecodedPacket packet;
+        if (decode_packet(f.linktype, f.frame.data(), f.header.caplen, f.header.len, packet) != DecodeStatus::ok)
+            continue;
+        int64_t ts_us = int64_t{f.header.ts.tv_sec} * 1'000'000 + f.header.ts.tv_usec;
+        last_packet_us_ = std::max(last_packet_us_, ts_us);
+        inspect_payload(packet, ts_us);
+    }
+    emit_flows(flows_->take_lane_output());
+}
+
+std::vector<uint64_t> Sensor::lane_packets() const {
+    std::vector<uint64_t> packets;
+    if (lanes_)
+        for (int i = 0; i < flows_->workers(); ++i)
+            packets.push_back(lane_counters_[static_cast<size_t>(i)].total_packets.load(std::memory_order_relaxed));
+    return packets;
+}
+
+void Sensor::stop_lanes() {
+    if (!lanes_) return;
+    flows_->stop_lanes();
+    service_lanes();
 }
 
 void Sensor::emit_flows(std::vector<FlowOutput> outputs) {
@@ -435,6 +515,7 @@ void Sensor::record_capture_stats(const std::string& source, int64_t start_us, i
 }
 
 bool Sensor::finish() {
+    stop_lanes();
     emit_flows(flows_->end_all());
     emit_devices();
     return store_.flush() && store_.close();

@@ -1,7 +1,10 @@
 #include "capture.hpp"
 
 #include <pcap/pcap.h>
+#include <linux/if_packet.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -102,6 +105,10 @@ struct LiveCapture::Interface {
     PcapHandle pcap;
     int linktype = 0;
     uint32_t kernel_drops = 0;  // pcap_stats' running count, which wraps at 2^32
+    // With fanout, the sockets of lanes 1..N-1 (pcap is lane 0's).
+    std::vector<PcapHandle> more_lanes;
+    std::vector<uint32_t> more_kernel_drops;
+    pcap_t* lane(size_t k) const { return k == 0 ? pcap.get() : more_lanes[k - 1].get(); }
 };
 
 namespace {
@@ -131,25 +138,101 @@ void activate(pcap_t* p, const std::string& name, const Options& options) {
     if (pcap_setnonblock(p, 1, error) != 0) throw CaptureError("cannot capture on " + name + ": " + error);
 }
 
+PcapHandle open_interface(const std::string& name, const Options& options) {
+    char error[PCAP_ERRBUF_SIZE] = "";
+    PcapHandle pcap(pcap_create(name.c_str(), error));
+    if (!pcap) throw CaptureError("cannot open interface " + name + ": " + error);
+    activate(pcap.get(), name, options);
+    return pcap;
+}
+
+// Joins the socket to fanout group `group` in hash mode (a symmetric hash of
+// addresses and ports since Linux 4.x), defragmenting first so that the
+// fragments of a datagram go where its first one went.
+void join_fanout(pcap_t* p, const std::string& name, uint16_t group) {
+    uint32_t argument = group | (uint32_t{PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG} << 16);
+    if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &argument, sizeof argument) != 0)
+        throw CaptureError("cannot spread " + name + " over --workers sockets (PACKET_FANOUT): " + std::strerror(errno));
+}
+
+struct LanePacketContext {
+    Sensor* sensor;
+    int linktype;
+    size_t lane;
+};
+
+void feed_lane_packet(u_char* user, const pcap_pkthdr* header, const u_char* data) {
+    auto* context = reinterpret_cast<LanePacketContext*>(user);
+    context->sensor->process_on_lane(context->lane, context->linktype, *header, data);
+}
+
 }  // namespace
 
 LiveCapture::LiveCapture(const Options& options) {
+    lanes_ = options.sensor.workers > 1 ? static_cast<size_t>(options.sensor.workers) : 0;
     for (const auto& name : options.interfaces) {
         auto interface = std::make_unique<Interface>();
         interface->name = name;
-        char error[PCAP_ERRBUF_SIZE] = "";
-        interface->pcap.reset(pcap_create(name.c_str(), error));
-        if (!interface->pcap) throw CaptureError("cannot open interface " + name + ": " + error);
-        activate(interface->pcap.get(), name, options);
+        interface->pcap = open_interface(name, options);
         interface->linktype = pcap_datalink(interface->pcap.get());
+        if (lanes_ > 0) {
+            // One group per interface and process: another sensor on the same
+            // interface has its own group and sees every packet too.
+            auto group = static_cast<uint16_t>((getpid() * 64 + interfaces_.size()) & 0xffff);
+            join_fanout(interface->pcap.get(), name, group);
+            for (size_t k = 1; k < lanes_; ++k) {
+                interface->more_lanes.push_back(open_interface(name, options));
+                join_fanout(interface->more_lanes.back().get(), name, group);
+                interface->more_kernel_drops.push_back(0);
+            }
+        }
         source_name_ += (source_name_.empty() ? "" : ",") + name;
         interfaces_.push_back(std::move(interface));
     }
 }
 
+// On lane k's thread: waits up to 100 ms for lane k's sockets, then reads them.
+void LiveCapture::read_lane(Sensor& sensor, size_t lane) {
+    if (lane_failed_) {
+        poll(nullptr, 0, 100);
+        return;
+    }
+    std::vector<pollfd> fds;
+    for (const auto& interface : interfaces_) fds.push_back({pcap_get_selectable_fd(interface->lane(lane)), POLLIN, 0});
+    int ready = poll(fds.data(), fds.size(), 100);
+    if (ready <= 0) return;
+    for (size_t i = 0; i < interfaces_.size(); ++i) {
+        if (!fds[i].revents) continue;
+        Interface& interface = *interfaces_[i];
+        LanePacketContext context{&sensor, interface.linktype, lane};
+        pcap_t* p = interface.lane(lane);
+        if (pcap_dispatch(p, -1, feed_lane_packet, reinterpret_cast<u_char*>(&context)) == PCAP_ERROR &&
+            !lane_failed_.exchange(true)) {
+            lane_error_ = "capture on " + interface.name + " failed: " + pcap_geterr(p);
+        }
+    }
+}
+
+void LiveCapture::stop(Sensor& sensor) {
+    if (lanes_started_) sensor.stop_lanes();
+}
+
 LiveCapture::~LiveCapture() = default;
 
 void LiveCapture::dispatch(Sensor& sensor, int timeout_ms) {
+    if (lanes_ > 0) {
+        if (!lanes_started_) {
+            lanes_started_ = true;
+            sensor.start_lanes([this, &sensor](size_t lane) { read_lane(sensor, lane); });
+        }
+        // The lanes read; here we pass on what they found, ten times a second.
+        for (int waited = 0; waited < timeout_ms && !lane_failed_; waited += 100) {
+            if (poll(nullptr, 0, 100) < 0) break;  // a signal
+            sensor.service_lanes();
+        }
+        if (lane_failed_) throw CaptureError(lane_error_);
+        return;
+    }
     std::vector<pollfd> fds;
     for (const auto& interface : interfaces_)
         fds.push_back({pcap_get_selectable_fd(interface->pcap.get()), POLLIN, 0});
@@ -168,13 +251,17 @@ void LiveCapture::dispatch(Sensor& sensor, int timeout_ms) {
 
 std::vector<InterfaceDrops> LiveCapture::take_drops() {
     std::vector<InterfaceDrops> drops;
-    for (auto& interface : interfaces_) {
+    auto take = [](pcap_t* p, uint32_t& reported) -> uint64_t {
         pcap_stat stats{};
-        InterfaceDrops d{interface->name, 0};
-        if (pcap_stats(interface->pcap.get(), &stats) == 0) {
-            d.dropped = static_cast<uint32_t>(stats.ps_drop - interface->kernel_drops);
-            interface->kernel_drops = stats.ps_drop;
-        }
+        if (pcap_stats(p, &stats) != 0) return 0;
+        auto dropped = static_cast<uint32_t>(stats.ps_drop - reported);
+        reported = stats.ps_drop;
+        return dropped;
+    };
+    for (auto& interface : interfaces_) {
+        InterfaceDrops d{interface->name, take(interface->pcap.get(), interface->kernel_drops)};
+        for (size_t k = 0; k < interface->more_lanes.size(); ++k)
+            d.dropped += take(interface->more_lanes[k].get(), interface->more_kernel_drops[k]);
         drops.push_back(d);
     }
     return drops;

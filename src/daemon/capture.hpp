@@ -40,13 +40,19 @@ struct InterfaceDrops {
 
 // Live capture on one or more interfaces: promiscuous, TPACKET_V3 ring
 // buffers (libpcap's default on Linux when immediate mode is off), BPF filter.
+// With --workers N, N sockets per interface join a PACKET_FANOUT group in hash
+// mode: the kernel gives both directions of a flow to the same socket, and
+// socket k of every interface is read by the sensor's lane k thread.
 class LiveCapture {
 public:
     explicit LiveCapture(const Options& options);  // opens all; throws CaptureError
     ~LiveCapture();
     // Waits up to `timeout_ms` for packets on any interface and feeds what
-    // came to the sensor. Returns early when a signal arrives.
+    // came to the sensor. Returns early when a signal arrives. With lanes, the
+    // first call starts them; later calls pass on what the lanes handed over.
     void dispatch(Sensor& sensor, int timeout_ms);
+    // Stops the lanes' reading (before the sensor's finish).
+    void stop(Sensor& sensor);
     // Packets the kernel dropped on each interface since the last call (pcap_stats).
     std::vector<InterfaceDrops> take_drops();
     // "eth0" or "eth0,eth1": the capture_stats source.
@@ -54,8 +60,13 @@ public:
 
 private:
     struct Interface;
+    void read_lane(Sensor& sensor, size_t lane);
     std::vector<std::unique_ptr<Interface>> interfaces_;
     std::string source_name_;
+    size_t lanes_ = 0;  // fanout sockets per interface; 0 without fanout
+    bool lanes_started_ = false;
+    std::atomic<bool> lane_failed_{false};
+    std::string lane_error_;  // set once, before lane_failed_
 };
 
 }  // namespace egresswatch::daemon

@@ -35,6 +35,7 @@ void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& 
         capture.dispatch(sensor, kPollMs);
         housekeeping.tick(now_us());
     }
+    capture.stop(sensor);
     housekeeping.finish(now_us());
 }
 
@@ -43,6 +44,11 @@ void print_summary(const Sensor& sensor, const Options& options) {
     std::cerr << "egresswatchd: " << c.packets << " packets (" << c.ip_packets << " IP, " << c.not_ip << " not IP, "
               << c.malformed << " malformed), " << c.flows_written << " flows, " << c.alerts << " alerts, "
               << sensor.devices().size() << " devices -> " << options.sensor.store_path << "\n";
+    if (auto lanes = sensor.lane_packets(); !lanes.empty()) {
+        std::cerr << "egresswatchd: packets per PACKET_FANOUT socket (--workers):";
+        for (uint64_t n : lanes) std::cerr << " " << n;
+        std::cerr << "\n";
+    }
     if (uint64_t evicted = sensor.flows_evicted())
         std::cerr << "egresswatchd: " << evicted << " flows were evicted early at the --max-flows cap of "
                   << options.sensor.max_flows << " (each is stored, cut short; counted in capture_stats)\n";

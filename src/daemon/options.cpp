@@ -50,7 +50,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         ("home-country", po::value(&o.sensor.home_country)->default_value("GB"), "ISO 3166 alpha-2 code of \"in country\"")
         ("local-net", po::value(&local_nets)->composing(), "internal network CIDR, repeatable (default: RFC 1918, 100.64/10, fc00::/7, link-local)")
         ("max-flows", po::value(&o.sensor.max_flows)->default_value(2'000'000), "hard cap on tracked flows (oldest evicted, counted)")
-        ("workers", po::value(&o.sensor.workers)->default_value(1), "threads that track flows and run nDPI, each for a share of the flows by a symmetric hash of addresses and ports (the same records with any number)");
+        ("workers", po::value(&o.sensor.workers)->default_value(1), "threads that track flows and run nDPI, each for a share of the flows by a symmetric hash of addresses and ports (the same records with any number); live capture then reads that many sockets per interface, spread by the kernel with PACKET_FANOUT in hash mode, each by its own thread");
     po::options_description operation("Operation");
     operation.add_options()
         ("user", po::value(&o.user), "run as this user once the capture is open (default for live capture started as root outside systemd: egresswatch; \"root\" stays root)")

@@ -4,8 +4,10 @@
 # hold the same flows as offline processing of the same file (times aside).
 # At the same time a second daemon captures the same replay mirrored inside
 # VXLAN by the kernel (remote SPAN) on one of two interfaces, and must
-# decapsulate it to the same flows. Both are started as root and told to run
-# as nobody, which they must. Needs root; skipped otherwise.
+# decapsulate it to the same flows. A third captures the plain replay with
+# --workers 2: two sockets in a PACKET_FANOUT group, each read by its own
+# thread, and must find the same flows too. All are started as root and told
+# to run as nobody, which they must. Needs root; skipped otherwise.
 #
 #   tests/live/replay.sh EGRESSWATCHD GEOIP_DIR RULES_DIR CAPTURE OUT_DIR
 set -euo pipefail
@@ -27,9 +29,11 @@ in_netns ip neigh add 192.0.2.2 lladdr "$(in_netns cat /sys/class/net/span_rx/ad
 in_netns ip link add vx0 mtu 1600 type vxlan id 77 local 192.0.2.1 remote 192.0.2.2 dstport 4789 dev span_tx
 in_netns ip link set vx0 up
 
-install -d -o nobody "$OUT/plain" "$OUT/vxlan"
+install -d -o nobody "$OUT/plain" "$OUT/vxlan" "$OUT/fanout"
 start_daemon "$OUT/plain.log" -i mirror_rx -d "$OUT/plain/store.db" --user nobody --stats-interval 2
 plain=$DAEMON_PID
+start_daemon "$OUT/fanout.log" -i mirror_rx -d "$OUT/fanout/store.db" --user nobody --stats-interval 2 --workers 2
+fanout=$DAEMON_PID
 start_daemon "$OUT/vxlan.log" -i span_rx -i idle_rx -d "$OUT/vxlan/store.db" --user nobody --stats-interval 2
 vxlan=$DAEMON_PID
 [ "$(uid_of "$plain")" = "$(id -u nobody)" ] || { echo "FAIL: the daemon did not become nobody"; exit 1; }
@@ -47,9 +51,11 @@ stop_daemon "$plain" || { echo "FAIL: plain daemon exit $?"; status=1; }
 echo "plain: stopped in $STOP_MS ms after SIGTERM"
 stop_daemon "$vxlan" || { echo "FAIL: vxlan daemon exit $?"; status=1; }
 echo "vxlan: stopped in $STOP_MS ms after SIGTERM"
+stop_daemon "$fanout" || { echo "FAIL: fanout daemon exit $?"; status=1; }
+echo "fanout: stopped in $STOP_MS ms after SIGTERM"
 
 flow_lines "$OUT/offline.db" > "$OUT/offline.flows"
-for variant in plain vxlan; do
+for variant in plain vxlan fanout; do
     store="$OUT/$variant/store.db"
     [ "$(stat -c %U "$store")" = nobody ] || { echo "FAIL: $variant store not written as nobody"; status=1; }
     flow_lines "$store" > "$OUT/$variant.flows"
@@ -63,6 +69,11 @@ for variant in plain vxlan; do
     [ "$dropped" = 0 ] || { echo "FAIL: $variant: drops"; status=1; }
     grep -q "egresswatchd: stats: .*packets/s" "$OUT/$variant.log" || { echo "FAIL: $variant: no stats line"; status=1; }
 done
+# Both fanout sockets had packets: the kernel spread the flows.
+lanes=$(sed -n 's/^egresswatchd: packets per PACKET_FANOUT socket (--workers)://p' "$OUT/fanout.log")
+echo "fanout: packets per socket:$lanes"
+[ "$(echo $lanes | wc -w)" = 2 ] && ! echo " $lanes " | grep -q " 0 " ||
+    { echo "FAIL: fanout: expected two sockets with packets each, got '$lanes'"; status=1; }
 grep -q "^egresswatchd: stats:" "$OUT/plain.log" && grep "^egresswatchd: stats:" "$OUT/plain.log" | head -2
 [ "$(sqlite3 "$OUT/vxlan/store.db" 'SELECT DISTINCT source FROM capture_stats')" = "span_rx,idle_rx" ] ||
     { echo "FAIL: capture_stats source is not both interfaces"; status=1; }
