@@ -76,17 +76,16 @@ public:
     ChainWriter(const ChainWriter&) = delete;
     ChainWriter& operator=(const ChainWriter&) = delete;
 
-    // Seals the stored flow `flow_id` as it is now. A flow already sealed is
-    // left alone: its first final record is the evidence, and verify reports
-    // any later change to it.
-    void seal(std::int64_t flow_id);
-    // Seals a flow row inserted in this transaction (so never sealed before)
-    // whose canonical text the caller made from the values it bound.
+    // Seals the flow row `flow_id` written in this transaction, whose
+    // canonical text the caller made from the values it bound (the row holds
+    // exactly those). A flow already sealed is left alone: its first final
+    // record is the evidence, and verify reports any later change to it.
+    void seal(std::int64_t flow_id, const std::string& canonical_text);
+    // The same for a row inserted in this transaction (so never sealed).
     void seal_new(std::int64_t flow_id, const std::string& canonical_text);
 
 private:
     sqlite3* db_;
-    sqlite3_stmt* select_record_ = nullptr;
     sqlite3_stmt* is_sealed_ = nullptr;
     sqlite3_stmt* append_ = nullptr;
     std::int64_t head_seq_ = 0;

@@ -191,16 +191,12 @@ std::pair<std::int64_t, std::string> chain_head(sqlite3* db) {
 
 ChainWriter::ChainWriter(sqlite3* db) : db_(db) {
     try {
-        select_record_ = prepare(db, "SELECT " + canonical_select_list() +
-                                         " FROM flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id"
-                                         " WHERE f.id = ?1");
         is_sealed_ = prepare(db, "SELECT 1 FROM evidence_chain WHERE flow_id = ?1");
         append_ = prepare(db,
                           "INSERT INTO evidence_chain (seq, flow_id, record_hash, chain_hash) "
                           "VALUES (?1, ?2, ?3, ?4)");
         std::tie(head_seq_, head_hash_) = chain_head(db);
     } catch (...) {
-        sqlite3_finalize(select_record_);
         sqlite3_finalize(is_sealed_);
         sqlite3_finalize(append_);
         throw;
@@ -208,25 +204,15 @@ ChainWriter::ChainWriter(sqlite3* db) : db_(db) {
 }
 
 ChainWriter::~ChainWriter() {
-    sqlite3_finalize(select_record_);
     sqlite3_finalize(is_sealed_);
     sqlite3_finalize(append_);
 }
 
-void ChainWriter::seal(std::int64_t flow_id) {
+void ChainWriter::seal(std::int64_t flow_id, const std::string& canonical_text) {
     sqlite3_bind_int64(is_sealed_, 1, flow_id);
     bool sealed = step_first(db_, is_sealed_);
     reset(is_sealed_);
-    if (sealed) return;
-
-    sqlite3_bind_int64(select_record_, 1, flow_id);
-    if (!step_first(db_, select_record_)) {
-        reset(select_record_);
-        throw std::runtime_error("evidence chain: flow " + std::to_string(flow_id) + " is not stored");
-    }
-    std::string canonical_text = canonical_record(select_record_, 0);
-    reset(select_record_);
-    seal_new(flow_id, canonical_text);
+    if (!sealed) seal_new(flow_id, canonical_text);
 }
 
 void ChainWriter::seal_new(std::int64_t flow_id, const std::string& canonical_text) {

@@ -112,7 +112,7 @@ std::string json_escape(const std::string& s) {
 
 // Prepared once per connection, on first use, and finalised before it closes.
 struct StoreWriter::Statements {
-    std::unique_ptr<Statement> flow, new_flow, alert, no_alert, device, dns, capture_stats, meta;
+    std::unique_ptr<Statement> flow, new_flow, update_flow, alert, no_alert, device, dns, capture_stats, meta;
     // Seals final flow records; holds the chain head of the open transaction.
     std::unique_ptr<evidence::ChainWriter> chain;
 };
@@ -446,6 +446,15 @@ ON CONFLICT(flow_uid) DO UPDATE SET
     app_protocol = excluded.app_protocol, app_category = excluded.app_category, domain = excluded.domain,
     country = excluded.country, asn = excluded.asn, as_org = excluded.as_org, state = excluded.state
 RETURNING id)SQL";
+    // A later record of a flow whose indexed columns (first_seen, country,
+    // asn, device_mac) are unchanged, the usual case: only the table row is
+    // rewritten, no index entry. No row back means they changed (or the first
+    // record was lost): the upsert then does it all.
+    static const char* kUpdateFlowSql = R"SQL(
+UPDATE flows SET last_seen = ?3, bytes_out = ?15, bytes_in = ?16, packets_out = ?17, packets_in = ?18,
+    app_protocol = ?19, app_category = ?20, domain = ?21, as_org = ?25, state = ?27
+WHERE flow_uid = ?1 AND first_seen = ?2 AND device_mac IS ?11 AND country IS ?23 AND asn IS ?24
+RETURNING id)SQL";
     static const char* kAlertSql =
         "INSERT INTO alerts (flow_id, severity, reasons) VALUES (?1, ?2, ?3) "
         "ON CONFLICT(flow_id) DO UPDATE SET severity = excluded.severity, reasons = excluded.reasons";
@@ -454,40 +463,40 @@ RETURNING id)SQL";
     if (!s->flow) {
         s->flow = std::make_unique<Statement>(db_, kFlowSql.c_str());
         s->new_flow = std::make_unique<Statement>(db_, kNewFlowSql.c_str());
+        s->update_flow = std::make_unique<Statement>(db_, kUpdateFlowSql);
         s->alert = std::make_unique<Statement>(db_, kAlertSql);
         s->no_alert = std::make_unique<Statement>(db_, kNoAlertSql);
     }
     std::string reasons = r.severity.empty() ? std::string() : json_string_array(r.reasons);
     CanonicalValues values = canonical_values(r, reasons);
 
-    // The id of the new row; on a clash with a stored uid (a record resubmitted
+    // The new row's id; on a clash with a stored uid (a record resubmitted
     // after a failed batch), the upsert below takes over.
     std::optional<int64_t> id;
+    bool inserted = false;
     if (r.first_record) {
         try {
             bind_flow(*s->new_flow, values).run();
             id = sqlite3_last_insert_rowid(db_);
+            inserted = true;
         } catch (const StoreError&) {
             if (sqlite3_errcode(db_) != SQLITE_CONSTRAINT) throw;
         }
+    } else {
+        id = bind_flow(*s->update_flow, values).run();
     }
-    if (id) {
-        if (!r.severity.empty()) s->alert->bind(1, *id).bind(2, r.severity).bind(3, reasons).run();
-        if (r.closed) {
-            if (!s->chain) s->chain = std::make_unique<evidence::ChainWriter>(db_);
-            s->chain->seal_new(*id, evidence::canonical_record(values));
-        }
-        return;
-    }
-    id = bind_flow(*s->flow, values).run();
+    if (!id) id = bind_flow(*s->flow, values).run();
     if (!id) throw StoreError("flow upsert returned no id");
     if (!r.severity.empty())
         s->alert->bind(1, *id).bind(2, r.severity).bind(3, reasons).run();
-    else
+    else if (!inserted)
         s->no_alert->bind(1, *id).run();
     if (r.closed) {
+        // The row and its alert now hold exactly `values`.
         if (!s->chain) s->chain = std::make_unique<evidence::ChainWriter>(db_);
-        s->chain->seal(*id);
+        std::string canonical_text = evidence::canonical_record(values);
+        if (inserted) s->chain->seal_new(*id, canonical_text);
+        else s->chain->seal(*id, canonical_text);
     }
 }
 
