@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 5;
+inline constexpr int kVersion = 6;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -165,6 +165,18 @@ CREATE TABLE pruned_flows (
     cutoff     INTEGER NOT NULL                   -- the policy's cutoff: the flow had ended before it
 );
 )SQL",
+    // 5 -> 6: a flow overlaps a time window [since, until) only if it began at
+    // or after since minus the longest flow's duration; with that lower bound
+    // the (..., first_seen) indexes read the window alone, not everything
+    // before it. Flows longer than kLongFlowUs are few: this partial index
+    // gives the longest at once and costs writes next to nothing.
+    R"SQL(
+CREATE INDEX flows_long ON flows(last_seen - first_seen) WHERE last_seen - first_seen > 3600000000;
+)SQL",
 };
+
+// The duration (µs) from which flows are in index flows_long (the literal in
+// migration 5 -> 6, which queries repeat so that SQLite uses the index).
+inline constexpr int64_t kLongFlowUs = 3'600'000'000;
 
 }  // namespace egresswatch::schema

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "egresswatch/schema.hpp"
 #include "json.hpp"
 
 namespace egresswatch::cli {
@@ -290,7 +291,18 @@ void add_device_condition(Conditions& where, const DeviceFilter& device, std::st
 }
 
 void add_flow_conditions(Conditions& where, const Filters& filters) {
-    if (filters.since_us) where.add("f.last_seen >= ?", *filters.since_us);
+    if (filters.since_us) {
+        where.add("f.last_seen >= ?", *filters.since_us);
+        // Implied by the line above, but it gives the (..., first_seen)
+        // indexes a lower end: no flow began before since minus the longest
+        // flow's duration, which index flows_long finds without a scan.
+        static const std::string kLongest = [] {
+            std::string longer = "last_seen - first_seen > " + std::to_string(schema::kLongFlowUs);
+            return "coalesce((SELECT max(last_seen - first_seen) FROM flows WHERE " + longer + "), " +
+                   std::to_string(schema::kLongFlowUs) + ")";
+        }();
+        where.add("f.first_seen >= ? - " + kLongest, *filters.since_us);
+    }
     if (filters.until_us) where.add("f.first_seen < ?", *filters.until_us);
     if (!filters.countries.empty()) where.add_in("f.country", filters.countries);
     if (!filters.asns.empty()) where.add_in("f.asn", filters.asns);

@@ -254,3 +254,28 @@ TEST_CASE("cli: -o writes to a file", "[cli]") {
     CHECK(bad.code == 1);
     CHECK(bad.err == "egresswatch: cannot write /nonexistent/dir/out.csv: No such file or directory\n");
 }
+
+TEST_CASE("cli: a time window finds flows that began long before it, and only those", "[cli][filter][window]") {
+    TempStore store;
+    constexpr std::int64_t hour = 3'600'000'000;
+    constexpr std::int64_t since = 1'793'600'000'000'000;  // 2026-11-02T06:13:20Z
+    // Overlapping the window: a five-hour keep-alive, an hour-and-a-half one,
+    // and a flow inside it. Not overlapping: one that ended a second before.
+    store.add_flow(1, since - 5 * hour, since + 60'000'000, "10.0.0.5", "203.0.113.1", "CN", 37963);
+    store.add_flow(2, since - hour - hour / 2, since + 1, "10.0.0.5", "203.0.113.2", "CN", 37963);
+    store.add_flow(3, since + 10'000'000, since + 20'000'000, "10.0.0.5", "203.0.113.3", "CN", 37963);
+    store.add_flow(4, since - 2 * hour, since - 1'000'000, "10.0.0.5", "203.0.113.4", "CN", 37963);
+    Strings args = {"flows", "--since", "2026-11-02T06:13:20Z", "--until", "2026-11-02T09:00:00Z"};
+    CHECK(remotes(store, args) == Strings{"203.0.113.1", "203.0.113.2", "203.0.113.3"});
+    args.insert(args.end(), {"--country", "CN"});
+    CHECK(remotes(store, args) == Strings{"203.0.113.1", "203.0.113.2", "203.0.113.3"});
+    // Without flows longer than an hour the bound is an hour: still exact.
+    store.exec("DELETE FROM flows WHERE id IN (1, 2)");
+    CHECK(remotes(store, args) == Strings{"203.0.113.3"});
+}
+
+TEST_CASE("cli: the longest flow comes from index flows_long (migration 5 -> 6)", "[cli][filter][window]") {
+    // Queries repeat the index's literal so that SQLite can use the partial index.
+    std::string migration(egresswatch::schema::kMigrations[5]);
+    CHECK(migration.find("> " + std::to_string(egresswatch::schema::kLongFlowUs)) != std::string::npos);
+}
