@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 
@@ -37,6 +38,7 @@ void feed_packet(u_char* user, const pcap_pkthdr* header, const u_char* data) {
 
 struct FileCapture::File {
     std::string path;
+    std::vector<uint8_t> read_buffer;  // the file's stdio buffer: declared first, freed last
     PcapHandle pcap;
     int linktype = 0;
     // The first packet is read at open, to put the files in time order.
@@ -52,7 +54,18 @@ FileCapture::FileCapture(const std::vector<std::string>& paths) {
         auto file = std::make_unique<File>();
         file->path = path;
         char error[PCAP_ERRBUF_SIZE] = "";
-        file->pcap.reset(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, error));
+        if (path == "-") {
+            file->pcap.reset(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, error));
+        } else if (FILE* stream = std::fopen(path.c_str(), "rb")) {
+            // libpcap reads a file with two freads per packet; stdio's default
+            // 4 KiB buffer made that a read() call every few packets.
+            file->read_buffer.resize(1 << 20);
+            setvbuf(stream, reinterpret_cast<char*>(file->read_buffer.data()), _IOFBF, file->read_buffer.size());
+            file->pcap.reset(pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO, error));
+            if (!file->pcap) std::fclose(stream);
+        } else {
+            std::snprintf(error, sizeof error, "%s", std::strerror(errno));
+        }
         if (!file->pcap) throw CaptureError("cannot read capture " + path + ": " + error);
         file->linktype = pcap_datalink(file->pcap.get());
         pcap_pkthdr* header;
