@@ -119,7 +119,7 @@ echo "capture: $cap: $packets packets, $((bytes / 1000000)) MB of frames (ready 
 # ---- 1. throughput against ndpiReader ---------------------------------------
 throughput() {
     workers_opt=no
-    "$ew" --help 2>&1 | grep -q -- '--workers' && workers_opt=yes
+    [[ "$("$ew" --help 2>&1)" == *--workers* ]] && workers_opt=yes
     for i in $(seq "$runs"); do
         ew_run "$work/ew-$i.txt" "$work/store-1.db" "$cap"
         if [ $workers_opt = yes ]; then
