@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <charconv>
 #include <cstdio>
 #include <stdexcept>
 #include <tuple>
@@ -103,8 +104,15 @@ namespace {
 // Appends "<column>\t<value>\n" lines in canonical order (see evidence.hpp).
 class CanonicalText {
 public:
+    CanonicalText() { out_.reserve(1024); }
     void add_null() { begin() += "null"; end(); }
-    void add_integer(std::int64_t v) { begin() += "i:" + std::to_string(v); end(); }
+    void add_integer(std::int64_t v) {
+        char digits[24];
+        auto [end_of_digits, ec] = std::to_chars(digits, digits + sizeof digits, v);
+        begin() += "i:";
+        out_.append(digits, end_of_digits);
+        end();
+    }
     void add_real(double v) {
         char buf[40];
         std::snprintf(buf, sizeof buf, "r:%.17g", v);
@@ -113,7 +121,11 @@ public:
     }
     void add_blob(const unsigned char* p, std::size_t size) { begin() += "x:" + to_hex(p, size); end(); }
     void add_text(std::string_view v) {
-        begin() += "s:" + std::to_string(v.size()) + ":";
+        char digits[24];
+        auto [end_of_digits, ec] = std::to_chars(digits, digits + sizeof digits, v.size());
+        begin() += "s:";
+        out_.append(digits, end_of_digits);
+        out_ += ':';
         out_ += v;
         end();
     }
