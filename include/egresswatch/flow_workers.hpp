@@ -87,9 +87,10 @@ public:
     FlowWorkers& operator=(const FlowWorkers&) = delete;
 
     // Hands a decoded packet to its flow's shard (`frame` is what it was
-    // decoded from: a worker thread decodes its own copy).
+    // decoded from: a worker thread decodes it again, from a copy unless
+    // `frame_stays`, i.e. the frame stays where it is until end_all()).
     void process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
-                 int64_t ts_us, uint64_t packet_index);
+                 int64_t ts_us, uint64_t packet_index, bool frame_stays = false);
 
     // Barriers: each waits until every shard has done it, then returns the
     // flows that left the shards since the last barrier, by first packet.
@@ -115,7 +116,8 @@ public:
 private:
     enum class Command { none, expire, snapshot, end_all };
     struct Packet {
-        size_t offset;  // of the frame in Batch::bytes
+        const uint8_t* frame;  // where it stays, or nullptr: at `offset` in Batch::bytes
+        size_t offset;
         pcap_pkthdr header;
         int linktype;
         int64_t ts_us;
@@ -123,6 +125,7 @@ private:
     };
     struct Batch {
         std::vector<uint8_t> bytes;
+        size_t frame_bytes = 0;  // of all its frames, copied or not: bounds what is in flight
         std::vector<Packet> packets;
         Command command = Command::none;
         int64_t command_us = 0;

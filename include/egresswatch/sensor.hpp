@@ -66,8 +66,9 @@ public:
     explicit Sensor(SensorConfig config);
     ~Sensor();
 
-    // One captured frame. `source` names the input for capture statistics.
-    void process(int linktype, const pcap_pkthdr& header, const uint8_t* frame);
+    // One captured frame. `frame_stays` says the frame stays where it is
+    // until finish() (a mapped file): flow workers then get it without a copy.
+    void process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays = false);
 
     // Live capture with PACKET_FANOUT (--workers N): lane k's thread reads its
     // own sockets with `read_lane(k)`, which hands every frame to

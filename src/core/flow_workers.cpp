@@ -187,14 +187,14 @@ void FlowWorkers::run_command(FlowShard& shard, Command command, int64_t command
 }
 
 void FlowWorkers::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
-                          int64_t ts_us, uint64_t packet_index) {
+                          int64_t ts_us, uint64_t packet_index, bool frame_stays) {
     if (workers_.empty()) {
         shards_[0]->process(packet, ts_us, packet_index);
         return;
     }
     size_t index = FlowKeyHash{route_seed_}(FlowKey::from(packet)) % workers_.size();
     Worker& worker = *workers_[index];
-    if (worker.filling && worker.filling->bytes.size() + header.caplen > kBatchBytes) send(index);
+    if (worker.filling && worker.filling->frame_bytes + header.caplen > kBatchBytes) send(index);
     if (!worker.filling) {
         std::lock_guard lock(worker.mutex);
         if (worker.spare.empty()) {
@@ -207,8 +207,9 @@ void FlowWorkers::process(int linktype, const pcap_pkthdr& header, const uint8_t
         }
     }
     Batch& batch = *worker.filling;
-    batch.packets.push_back({batch.bytes.size(), header, linktype, ts_us, packet_index});
-    batch.bytes.insert(batch.bytes.end(), frame, frame + header.caplen);
+    batch.packets.push_back({frame_stays ? frame : nullptr, batch.bytes.size(), header, linktype, ts_us, packet_index});
+    if (!frame_stays) batch.bytes.insert(batch.bytes.end(), frame, frame + header.caplen);
+    batch.frame_bytes += header.caplen;
     if (batch.packets.size() >= kBatchPackets) send(index);
 }
 
@@ -245,13 +246,14 @@ void FlowWorkers::run(size_t index) {
         for (const Packet& p : batch->packets) {
             DecodedPacket packet;
             // The capture thread decoded the same bytes successfully.
-            if (decode_packet(p.linktype, batch->bytes.data() + p.offset, p.header.caplen, p.header.len, packet) ==
-                DecodeStatus::ok)
+            const uint8_t* frame = p.frame ? p.frame : batch->bytes.data() + p.offset;
+            if (decode_packet(p.linktype, frame, p.header.caplen, p.header.len, packet) == DecodeStatus::ok)
                 shard.process(packet, p.ts_us, p.index);
         }
         Command command = batch->command;
         run_command(shard, command, batch->command_us);
         batch->bytes.clear();
+        batch->frame_bytes = 0;
         batch->packets.clear();
         batch->command = Command::none;
         {

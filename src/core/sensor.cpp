@@ -76,7 +76,7 @@ bool Sensor::is_local(const IpAddress& address) const {
     return false;
 }
 
-void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame) {
+void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays) {
     ++counters_.packets;
     counters_.bytes += header.caplen;
     int64_t ts_us = int64_t{header.ts.tv_sec} * 1'000'000 + header.ts.tv_usec;
@@ -96,7 +96,7 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
         last_expiry_us_ = ts_us;
         emit_flows(flows_->expire(ts_us));
     }
-    flows_->process(linktype, header, frame, packet, ts_us, counters_.packets);
+    flows_->process(linktype, header, frame, packet, ts_us, counters_.packets, frame_stays);
     if (packet.payload_captured > 0) inspect_payload(packet, ts_us);
 
     if (last_flush_us_ == 0) last_flush_us_ = ts_us;

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <iostream>
 
+#include "mapped_pcap.hpp"
+
 namespace egresswatch::daemon {
 namespace {
 
@@ -38,15 +40,30 @@ void feed_packet(u_char* user, const pcap_pkthdr* header, const u_char* data) {
 
 struct FileCapture::File {
     std::string path;
-    std::vector<uint8_t> read_buffer;  // the file's stdio buffer: declared first, freed last
-    PcapHandle pcap;
+    std::vector<uint8_t> read_buffer;  // the stdio buffer of a libpcap file: declared first, freed last
+    std::unique_ptr<MappedPcap> mapped;  // a classic pcap file, read in place; or
+    PcapHandle pcap;                     // libpcap reads it (pcapng, pipes)
     int linktype = 0;
     // The first packet is read at open, to put the files in time order.
-    int first_status = 0;  // pcap_next_ex's result for it
+    int first_status = 0;  // next()'s result for it
     pcap_pkthdr first_header{};
+    const uint8_t* first_frame = nullptr;  // in the map, or in first_data
     std::vector<uint8_t> first_data;
 
     int64_t first_time() const { return first_status == 1 ? to_us(first_header.ts) : INT64_MIN; }
+
+    // 1 and the next packet, 0 at the end, -1 if the file is damaged (error()).
+    int next(pcap_pkthdr& header, const uint8_t*& frame) {
+        if (mapped) return mapped->next(header, frame);
+        pcap_pkthdr* h;
+        const u_char* d;
+        int status = pcap_next_ex(pcap.get(), &h, &d);
+        if (status != 1) return status == PCAP_ERROR_BREAK ? 0 : -1;
+        header = *h;
+        frame = d;
+        return 1;
+    }
+    std::string error() const { return mapped ? mapped->error() : pcap_geterr(pcap.get()); }
 };
 
 FileCapture::FileCapture(const std::vector<std::string>& paths) {
@@ -54,26 +71,29 @@ FileCapture::FileCapture(const std::vector<std::string>& paths) {
         auto file = std::make_unique<File>();
         file->path = path;
         char error[PCAP_ERRBUF_SIZE] = "";
-        if (path == "-") {
-            file->pcap.reset(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, error));
-        } else if (FILE* stream = std::fopen(path.c_str(), "rb")) {
-            // libpcap reads a file with two freads per packet; stdio's default
-            // 4 KiB buffer made that a read() call every few packets.
-            file->read_buffer.resize(1 << 20);
-            setvbuf(stream, reinterpret_cast<char*>(file->read_buffer.data()), _IOFBF, file->read_buffer.size());
-            file->pcap.reset(pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO, error));
-            if (!file->pcap) std::fclose(stream);
+        if (path != "-") file->mapped = MappedPcap::open(path);
+        if (file->mapped) {
+            file->linktype = file->mapped->linktype();
         } else {
-            std::snprintf(error, sizeof error, "%s", std::strerror(errno));
+            if (path == "-") {
+                file->pcap.reset(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, error));
+            } else if (FILE* stream = std::fopen(path.c_str(), "rb")) {
+                // libpcap reads a file with two freads per packet; stdio's default
+                // 4 KiB buffer made that a read() call every few packets.
+                file->read_buffer.resize(1 << 20);
+                setvbuf(stream, reinterpret_cast<char*>(file->read_buffer.data()), _IOFBF, file->read_buffer.size());
+                file->pcap.reset(pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO, error));
+                if (!file->pcap) std::fclose(stream);
+            } else {
+                std::snprintf(error, sizeof error, "%s", std::strerror(errno));
+            }
+            if (!file->pcap) throw CaptureError("cannot read capture " + path + ": " + error);
+            file->linktype = pcap_datalink(file->pcap.get());
         }
-        if (!file->pcap) throw CaptureError("cannot read capture " + path + ": " + error);
-        file->linktype = pcap_datalink(file->pcap.get());
-        pcap_pkthdr* header;
-        const u_char* data;
-        file->first_status = pcap_next_ex(file->pcap.get(), &header, &data);
-        if (file->first_status == 1) {
-            file->first_header = *header;
-            file->first_data.assign(data, data + header->caplen);
+        file->first_status = file->next(file->first_header, file->first_frame);
+        if (file->first_status == 1 && !file->mapped) {  // libpcap reuses its buffer
+            file->first_data.assign(file->first_frame, file->first_frame + file->first_header.caplen);
+            file->first_frame = file->first_data.data();
         }
         files_.push_back(std::move(file));
     }
@@ -86,26 +106,28 @@ FileCapture::~FileCapture() = default;
 void FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop) {
     for (auto& file : files_) {
         int64_t first = 0, last = 0;
-        auto process = [&](const pcap_pkthdr& header, const uint8_t* data) {
+        // A mapped file's frames stay where they are until the capture ends:
+        // the sensor may queue them for a worker without copying.
+        bool frames_stay = file->mapped != nullptr;
+        auto process = [&](const pcap_pkthdr& header, const uint8_t* frame) {
             int64_t ts = to_us(header.ts);
             if (first == 0) first = ts;
             last = std::max(last, ts);
-            sensor.process(file->linktype, header, data);
+            sensor.process(file->linktype, header, frame, frames_stay);
         };
         int status = file->first_status;
-        if (status == 1) process(file->first_header, file->first_data.data());
-        file->first_data = {};
-        pcap_pkthdr* header;
-        const u_char* data;
-        while (status == 1 && !stop.load(std::memory_order_relaxed) &&
-               (status = pcap_next_ex(file->pcap.get(), &header, &data)) == 1)
-            process(*header, data);
-        if (status == PCAP_ERROR && !stop) {
+        if (status == 1) process(file->first_header, file->first_frame);
+        pcap_pkthdr header;
+        const uint8_t* frame;
+        while (status == 1 && !stop.load(std::memory_order_relaxed) && (status = file->next(header, frame)) == 1)
+            process(header, frame);
+        if (status < 0 && !stop) {
             // A truncated file (a capture cut off by a crash) keeps what was read.
-            std::cerr << "egresswatchd: " << file->path << ": " << pcap_geterr(file->pcap.get())
+            std::cerr << "egresswatchd: " << file->path << ": " << file->error()
                       << " (packets before this point were processed)\n";
         }
         sensor.record_capture_stats(file->path, first, last, 0);
+        // Mapped files stay open: queued frames point into them.
         file->pcap.reset();
         if (stop) return;
     }

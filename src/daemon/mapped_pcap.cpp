@@ -1,0 +1,143 @@
+#include "mapped_pcap.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "capture.hpp"
+
+namespace egresswatch::daemon {
+namespace {
+
+constexpr uint32_t kMicroseconds = 0xa1b2c3d4;
+constexpr uint32_t kNanoseconds = 0xa1b23c4d;
+constexpr uint32_t kMaxCaptured = 262144;  // libpcap's largest snapshot length
+constexpr size_t kFileHeader = 24, kRecordHeader = 16;
+// Pages read more than this far back are given back to the page cache.
+constexpr size_t kKeepBehind = size_t{32} << 20;
+
+uint32_t swap32(uint32_t v) { return __builtin_bswap32(v); }
+
+// The file's link type as libpcap's DLT, for the types the decoders know and
+// whose LINKTYPE_ number differs or is the same; 0xffffffff for the rest
+// (libpcap then reads the file and maps them).
+uint32_t dlt_of(uint32_t linktype) {
+    switch (linktype) {
+    case DLT_EN10MB:
+    case DLT_LINUX_SLL:
+    case DLT_LINUX_SLL2:
+    case DLT_IPV4:
+    case DLT_IPV6:
+    case DLT_NULL:
+    case DLT_LOOP: return linktype;
+    case 101: return DLT_RAW;  // LINKTYPE_RAW
+    default: return 0xffffffff;
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw CaptureError("cannot read capture " + path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<size_t>(st.st_size) < kFileHeader) {
+        ::close(fd);
+        return nullptr;
+    }
+    size_t size = static_cast<size_t>(st.st_size);
+    void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+        ::close(fd);
+        return nullptr;
+    }
+    std::unique_ptr<MappedPcap> file(new MappedPcap);
+    file->fd_ = fd;
+    file->data_ = static_cast<const uint8_t*>(map);
+    file->size_ = size;
+    uint32_t magic = file->read32(0);
+    file->swapped_ = magic == swap32(kMicroseconds) || magic == swap32(kNanoseconds);
+    file->nanoseconds_ = magic == kNanoseconds || magic == swap32(kNanoseconds);
+    uint16_t major = 0;
+    std::memcpy(&major, file->data_ + 4, 2);
+    if (file->swapped_) major = __builtin_bswap16(major);
+    uint32_t linktype = file->read32(20);
+    bool classic = magic == kMicroseconds || magic == kNanoseconds || file->swapped_;
+    if (!classic || major != 2 || dlt_of(linktype) == 0xffffffff) return nullptr;  // unmapped by the destructor
+    file->linktype_ = static_cast<int>(dlt_of(linktype));
+    madvise(map, size, MADV_SEQUENTIAL);
+    return file;
+}
+
+MappedPcap::~MappedPcap() {
+    if (data_) munmap(const_cast<uint8_t*>(data_), size_);
+    close_file();
+}
+
+// The mapping keeps the data; the descriptor is closed once the file is read,
+// as with libpcap (the benchmark takes that moment as the end of reading).
+void MappedPcap::close_file() {
+    if (fd_ >= 0) {
+        lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
+        ::close(fd_);
+    }
+    fd_ = -1;
+}
+
+uint32_t MappedPcap::read32(size_t offset) const {
+    uint32_t v;
+    std::memcpy(&v, data_ + offset, 4);
+    return swapped_ ? swap32(v) : v;
+}
+
+int MappedPcap::next(pcap_pkthdr& header, const uint8_t*& frame) {
+    int status = read_next(header, frame);
+    if (status != 1) close_file();
+    return status;
+}
+
+int MappedPcap::read_next(pcap_pkthdr& header, const uint8_t*& frame) {
+    if (offset_ == size_) return 0;
+    size_t left = size_ - offset_;
+    if (left < kRecordHeader) {
+        error_ = "truncated dump file; tried to read " + std::to_string(kRecordHeader) +
+                 " header bytes, only got " + std::to_string(left);
+        return -1;
+    }
+    uint32_t captured = read32(offset_ + 8);
+    if (captured > kMaxCaptured) {
+        error_ = "invalid packet capture length " + std::to_string(captured) + ", bigger than maximum of " +
+                 std::to_string(kMaxCaptured);
+        return -1;
+    }
+    if (left - kRecordHeader < captured) {
+        error_ = "truncated dump file; tried to read " + std::to_string(captured) + " captured bytes, only got " +
+                 std::to_string(left - kRecordHeader);
+        return -1;
+    }
+    uint32_t fraction = read32(offset_ + 4);
+    header.ts.tv_sec = static_cast<time_t>(read32(offset_));
+    header.ts.tv_usec = static_cast<suseconds_t>(nanoseconds_ ? fraction / 1000 : fraction);
+    header.caplen = captured;
+    header.len = read32(offset_ + 12);
+    frame = data_ + offset_ + kRecordHeader;
+    offset_ += kRecordHeader + captured;
+    // Read pages are not needed again (a frame still queued for a worker is
+    // only re-read from the page cache): they should not count as ours.
+    if (offset_ - released_ > 2 * kKeepBehind) {
+        size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+        size_t end = (offset_ - kKeepBehind) / page * page;
+        madvise(const_cast<uint8_t*>(data_) + released_, end - released_, MADV_DONTNEED);
+        released_ = end;
+        // The descriptor's position follows, so /proc/PID/fdinfo shows how far
+        // the file has been read, as with a stdio reader.
+        lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
+    }
+    return 1;
+}
+
+}  // namespace egresswatch::daemon

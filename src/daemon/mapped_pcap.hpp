@@ -1,0 +1,56 @@
+// A classic pcap file read in place through a memory map. libpcap reads a
+// file with two freads per packet, copying every frame twice (kernel to
+// stdio, stdio to its buffer); here frames are read where the page cache has
+// them, and stay valid while the file is open, so the capture thread can hand
+// them to flow workers without a copy. pcapng files and pipes go to libpcap.
+//
+// Format (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-01.html): a
+// 24-byte file header whose magic number gives the byte order and whether
+// times are in micro- or nanoseconds, then per packet a 16-byte record
+// header (seconds, fraction, captured length, original length) and the frame.
+#pragma once
+
+#include <pcap/pcap.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace egresswatch::daemon {
+
+class MappedPcap {
+public:
+    // The file mapped, or nullptr if it is not a classic pcap file (a pcapng
+    // file, a pipe, an empty file): libpcap is then the reader. Throws
+    // CaptureError if the file cannot be opened.
+    static std::unique_ptr<MappedPcap> open(const std::string& path);
+    ~MappedPcap();
+    MappedPcap(const MappedPcap&) = delete;
+    MappedPcap& operator=(const MappedPcap&) = delete;
+
+    int linktype() const { return linktype_; }
+    // The next packet: 1 with its header and frame (valid while this object
+    // lives); 0 at the end; -1 if the file is damaged or cut short (error()).
+    int next(pcap_pkthdr& header, const uint8_t*& frame);
+    const std::string& error() const { return error_; }
+
+private:
+    MappedPcap() = default;
+    uint32_t read32(size_t offset) const;
+    int read_next(pcap_pkthdr& header, const uint8_t*& frame);
+    void close_file();
+
+    int fd_ = -1;
+
+    const uint8_t* data_ = nullptr;
+    size_t size_ = 0;
+    size_t offset_ = 24;
+    size_t released_ = 0;  // pages before this were given back (madvise)
+    bool swapped_ = false;
+    bool nanoseconds_ = false;
+    int linktype_ = 0;
+    std::string error_;
+};
+
+}  // namespace egresswatch::daemon
