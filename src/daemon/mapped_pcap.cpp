@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -17,8 +18,10 @@ constexpr uint32_t kMicroseconds = 0xa1b2c3d4;
 constexpr uint32_t kNanoseconds = 0xa1b23c4d;
 constexpr uint32_t kMaxCaptured = 262144;  // libpcap's largest snapshot length
 constexpr size_t kFileHeader = 24, kRecordHeader = 16;
-// Pages read more than this far back are given back to the page cache.
-constexpr size_t kKeepBehind = size_t{32} << 20;
+// Pages read more than this far back are given back to the page cache, so
+// that the file does not count in our resident memory (a frame still queued
+// for a worker is then read again from the page cache: correct, and rare).
+constexpr size_t kKeepBehind = size_t{4} << 20;
 
 uint32_t swap32(uint32_t v) { return __builtin_bswap32(v); }
 
@@ -81,10 +84,7 @@ MappedPcap::~MappedPcap() {
 // The mapping keeps the data; the descriptor is closed once the file is read,
 // as with libpcap (the benchmark takes that moment as the end of reading).
 void MappedPcap::close_file() {
-    if (fd_ >= 0) {
-        lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
-        ::close(fd_);
-    }
+    if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
 }
 
@@ -96,8 +96,21 @@ uint32_t MappedPcap::read32(size_t offset) const {
 
 int MappedPcap::next(pcap_pkthdr& header, const uint8_t*& frame) {
     int status = read_next(header, frame);
-    if (status != 1) close_file();
+    if (status != 1) {
+        release(offset_);
+        close_file();
+    }
     return status;
+}
+
+// Gives back the pages before `offset`; the descriptor's position follows, so
+// /proc/PID/fdinfo shows how far the file has been read, as with stdio.
+void MappedPcap::release(size_t offset) {
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size_t end = offset / page * page;
+    if (end > released_) madvise(const_cast<uint8_t*>(data_) + released_, end - released_, MADV_DONTNEED);
+    released_ = std::max(released_, end);
+    if (fd_ >= 0) lseek(fd_, static_cast<off_t>(offset), SEEK_SET);
 }
 
 int MappedPcap::read_next(pcap_pkthdr& header, const uint8_t*& frame) {
@@ -126,17 +139,7 @@ int MappedPcap::read_next(pcap_pkthdr& header, const uint8_t*& frame) {
     header.len = read32(offset_ + 12);
     frame = data_ + offset_ + kRecordHeader;
     offset_ += kRecordHeader + captured;
-    // Read pages are not needed again (a frame still queued for a worker is
-    // only re-read from the page cache): they should not count as ours.
-    if (offset_ - released_ > 2 * kKeepBehind) {
-        size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-        size_t end = (offset_ - kKeepBehind) / page * page;
-        madvise(const_cast<uint8_t*>(data_) + released_, end - released_, MADV_DONTNEED);
-        released_ = end;
-        // The descriptor's position follows, so /proc/PID/fdinfo shows how far
-        // the file has been read, as with a stdio reader.
-        lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
-    }
+    if (offset_ - released_ > 2 * kKeepBehind) release(offset_ - kKeepBehind);
     return 1;
 }
 

@@ -39,6 +39,7 @@ private:
     MappedPcap() = default;
     uint32_t read32(size_t offset) const;
     int read_next(pcap_pkthdr& header, const uint8_t*& frame);
+    void release(size_t offset);
     void close_file();
 
     int fd_ = -1;
