@@ -103,12 +103,15 @@ int MappedPcap::next(pcap_pkthdr& header, const uint8_t*& frame) {
     return status;
 }
 
-// Gives back the pages before `offset`; the descriptor's position follows, so
-// /proc/PID/fdinfo shows how far the file has been read, as with stdio.
+// Gives back the pages before `offset`, from the start of the file each time:
+// a flow worker that read a queued frame after its page was given back made
+// it resident again. (Cheap: the kernel skips what is not mapped.) The
+// descriptor's position follows, so /proc/PID/fdinfo shows how far the file
+// has been read, as with stdio.
 void MappedPcap::release(size_t offset) {
     size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     size_t end = offset / page * page;
-    if (end > released_) madvise(const_cast<uint8_t*>(data_) + released_, end - released_, MADV_DONTNEED);
+    if (end > 0) madvise(const_cast<uint8_t*>(data_), end, MADV_DONTNEED);
     released_ = std::max(released_, end);
     if (fd_ >= 0) lseek(fd_, static_cast<off_t>(offset), SEEK_SET);
 }
