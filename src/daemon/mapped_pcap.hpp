@@ -48,6 +48,7 @@ private:
     size_t size_ = 0;
     size_t offset_ = 24;
     size_t released_ = 0;  // pages before this were given back (madvise)
+    size_t position_ = 0;  // the descriptor's position
     bool swapped_ = false;
     bool nanoseconds_ = false;
     int linktype_ = 0;
