@@ -83,6 +83,9 @@ public:
     std::vector<uint64_t> lane_packets() const;
     // Writes open flows and devices that changed (called every flush interval).
     void flush_open(int64_t now_us);
+    // Ends flows idle at `now_us` by the clock (live capture, about once a
+    // second): on a quiet network no packet comes to do it.
+    void expire_idle(int64_t now_us);
     // Records capture health for one input over [start, end].
     void record_capture_stats(const std::string& source, int64_t start_us, int64_t end_us,
                               uint64_t dropped);

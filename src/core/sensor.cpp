@@ -499,6 +499,12 @@ void Sensor::flush_open(int64_t now_us) {
     emit_devices();
 }
 
+void Sensor::expire_idle(int64_t now_us) {
+    if (now_us - last_expiry_us_ < 1'000'000) return;  // packets did it within the second
+    last_expiry_us_ = now_us;
+    emit_flows(flows_->expire(now_us));
+}
+
 void Sensor::record_capture_stats(const std::string& source, int64_t start_us, int64_t end_us,
                                   uint64_t dropped) {
     CaptureStatsRecord r;

@@ -48,8 +48,10 @@ void Housekeeping::tick(int64_t now_us) {
         next_geo_check_us_ = now_us + kGeoCheckEveryUs;
         if (geolocation_files(options_.sensor.geoip_dirs) != geo_files_) reload("a geolocation database changed");
     }
-    // Packets make the sensor write open flows every flush interval; in a
-    // quiet spell the clock must, or the last burst would wait for the next packet.
+    // Packets end idle flows and make the sensor write open ones every flush
+    // interval; in a quiet spell the clock must, or the last burst would wait
+    // for the next packet.
+    sensor_.expire_idle(now_us);
     if (now_us - last_flush_us_ >= options_.sensor.flush_interval_us) {
         sensor_.flush_open(now_us);
         last_flush_us_ = now_us;

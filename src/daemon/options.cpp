@@ -25,6 +25,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     std::string config_file, geoip_dir;
     std::vector<std::string> local_nets;
     double flush_seconds = 60, stats_seconds = 60;
+    double tcp_timeout = 300, udp_timeout = 60, closed_timeout = 5;
     uint64_t min_free_mb = 100;
 
     po::options_description input("Input");
@@ -50,6 +51,9 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         ("home-country", po::value(&o.sensor.home_country)->default_value("GB"), "ISO 3166 alpha-2 code of \"in country\"")
         ("local-net", po::value(&local_nets)->composing(), "internal network CIDR, repeatable (default: RFC 1918, 100.64/10, fc00::/7, link-local)")
         ("max-flows", po::value(&o.sensor.max_flows)->default_value(2'000'000), "hard cap on tracked flows (oldest evicted, counted)")
+        ("tcp-timeout", po::value(&tcp_timeout)->default_value(300), "seconds without a packet after which an established TCP flow ends")
+        ("udp-timeout", po::value(&udp_timeout)->default_value(60), "the same for UDP and other protocols")
+        ("closed-timeout", po::value(&closed_timeout)->default_value(5), "seconds a TCP flow lasts after FIN from both ends or RST (for trailing ACKs)")
         ("workers", po::value(&o.sensor.workers)->default_value(1), "threads that track flows and run nDPI, each for a share of the flows by a symmetric hash of addresses and ports (the same records with any number); live capture then reads that many sockets per interface, spread by the kernel with PACKET_FANOUT in hash mode, each by its own thread");
     po::options_description operation("Operation");
     operation.add_options()
@@ -115,6 +119,11 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         }
     }
     if (flush_seconds <= 0) return usage_error("--flush-interval must be positive");
+    if (tcp_timeout <= 0 || udp_timeout <= 0 || closed_timeout <= 0)
+        return usage_error("--tcp-timeout, --udp-timeout and --closed-timeout must be positive");
+    o.sensor.timeouts.tcp_us = static_cast<int64_t>(tcp_timeout * 1e6);
+    o.sensor.timeouts.udp_us = static_cast<int64_t>(udp_timeout * 1e6);
+    o.sensor.timeouts.closed_us = static_cast<int64_t>(closed_timeout * 1e6);
     o.sensor.flush_interval_us = static_cast<int64_t>(flush_seconds * 1e6);
     if (o.snaplen <= 0 || o.buffer_mb <= 0) return usage_error("--snaplen and --buffer-mb must be positive");
     if (stats_seconds <= 0) return usage_error("--stats-interval must be positive");

@@ -6,7 +6,8 @@
 # VXLAN by the kernel (remote SPAN) on one of two interfaces, and must
 # decapsulate it to the same flows. A third captures the plain replay with
 # --workers 2: two sockets in a PACKET_FANOUT group, each read by its own
-# thread, and must find the same flows too. All are started as root and told
+# thread, and must find the same flows too. A fourth has 2-second flow
+# timeouts: once the replay ends, the clock alone must end its flows. All are started as root and told
 # to run as nobody, which they must. Needs root; skipped otherwise.
 #
 #   tests/live/replay.sh EGRESSWATCHD GEOIP_DIR RULES_DIR CAPTURE OUT_DIR
@@ -29,11 +30,14 @@ in_netns ip neigh add 192.0.2.2 lladdr "$(in_netns cat /sys/class/net/span_rx/ad
 in_netns ip link add vx0 mtu 1600 type vxlan id 77 local 192.0.2.1 remote 192.0.2.2 dstport 4789 dev span_tx
 in_netns ip link set vx0 up
 
-install -d -o nobody "$OUT/plain" "$OUT/vxlan" "$OUT/fanout"
+install -d -o nobody "$OUT/plain" "$OUT/vxlan" "$OUT/fanout" "$OUT/quiet"
 start_daemon "$OUT/plain.log" -i mirror_rx -d "$OUT/plain/store.db" --user nobody --stats-interval 2
 plain=$DAEMON_PID
 start_daemon "$OUT/fanout.log" -i mirror_rx -d "$OUT/fanout/store.db" --user nobody --stats-interval 2 --workers 2
 fanout=$DAEMON_PID
+start_daemon "$OUT/quiet.log" -i mirror_rx -d "$OUT/quiet/store.db" --user nobody --stats-interval 2 \
+    --tcp-timeout 2 --udp-timeout 2 --closed-timeout 1
+quiet=$DAEMON_PID
 start_daemon "$OUT/vxlan.log" -i span_rx -i idle_rx -d "$OUT/vxlan/store.db" --user nobody --stats-interval 2
 vxlan=$DAEMON_PID
 [ "$(uid_of "$plain")" = "$(id -u nobody)" ] || { echo "FAIL: the daemon did not become nobody"; exit 1; }
@@ -45,14 +49,26 @@ in_netns tcpreplay -q -x "$SPEED" -i vx0 "$CAPTURE" > "$OUT/tcpreplay-vxlan.out"
 wait "$replay_plain" $!
 sleep 1  # the last TPACKET_V3 block is handed over after its 200 ms timeout
 echo "replayed $(basename "$CAPTURE") twice in parallel at ${SPEED}x in $(( $(date +%s) - started )) s"
-
 status=0
+# No packets come now: in the daemon with 2-second timeouts the clock must
+# end every flow, and the store get its final record, while it runs; its stop
+# then has nothing left to write.
+ended() { sqlite3 "$1" "SELECT count(*) FROM flows WHERE state = 'closed'" 2> /dev/null || echo 0; }
+ended_at_end=$(ended "$OUT/quiet/store.db")
+sleep 6
+ended_quiet=$(ended "$OUT/quiet/store.db")
+
 stop_daemon "$plain" || { echo "FAIL: plain daemon exit $?"; status=1; }
 echo "plain: stopped in $STOP_MS ms after SIGTERM"
 stop_daemon "$vxlan" || { echo "FAIL: vxlan daemon exit $?"; status=1; }
 echo "vxlan: stopped in $STOP_MS ms after SIGTERM"
 stop_daemon "$fanout" || { echo "FAIL: fanout daemon exit $?"; status=1; }
 echo "fanout: stopped in $STOP_MS ms after SIGTERM"
+stop_daemon "$quiet" || { echo "FAIL: quiet daemon exit $?"; status=1; }
+ended_stopped=$(ended "$OUT/quiet/store.db")
+echo "quiet: flows ended by the end of the replay $ended_at_end, after 6 s without packets $ended_quiet, after the stop $ended_stopped"
+[ "$ended_quiet" = "$ended_stopped" ] && [ "$ended_quiet" -gt "$ended_at_end" ] ||
+    { echo "FAIL: quiet: the clock did not end every idle flow"; status=1; }
 
 flow_lines "$OUT/offline.db" > "$OUT/offline.flows"
 for variant in plain vxlan fanout; do
