@@ -155,6 +155,8 @@ private:
         std::thread thread;
     };
 
+    void stop_workers();
+    void collect_lane_output(std::vector<FlowOutput>& outputs);
     void run(size_t index);
     void run_lane(size_t index, const std::function<void(size_t)>& read_lane);
     void run_command(FlowShard& shard, Command command, int64_t command_us);

@@ -45,9 +45,11 @@ void FlowShard::publish_counts() {
 }
 
 void FlowShard::process(const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index) {
+    uint64_t created = table_->created();
     Flow& flow = table_->account(packet, ts_us, packet_index);
+    // The counts change only when a flow begins (and another may be evicted).
+    if (table_->created() != created) publish_counts();
     if (!flow.dpi_done) dpi_.process(flow, packet, ts_us);
-    publish_counts();
 }
 
 void FlowShard::expire(int64_t now_us) {
@@ -83,18 +85,11 @@ FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config) {
 
 FlowWorkers::~FlowWorkers() {
     stop_lanes();
-    for (auto& worker : workers_) {
-        {
-            std::lock_guard lock(worker->mutex);
-            worker->stopping = true;
-        }
-        worker->wake.notify_one();
-        worker->thread.join();
-    }
+    stop_workers();
 }
 
-void FlowWorkers::start_lanes(std::function<void(size_t)> read_lane) {
-    // The lanes replace the packet-fed workers (nothing was sent to them yet).
+// Ends the packet-fed workers' threads once they have done what was sent.
+void FlowWorkers::stop_workers() {
     for (auto& worker : workers_) {
         {
             std::lock_guard lock(worker->mutex);
@@ -104,6 +99,10 @@ void FlowWorkers::start_lanes(std::function<void(size_t)> read_lane) {
         worker->thread.join();
     }
     workers_.clear();
+}
+
+void FlowWorkers::start_lanes(std::function<void(size_t)> read_lane) {
+    stop_workers();  // the lanes replace them (nothing was sent to them yet)
     read_lane_ = std::move(read_lane);
     for (size_t i = 0; i < shards_.size(); ++i) lanes_.push_back(std::make_unique<Lane>());
     for (size_t i = 0; i < shards_.size(); ++i)
@@ -169,12 +168,16 @@ void FlowWorkers::process_on_lane(size_t lane_index, const DecodedPacket& packet
 
 std::vector<FlowOutput> FlowWorkers::take_lane_output() {
     std::vector<FlowOutput> outputs;
+    collect_lane_output(outputs);
+    return in_packet_order(std::move(outputs));
+}
+
+void FlowWorkers::collect_lane_output(std::vector<FlowOutput>& outputs) {
     for (auto& lane : lanes_) {
         std::lock_guard lock(lane->mutex);
         std::move(lane->ready.begin(), lane->ready.end(), std::back_inserter(outputs));
         lane->ready.clear();
     }
-    return in_packet_order(std::move(outputs));
 }
 
 void FlowWorkers::run_command(FlowShard& shard, Command command, int64_t command_us) {
@@ -275,7 +278,7 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
             lane->pending_us = command_us;
             ++lane->commands_sent;
         }
-        std::vector<FlowOutput> outputs = take_lane_output();
+        std::vector<FlowOutput> outputs;
         for (size_t i = 0; i < lanes_.size(); ++i) {
             Lane& lane = *lanes_[i];
             if (lane.thread.joinable()) {
@@ -287,8 +290,7 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
             auto taken = shards_[i]->take_output();
             std::move(taken.begin(), taken.end(), std::back_inserter(outputs));
         }
-        auto rest = take_lane_output();
-        std::move(rest.begin(), rest.end(), std::back_inserter(outputs));
+        collect_lane_output(outputs);  // what the lanes handed over, the command's output too
         return in_packet_order(std::move(outputs));
     }
     if (workers_.empty()) {

@@ -97,7 +97,7 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
         emit_flows(flows_->expire(ts_us));
     }
     flows_->process(linktype, header, frame, packet, ts_us, counters_.packets, frame_stays);
-    if (packet.payload_captured > 0) inspect_payload(packet, ts_us);
+    inspect_payload(packet, ts_us);
 
     if (last_flush_us_ == 0) last_flush_us_ = ts_us;
     if (ts_us - last_flush_us_ >= config_.flush_interval_us) flush_open(ts_us);
@@ -129,36 +129,51 @@ std::optional<DeviceKind> kind_of(std::string_view hint) {
 
 }  // namespace
 
-// Whether inspect_payload has anything to learn from the packet.
-bool Sensor::needs_inspection(const DecodedPacket& p) {
-    if (p.payload_captured == 0) return false;
-    if (p.ip_protocol == 6) return p.src_port == 53;
-    if (p.ip_protocol != 17) return false;
-    for (uint16_t port : {uint16_t{5353}, uint16_t{67}, uint16_t{68}, uint16_t{1900}, uint16_t{3702},
-                          uint16_t{37020}, uint16_t{37810}, uint16_t{5050}})
-        if (either_port(p, port)) return true;
-    return p.src_port == 53;
+namespace {
+
+// The payloads that tell who a device is or which names it uses, by their
+// well-known ports: the one place that decides which packets are inspected.
+enum class Payload { none, dns_tcp, dns, mdns, dhcp, ssdp, ws_discovery, sadp, dahua };
+
+Payload payload_of(const DecodedPacket& p) {
+    if (p.payload_captured == 0) return Payload::none;
+    if (p.ip_protocol == 6) return p.src_port == 53 ? Payload::dns_tcp : Payload::none;
+    if (p.ip_protocol != 17) return Payload::none;
+    if (p.src_port == 53) return Payload::dns;
+    if (either_port(p, 5353)) return Payload::mdns;
+    if (either_port(p, 67) && either_port(p, 68)) return Payload::dhcp;
+    if (either_port(p, 1900)) return Payload::ssdp;
+    if (either_port(p, 3702)) return Payload::ws_discovery;
+    if (either_port(p, 37020)) return Payload::sadp;
+    if (either_port(p, 37810) || either_port(p, 5050)) return Payload::dahua;
+    return Payload::none;
 }
 
+}  // namespace
+
+bool Sensor::needs_inspection(const DecodedPacket& p) { return payload_of(p) != Payload::none; }
+
 // Application payloads that tell who a device is or which names it uses. Only
-// a few well-known ports are looked at (needs_inspection), so most packets return at once.
+// a few well-known ports are looked at (payload_of), so most packets return at once.
 void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
     const uint8_t* data = p.payload;
     size_t length = p.payload_captured;
     const MacAddress* src_mac = p.has_src_mac ? &p.src_mac : nullptr;
-    if (p.ip_protocol == 6) {
-        if (p.src_port != 53) return;
+    switch (payload_of(p)) {
+    case Payload::none: return;
+    case Payload::dns_tcp: {
         DnsTcpResult result = parse_dns_tcp_segment(data, length);
         for (const auto& message : result.messages) learn_dns_answers(message, p, ts_us);
         return;
     }
-    if (p.ip_protocol != 17) return;
-    if (p.src_port == 53) {
+    case Payload::dns:
         if (auto message = parse_dns_message(data, length)) learn_dns_answers(*message, p, ts_us);
-    } else if (either_port(p, 5353)) {
+        return;
+    case Payload::mdns:
         if (auto message = parse_dns_message(data, length))
             apply_hint(p.src_ip, src_mac, parse_mdns_hints(*message), signal_strength::names_itself, ts_us);
-    } else if (either_port(p, 67) && either_port(p, 68)) {
+        return;
+    case Payload::dhcp: {
         auto dhcp = parse_dhcp(data, length);
         if (!dhcp) return;
         if (dhcp->op == 1) {  // from the client: about the client
@@ -175,17 +190,23 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
                 hints_by_mac_.erase(pending);
             }
         }
-    } else if (either_port(p, 1900)) {
+        return;
+    }
+    case Payload::ssdp:
         if (auto ssdp = parse_ssdp(data, length)) apply_hint(p.src_ip, src_mac, ssdp->hint, signal_strength::names_itself, ts_us);
-    } else if (either_port(p, 3702)) {
+        return;
+    case Payload::ws_discovery:
         if (auto wsd = parse_ws_discovery(data, length))
             apply_hint(p.src_ip, src_mac, wsd->hint, signal_strength::self_announced, ts_us);
-    } else if (either_port(p, 37020)) {
+        return;
+    case Payload::sadp:
         if (auto sadp = parse_hikvision_sadp(data, length))
             apply_hint(p.src_ip, src_mac, sadp->hint, signal_strength::self_announced, ts_us);
-    } else if (either_port(p, 37810) || either_port(p, 5050)) {
+        return;
+    case Payload::dahua:
         if (auto dahua = parse_dahua_discovery(data, length))
             apply_hint(p.src_ip, src_mac, dahua->hint, signal_strength::self_announced, ts_us);
+        return;
     }
 }
 

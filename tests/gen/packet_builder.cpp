@@ -138,6 +138,42 @@ void put_dhcp_option(Bytes& out, std::uint8_t code, ByteView value) {
   append(out, value);
 }
 
+// Extension 43, supported_versions: TLS 1.3, TLS 1.2.
+void put_supported_versions(Bytes& extensions) {
+  put16(extensions, 0x002b);
+  put16(extensions, 5);
+  put8(extensions, 4);
+  put16(extensions, 0x0304);
+  put16(extensions, 0x0303);
+}
+
+// A TLS 1.2 record holding a ClientHello with three cipher suites and these
+// extensions; its 32 random bytes count up from random_start.
+Bytes client_hello_record(ByteView extensions, std::uint8_t random_start) {
+  Bytes hello;
+  put16(hello, 0x0303);  // legacy_version
+  for (int i = 0; i < 32; ++i) put8(hello, static_cast<std::uint8_t>(random_start + i));  // random
+  put8(hello, 0);  // empty session id
+  put16(hello, 6);
+  put16(hello, 0x1301);  // TLS_AES_128_GCM_SHA256
+  put16(hello, 0x1302);  // TLS_AES_256_GCM_SHA384
+  put16(hello, 0xc02f);  // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+  put8(hello, 1);        // one compression method: null
+  put8(hello, 0);
+  put16(hello, to_u16(extensions.size()));
+  append(hello, extensions);
+
+  Bytes record;
+  put8(record, 22);  // handshake
+  put16(record, 0x0301);
+  put16(record, to_u16(hello.size() + 4));
+  put8(record, 1);  // client_hello
+  put8(record, 0);
+  put16(record, to_u16(hello.size()));
+  append(record, hello);
+  return record;
+}
+
 }  // namespace
 
 Bytes to_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
@@ -461,34 +497,8 @@ Bytes tls_client_hello(std::string_view sni) {
   put16(extensions, 0x0000);  // server_name
   put16(extensions, to_u16(server_name.size()));
   append(extensions, server_name);
-  put16(extensions, 0x002b);  // supported_versions: TLS 1.3, TLS 1.2
-  put16(extensions, 5);
-  put8(extensions, 4);
-  put16(extensions, 0x0304);
-  put16(extensions, 0x0303);
-
-  Bytes hello;
-  put16(hello, 0x0303);  // legacy_version
-  for (int i = 0; i < 32; ++i) put8(hello, static_cast<std::uint8_t>(i));  // random
-  put8(hello, 0);  // empty session id
-  put16(hello, 6);
-  put16(hello, 0x1301);  // TLS_AES_128_GCM_SHA256
-  put16(hello, 0x1302);  // TLS_AES_256_GCM_SHA384
-  put16(hello, 0xc02f);  // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
-  put8(hello, 1);        // one compression method: null
-  put8(hello, 0);
-  put16(hello, to_u16(extensions.size()));
-  append(hello, extensions);
-
-  Bytes record;
-  put8(record, 22);  // handshake
-  put16(record, 0x0301);
-  put16(record, to_u16(hello.size() + 4));
-  put8(record, 1);  // client_hello
-  put8(record, 0);
-  put16(record, to_u16(hello.size()));
-  append(record, hello);
-  return record;
+  put_supported_versions(extensions);
+  return client_hello_record(extensions, 0);
 }
 
 Bytes tls_application_data(std::size_t record_size) {
@@ -629,34 +639,8 @@ namespace capgen {
 
 Bytes tls_client_hello_without_sni() {
   Bytes extensions;
-  put16(extensions, 0x002b);  // supported_versions: TLS 1.3, TLS 1.2
-  put16(extensions, 5);
-  put8(extensions, 4);
-  put16(extensions, 0x0304);
-  put16(extensions, 0x0303);
-
-  Bytes hello;
-  put16(hello, 0x0303);  // legacy_version
-  for (int i = 0; i < 32; ++i) put8(hello, static_cast<std::uint8_t>(0x40 + i));  // random
-  put8(hello, 0);  // empty session id
-  put16(hello, 6);
-  put16(hello, 0x1301);  // TLS_AES_128_GCM_SHA256
-  put16(hello, 0x1302);  // TLS_AES_256_GCM_SHA384
-  put16(hello, 0xc02f);  // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
-  put8(hello, 1);        // one compression method: null
-  put8(hello, 0);
-  put16(hello, to_u16(extensions.size()));
-  append(hello, extensions);
-
-  Bytes record;
-  put8(record, 22);  // handshake
-  put16(record, 0x0301);
-  put16(record, to_u16(hello.size() + 4));
-  put8(record, 1);  // client_hello
-  put8(record, 0);
-  put16(record, to_u16(hello.size()));
-  append(record, hello);
-  return record;
+  put_supported_versions(extensions);
+  return client_hello_record(extensions, 0x40);
 }
 
 Bytes mdns_response(const std::vector<MdnsRecord>& answers,
