@@ -123,6 +123,8 @@ private:
     void write(const MetaRecord& r);
 
     struct Statements;
+    class Checkpointer;
+    static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
     std::string path_;
     sqlite3* db_ = nullptr;
     int batch_interval_ms_;
@@ -139,6 +141,7 @@ private:
     std::optional<int64_t> gap_start_us_, gap_row_;
     uint64_t gap_records_ = 0;
     uint64_t records_dropped_ = 0;  // in all gaps; close() reads it once the thread has ended
+    std::unique_ptr<Checkpointer> checkpointer_;  // created after the schema, gone before the close
     std::thread thread_;
 };
 
