@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,7 +25,19 @@ struct FlowKey {
     int16_t vlan = -1, inner_vlan = -1;
 
     static FlowKey from(const DecodedPacket& p);
-    bool operator==(const FlowKey&) const = default;
+    // Compared as words: the defaulted form called libc's memcmp for each
+    // address, on every probe of the flow table (3% of capture time).
+    bool operator==(const FlowKey& o) const noexcept {
+        uint64_t a[4], b[4];
+        std::memcpy(a, low_ip.bytes.data(), 16);
+        std::memcpy(a + 2, high_ip.bytes.data(), 16);
+        std::memcpy(b, o.low_ip.bytes.data(), 16);
+        std::memcpy(b + 2, o.high_ip.bytes.data(), 16);
+        return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0 &&
+               low_port == o.low_port && high_port == o.high_port && protocol == o.protocol &&
+               vlan == o.vlan && inner_vlan == o.inner_vlan && low_ip.is_v4 == o.low_ip.is_v4 &&
+               high_ip.is_v4 == o.high_ip.is_v4;
+    }
 };
 
 struct FlowKeyHash {

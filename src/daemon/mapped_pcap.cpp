@@ -23,6 +23,12 @@ constexpr size_t kFileHeader = 24, kRecordHeader = 16;
 // for a worker is then read again from the page cache: correct, and rare).
 constexpr size_t kKeepBehind = size_t{4} << 20;
 constexpr size_t kPositionStep = size_t{1} << 20;
+// Pages mapped ahead of the reader in one madvise(MADV_POPULATE_READ) call:
+// a page fault per 4 KiB page was 5% of capture time on a large file.
+constexpr size_t kPopulateAhead = size_t{2} << 20;
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  // Linux 5.14; older kernels say EINVAL and fault as before
+#endif
 
 uint32_t swap32(uint32_t v) { return __builtin_bswap32(v); }
 
@@ -117,8 +123,17 @@ void MappedPcap::release(size_t offset) {
     released_ = std::max(released_, end);
 }
 
+void MappedPcap::populate_ahead() {
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size_t start = std::max(populated_, offset_ / page * page);
+    size_t end = std::min(size_, start + kPopulateAhead);
+    if (madvise(const_cast<uint8_t*>(data_) + start, end - start, MADV_POPULATE_READ) != 0) end = size_;  // unsupported
+    populated_ = end;
+}
+
 int MappedPcap::read_next(pcap_pkthdr& header, const uint8_t*& frame) {
     if (offset_ == size_) return 0;
+    if (offset_ + kPopulateAhead / 2 > populated_ && populated_ < size_) populate_ahead();
     size_t left = size_ - offset_;
     if (left < kRecordHeader) {
         error_ = "truncated dump file; tried to read " + std::to_string(kRecordHeader) +

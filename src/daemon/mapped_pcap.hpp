@@ -49,6 +49,8 @@ private:
     size_t offset_ = 24;
     size_t released_ = 0;  // pages before this were given back (madvise)
     size_t position_ = 0;  // the descriptor's position
+    size_t populated_ = 0;  // pages before this are mapped (or the kernel cannot populate)
+    void populate_ahead();
     bool swapped_ = false;
     bool nanoseconds_ = false;
     int linktype_ = 0;
