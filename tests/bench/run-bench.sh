@@ -164,12 +164,22 @@ throughput() {
             "$(calc %.1f "$rss / 1024")" "$(calc %.0f "$packets / $cpu")" "$3" \
             "$(awk -v e="$eof" 'BEGIN { if (e > 0) printf "%.3f", e; else print "-" }')"
     }
+    # The machine's speed drifts by a third over minutes: ratios of runs made
+    # back to back are steadier than a ratio of medians.
+    paired() {  # NUMERATOR-PREFIX DENOMINATOR-PREFIX: median and range of wall(num) / wall(den)
+        local i r=()
+        for i in $(seq "$runs"); do
+            r+=("$(calc %.3f "$(val "$work/$1-$i.txt" wall_s) / $(val "$work/$2-$i.txt" wall_s)")")
+        done
+        printf '%s\n' "${r[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "median %.2f, from %.2f to %.2f over %d pairs", v[int((NR + 1) / 2)], v[1], v[NR], NR }'
+    }
     row "egresswatchd" ew "$ew_start"
     [ $workers_opt = yes ] && row "egresswatchd --workers 2" ew2 "$ew_start"
     if [ $have_ndpi = yes ]; then
         row "ndpiReader -q (nDPI $(ndpiReader -h 2>&1 | sed -n 's/.*nDPI \([0-9.]*\).*/\1/p' | head -1))" ndpi "$ndpi_start"
         echo "ratio egresswatchd / ndpiReader, packets/s: $(calc %.2f "$ndpi_wall / $ew_wall") (wall)," \
             "$(calc %.2f "$ndpi_cpu / $ew_cpu") (per CPU second); the target is 2.00 or more"
+        echo "  run by run (each pair back to back, so both saw the same machine): $(paired ndpi ew)"
     fi
     if awk -v e="$ew_eof" 'BEGIN { exit !(e > 0) }'; then
         echo "EOF_s: when the capture had been read (the file closed), out of wall_s; egresswatchd then ends every"
@@ -181,6 +191,7 @@ throughput() {
         "$(sqlite3 "$work/store-1.db" 'SELECT count(*) FROM devices') devices"
     if [ $workers_opt = yes ]; then
         echo "scaling --workers 2 / 1: $(calc %.2f "$ew_wall / $ew2_wall")x (wall); the target is 1.70 or more"
+        echo "  run by run: $(paired ew ew2)"
         records() { "$cli" -d "$1" flows --format csv | LC_ALL=C sort | md5sum | cut -d' ' -f1; }
         if [ "$(records "$work/store-1.db")" = "$(records "$work/store-2.db")" ]; then
             echo "records with --workers 2: the same as with one worker"
