@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -29,6 +30,12 @@
 
 namespace egresswatch {
 
+// A flow's device when its record is made: its kind and vendor so far.
+struct FlowDevice {
+    std::string_view kind = "other";  // camera | nvr | iot | other
+    std::string_view vendor;          // empty if unknown
+};
+
 struct SensorConfig {
     std::string store_path;
     std::string rules_dir;
@@ -43,8 +50,12 @@ struct SensorConfig {
     int workers = 1;
     FlowTimeouts timeouts;
     // Called with every flow record the sensor writes (open snapshots and final
-    // records; FlowRecord::closed tells which), e.g. for a JSON-lines log.
-    std::function<void(const FlowRecord&)> on_flow_record;
+    // records; FlowRecord::closed tells which), e.g. for a JSON-lines log, with
+    // the flow's device as known then (the store keeps devices in their own table).
+    std::function<void(const FlowRecord&, const FlowDevice&)> on_flow_record;
+    // Called with every device record the sensor writes (when a device is new
+    // or changed, at each flush and at the end).
+    std::function<void(const DeviceRecord&)> on_device_record;
 };
 
 struct SensorCounters {

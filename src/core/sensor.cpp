@@ -432,7 +432,11 @@ void Sensor::emit_flow(const FlowOutput& output) {
         if (final) ++counters_.alerts;
     }
     if (final) ++counters_.flows_written;
-    if (config_.on_flow_record) config_.on_flow_record(r);
+    if (config_.on_flow_record) {
+        FlowDevice context;
+        if (device) context = {to_string(device->kind), device->vendor};
+        config_.on_flow_record(r, context);
+    }
     store_.submit(std::move(r));
 }
 
@@ -508,6 +512,7 @@ void Sensor::emit_devices() {
         if (!device.site.empty()) r.site = device.site;
         r.first_us = device.first_us;
         r.last_us = device.last_us;
+        if (config_.on_device_record) config_.on_device_record(r);
         records.emplace_back(std::move(r));
         device.dirty = false;
     }

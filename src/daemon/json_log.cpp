@@ -27,6 +27,9 @@ public:
     ObjectWriter& text_or_null(const char* key, const std::optional<std::string>& value) {
         return value ? text(key, *value) : null(key);
     }
+    ObjectWriter& text_or_null(const char* key, std::string_view value) {  // empty is null
+        return value.empty() ? null(key) : text(key, value);
+    }
     ObjectWriter& time(const char* key, int64_t us) { return text(key, cli::format_time(us)); }
     ObjectWriter& integer(const char* key, int64_t value) {
         field(key);
@@ -64,7 +67,7 @@ private:
 
 }  // namespace
 
-std::string flow_json(const FlowRecord& r, const char* event_type) {
+std::string flow_json(const FlowRecord& r, const FlowDevice& device, const char* event_type) {
     std::string line;
     ObjectWriter w(line);
     w.text("event_type", event_type)
@@ -80,6 +83,8 @@ std::string flow_json(const FlowRecord& r, const char* event_type) {
         .text("device_ip", r.device_ip)
         .integer("device_port", r.device_port)
         .text_or_null("device_mac", r.device_mac)
+        .text("device_kind", device.kind)
+        .text_or_null("device_vendor", device.vendor)
         .text("remote_ip", r.remote_ip)
         .integer("remote_port", r.remote_port)
         .boolean("remote_local", r.remote_local)
@@ -96,6 +101,25 @@ std::string flow_json(const FlowRecord& r, const char* event_type) {
         .integer("packets_in", static_cast<int64_t>(r.packets_in));
     if (r.severity.empty()) w.null("severity").list("reasons", {});
     else w.text("severity", r.severity).list("reasons", r.reasons);
+    w.close();
+    return line;
+}
+
+std::string device_json(const DeviceRecord& r) {
+    std::string line;
+    ObjectWriter w(line);
+    w.text("event_type", "device")
+        .text("device_ip", r.ip)
+        .text_or_null("device_mac", r.mac)
+        .text("device_kind", r.kind)
+        .text_or_null("device_vendor", r.vendor)
+        .text_or_null("vendor_country", r.vendor_country)
+        .list("identified_by", r.identified_by)
+        .text_or_null("hostname", r.hostname)
+        .text_or_null("label", r.label)
+        .text_or_null("site", r.site)
+        .time("first_seen", r.first_us)
+        .time("last_seen", r.last_us);
     w.close();
     return line;
 }
@@ -123,17 +147,19 @@ void JsonLog::reopen() {
     file_ = file;
 }
 
-void JsonLog::record(const FlowRecord& flow) {
+void JsonLog::record(const DeviceRecord& device) { write_line(device_json(device)); }
+
+void JsonLog::record(const FlowRecord& flow, const FlowDevice& device) {
     if (!flow.severity.empty()) {
         auto reported = alerted_open_.find(flow.uid);
         if (reported == alerted_open_.end() || reported->second != flow.severity) {
-            write_line(flow_json(flow, "alert"));
+            write_line(flow_json(flow, device, "alert"));
             if (!flow.closed) alerted_open_[flow.uid] = flow.severity;
         }
     }
     if (flow.closed) {
         alerted_open_.erase(flow.uid);
-        write_line(flow_json(flow, "flow"));
+        write_line(flow_json(flow, device, "flow"));
     }
 }
 

@@ -5,13 +5,18 @@
 //   {"event_type":"alert", ...}  when a flow is first flagged, or its severity
 //                                changes; while open too, so that a
 //                                long-lived flow abroad is seen at once
-// Both carry the same fields (flow_json below), named as in the query CLI's JSON.
+//   {"event_type":"device", ...} when a device is first seen or what is known
+//                                of it changes (as the store's devices table)
+// Flows and alerts carry the same fields (flow_json below), named as in the
+// query CLI's JSON, plus the device's kind and vendor when the record was made;
+// device events name their fields as flows do (device_ip, device_kind, ...).
 #pragma once
 
 #include <cstdio>
 #include <string>
 #include <unordered_map>
 
+#include "egresswatch/sensor.hpp"
 #include "egresswatch/store.hpp"
 
 namespace egresswatch::daemon {
@@ -24,8 +29,9 @@ public:
     JsonLog(const JsonLog&) = delete;
     JsonLog& operator=(const JsonLog&) = delete;
 
-    // SensorConfig::on_flow_record.
-    void record(const FlowRecord& flow);
+    // SensorConfig::on_flow_record and on_device_record.
+    void record(const FlowRecord& flow, const FlowDevice& device);
+    void record(const DeviceRecord& device);
     // After log rotation: writes go to a new file at the same path.
     void reopen();
 
@@ -39,6 +45,8 @@ private:
 };
 
 // One flow record as a JSON object (no newline).
-std::string flow_json(const FlowRecord& flow, const char* event_type);
+std::string flow_json(const FlowRecord& flow, const FlowDevice& device, const char* event_type);
+// One device record as a JSON object (no newline).
+std::string device_json(const DeviceRecord& device);
 
 }  // namespace egresswatch::daemon

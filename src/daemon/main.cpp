@@ -73,7 +73,10 @@ int run(const Options& options) {
     try {
         if (!options.json_log.empty()) {
             json_log = std::make_unique<JsonLog>(options.json_log);
-            config.on_flow_record = [log = json_log.get()](const FlowRecord& r) { log->record(r); };
+            config.on_flow_record = [log = json_log.get()](const FlowRecord& r, const FlowDevice& device) {
+                log->record(r, device);
+            };
+            config.on_device_record = [log = json_log.get()](const DeviceRecord& r) { log->record(r); };
         }
         StoreWriter::set_free_space_floor(options.min_free_bytes);
         sensor = std::make_unique<Sensor>(std::move(config));

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# The central view: three sensors' JSON lines loaded into a real ClickHouse
-# server give the same egress summary as `egresswatch report` over the three
+# The central view: four sensors' JSON lines loaded into a real ClickHouse
+# server give the same egress summary as `egresswatch report` over the four
 # sensors' stores.
 #
-#   run-clickhouse-test.sh EGRESSWATCHD EGRESSWATCH MAKE-BENCH-CAPTURE GEOIP_DIR OUTDIR
+#   run-clickhouse-test.sh EGRESSWATCHD EGRESSWATCH MAKE-BENCH-CAPTURE GEOIP_DIR OUTDIR TEST_CAPTURES_DIR
 #
 # Starts its own clickhouse-server (Debian's, 18.16) in OUTDIR, listening on
 # 127.0.0.1 only, for at most 10 minutes, and stops it at the end. Exits 77
 # (skipped) when clickhouse-server, clickhouse-client or jq is not installed.
 # The sensors: two generated sites (one with home country DE, so that "abroad"
-# differs per sensor) and the bundled sample capture.
+# differs per sensor), the bundled sample capture, and a recorder identified
+# only after its flow abroad was recorded (late_identify.pcap).
 set -euo pipefail
 
-[ $# -eq 5 ] || { echo "usage: $0 EGRESSWATCHD EGRESSWATCH MAKE-BENCH-CAPTURE GEOIP_DIR OUTDIR" >&2; exit 2; }
-ewd=$1 ew=$2 gen=$3 geoip=$4 out=$5
+[ $# -eq 6 ] || { echo "usage: $0 EGRESSWATCHD EGRESSWATCH MAKE-BENCH-CAPTURE GEOIP_DIR OUTDIR TEST_CAPTURES_DIR" >&2; exit 2; }
+ewd=$1 ew=$2 gen=$3 geoip=$4 out=$5 captures=$6
 top=$(cd "$(dirname "$0")/../.." && pwd)
 deploy="$top/deploy/clickhouse"
 for tool in clickhouse-server clickhouse-client jq; do
@@ -41,28 +42,13 @@ check() {  # NAME EXPECTED ACTUAL
 # ---- three sensors ----------------------------------------------------------
 "$gen" --packets 30000 --seed 1 "$out/site-a.pcap" > /dev/null
 "$gen" --packets 30000 --seed 2 "$out/site-b.pcap" > /dev/null
-sensors=(site-a site-b sample)
-declare -A capture=([site-a]="$out/site-a.pcap" [site-b]="$out/site-b.pcap" [sample]="$top/samples/camera-network.pcap")
-declare -A home=([site-a]=GB [site-b]=DE [sample]=GB)
-json_log=no
-"$ewd" --help 2>&1 | grep -q -- '--json-log' && json_log=yes
+sensors=(site-a site-b sample late)
+declare -A capture=([site-a]="$out/site-a.pcap" [site-b]="$out/site-b.pcap" [sample]="$top/samples/camera-network.pcap"
+                    [late]="$captures/late_identify.pcap")
+declare -A home=([site-a]=GB [site-b]=DE [sample]=GB [late]=GB)
 for s in "${sensors[@]}"; do
-    args=(-q -r "${capture[$s]}" -d "$out/$s.db" --geoip-dir "$geoip" --rules "$top/rules" --home-country "${home[$s]}")
-    if [ $json_log = yes ]; then
-        "$ewd" "${args[@]}" --json-log "$out/$s.jsonl"
-    else
-        # Before --json-log: the store's flows through the query CLI, all final.
-        "$ewd" "${args[@]}"
-        "$ew" -d "$out/$s.db" flows --format json | jq -c '.[] | .event_type = "flow" | .state = "closed"' > "$out/$s.jsonl"
-    fi
-    # The summary needs each record's device kind. Records without one get the
-    # kind the store gives their device (what the report uses).
-    if [ -s "$out/$s.jsonl" ] && ! head -1 "$out/$s.jsonl" | jq -e 'has("device_kind")' > /dev/null; then
-        [ "$s" = site-a ] && echo "NOTE: the JSON lines carry no device_kind; the test adds it from the store's devices"
-        "$ew" -d "$out/$s.db" devices --format json | jq 'map({(.ip): .kind}) | add // {}' > "$out/$s.kinds.json"
-        jq -c --slurpfile k "$out/$s.kinds.json" '.device_kind = ($k[0][.device_ip] // "other")' "$out/$s.jsonl" > "$out/$s.tmp"
-        mv "$out/$s.tmp" "$out/$s.jsonl"
-    fi
+    "$ewd" -q -r "${capture[$s]}" -d "$out/$s.db" --geoip-dir "$geoip" --rules "$top/rules" \
+        --home-country "${home[$s]}" --json-log "$out/$s.jsonl"
     echo "$s: $(wc -l < "$out/$s.jsonl") JSON lines, home country ${home[$s]}"
 done
 
@@ -133,6 +119,17 @@ done
 check "site-a loaded twice: one row per final flow record" \
     "$(jq -c 'select(.event_type == "flow")' "$out/site-a.jsonl" | wc -l)" \
     "$($client --query "SELECT count() FROM egresswatch.records FINAL WHERE sensor = 'site-a' AND event_type = 'flow'")"
+
+# Device events: each sensor's devices and kinds are its store's.
+for s in "${sensors[@]}"; do
+    check "$s: devices per kind" \
+        "$(sqlite3 -separator ' ' "$out/$s.db" "SELECT kind, count(*) FROM devices GROUP BY kind ORDER BY kind" | paste -sd' ')" \
+        "$($client --query "SELECT kind, count() FROM egresswatch.sensor_devices WHERE sensor = '$s' GROUP BY kind ORDER BY kind" | tr '\t' ' ' | paste -sd' ')"
+done
+# The late sensor's recorder: its flow abroad was recorded as "other", and the
+# summary must count it as a camera's (its device event says camera).
+check "late: the flow abroad was recorded before the recorder was known" "other camera" \
+    "$(jq -r 'select(.event_type == "flow" and .country == "DE") | .device_kind' "$out/late.jsonl") $(sqlite3 "$out/late.db" "SELECT kind FROM devices WHERE ip = '10.20.1.30'")"
 
 # ---- compare ----------------------------------------------------------------
 since=2026-11-02 until=2026-11-03

@@ -280,6 +280,16 @@ void refresh_ipv4_checksum(Bytes& frame, std::size_t offset) {
 
 // ---- scenarios ---------------------------------------------------------------
 
+// The NVR asks a camera for RTSP OPTIONS and it answers: 4 packets from `at`.
+void rtsp_options(Capture& cap, const Endpoint& camera, const std::string& host, std::uint16_t nvr_port,
+                  std::int64_t at) {
+  Flow rtsp(cap, kNvr, camera, nvr_port, 554);
+  rtsp.tcp(at, kOut, kSyn);
+  rtsp.tcp(at + ms(1), kIn, kSyn | kAck);
+  rtsp.tcp(at + ms(2), kOut, kPsh | kAck, rtsp_request("OPTIONS", "rtsp://" + host + "/", 1));
+  rtsp.tcp(at + ms(10), kIn, kPsh | kAck, rtsp_reply(1, {{"Public", "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN"}}));
+}
+
 void write_basic(const fs::path& out) {
   Capture cap(DLT_EN10MB);
 
@@ -320,12 +330,7 @@ void write_basic(const fs::path& out) {
   pc.tcp(ms(3050), kOut, kRst | kAck);
 
   // E. Internal only: NVR asks the camera for RTSP OPTIONS; 4 packets.
-  Flow rtsp(cap, kNvr, kHikCamera, 52000, 554);
-  rtsp.tcp(ms(4000), kOut, kSyn);
-  rtsp.tcp(ms(4001), kIn, kSyn | kAck);
-  rtsp.tcp(ms(4002), kOut, kPsh | kAck, rtsp_request("OPTIONS", "rtsp://10.20.1.21/", 1));
-  rtsp.tcp(ms(4010), kIn, kPsh | kAck,
-           rtsp_reply(1, {{"Public", "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN"}}));
+  rtsp_options(cap, kHikCamera, "10.20.1.21", 52000, ms(4000));
 
   cap.write(out / "basic.pcap");
 }
@@ -761,6 +766,21 @@ void write_rules_each(const fs::path& out) {
   cap.write(out / "rules_each.pcap");
 }
 
+// A white-label recorder (no camera vendor in its MAC) sends P2P traffic abroad,
+// and only later serves RTSP to the NVR: its flow abroad is recorded before
+// the sensor knows it is a camera. Both flows end with the capture, in the
+// order they began.
+void write_late_identify(const fs::path& out) {
+  Capture cap(DLT_EN10MB);
+  Flow p2p(cap, kXiongmaiDvr, remote("47.254.10.20"), 40050, 8800);
+  p2p.udp(ms(0), kOut, filler(44, 1));
+  p2p.udp(ms(100), kIn, filler(60, 2));
+  p2p.udp(ms(200), kOut, filler(44, 3));
+
+  rtsp_options(cap, kXiongmaiDvr, "10.20.1.30", 52050, ms(2000));
+  cap.write(out / "late_identify.pcap");
+}
+
 void write_scenarios(const fs::path& out) {
   fs::create_directories(out);
   write_basic(out);
@@ -776,6 +796,7 @@ void write_scenarios(const fs::path& out) {
   write_dns_mixed(out);
   write_identify(out);
   write_rules_each(out);
+  write_late_identify(out);
 }
 
 // ---- sample site ----------------------------------------------------------------
