@@ -1,7 +1,9 @@
 // The evidence store: SQLite in WAL mode, written in batched transactions by
 // its own thread so that capture never waits on the disk. A batch that cannot
 // be committed (disk full, store locked) is rolled back whole and retried:
-// SQLite's transactions keep what was committed before intact.
+// SQLite's transactions keep what was committed before intact. A second
+// thread, on its own connection, copies the WAL back into the database file
+// (checkpoints), so that the writer does not stop for it.
 #pragma once
 
 #include <condition_variable>
