@@ -1,10 +1,11 @@
 // Flow tracking and DPI, spread over worker threads (--workers N).
 //
-// The capture thread decodes each packet once to route it: a symmetric hash
-// of its flow key picks the shard, so both directions of a conversation meet
-// in one flow table and one nDPI module. With one worker the shard runs in
-// the capture thread itself; with more, each shard has a thread that is sent
-// packets in batches (frames copied into the batch, no allocation per packet).
+// The capture thread decodes each packet once: a symmetric hash of its flow
+// key picks the shard, so both directions of a conversation meet in one flow
+// table and one nDPI module. With one worker the shard runs in the capture
+// thread itself; with more, each shard has a thread that is sent the decoded
+// packets in batches (frames copied into the batch unless they stay where
+// they are, no allocation per packet).
 //
 // Flows leave the shards only at barriers the capture thread sets in packet
 // order (expiry once per packet-time second, the flush interval, the end),
@@ -87,9 +88,9 @@ public:
     FlowWorkers& operator=(const FlowWorkers&) = delete;
 
     // Hands a decoded packet to its flow's shard (`frame` is what it was
-    // decoded from: a worker thread decodes it again, from a copy unless
-    // `frame_stays`, i.e. the frame stays where it is until end_all()).
-    void process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
+    // decoded from: a worker thread reads it from a copy unless `frame_stays`,
+    // i.e. the frame stays where it is until end_all()).
+    void process(const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
                  int64_t ts_us, uint64_t packet_index, bool frame_stays = false);
 
     // Barriers: each waits until every shard has done it, then returns the
@@ -116,10 +117,10 @@ public:
 private:
     enum class Command { none, expire, snapshot, end_all };
     struct Packet {
-        const uint8_t* frame;  // where it stays, or nullptr: at `offset` in Batch::bytes
+        DecodedPacket decoded;  // its pointers are set again from the offsets below
+        const uint8_t* frame;   // where it stays, or nullptr: at `offset` in Batch::bytes
         size_t offset;
-        pcap_pkthdr header;
-        int linktype;
+        uint32_t ip_header_at, payload_at;  // decoded's pointers as offsets into the frame
         int64_t ts_us;
         uint64_t index;
     };
@@ -151,7 +152,6 @@ private:
         uint64_t commands_sent = 0, commands_done = 0;
         bool stopping = false;
         std::vector<FlowOutput> ready;  // left the shard, for the capture thread
-        int64_t last_expiry_us = 0;     // lane thread only
         std::thread thread;
     };
 

@@ -13,6 +13,12 @@ constexpr size_t kBatchPackets = 256;
 constexpr size_t kBatchBytes = 512 * 1024;
 constexpr size_t kMaxInbox = 32;  // batches waiting per worker: bounds memory, not speed
 
+// A pointer into a frame as an offset, so that it can travel with a copy of
+// the frame, and back (kNowhere: no pointer).
+constexpr uint32_t kNowhere = UINT32_MAX;
+uint32_t offset_in(const uint8_t* frame, const uint8_t* p) { return p ? static_cast<uint32_t>(p - frame) : kNowhere; }
+const uint8_t* at(const uint8_t* frame, uint32_t offset) { return offset == kNowhere ? nullptr : frame + offset; }
+
 std::vector<FlowOutput> in_packet_order(std::vector<FlowOutput> outputs) {
     std::sort(outputs.begin(), outputs.end(), [](const FlowOutput& a, const FlowOutput& b) {
         return a.flow.sequence < b.flow.sequence || (a.flow.sequence == b.flow.sequence && !a.final && b.final);
@@ -46,9 +52,11 @@ void FlowShard::publish_counts() {
 
 void FlowShard::process(const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index) {
     uint64_t created = table_->created();
+    size_t open = table_->size();
     Flow& flow = table_->account(packet, ts_us, packet_index);
-    // The counts change only when a flow begins (and another may be evicted).
-    if (table_->created() != created) publish_counts();
+    // The counts change only when a flow begins (and another may be evicted)
+    // or the table expires flows, once a packet-time second.
+    if (table_->created() != created || table_->size() != open) publish_counts();
     if (!flow.dpi_done) dpi_.process(flow, packet, ts_us);
 }
 
@@ -156,14 +164,9 @@ void FlowWorkers::run_lane(size_t index, const std::function<void(size_t)>& read
 
 void FlowWorkers::process_on_lane(size_t lane_index, const DecodedPacket& packet, int64_t ts_us,
                                   uint64_t packet_index) {
-    Lane& lane = *lanes_[lane_index];
-    FlowShard& shard = *shards_[lane_index];
-    // Each lane keeps its own packet-time second (live capture has no one order to keep).
-    if (ts_us - lane.last_expiry_us >= 1'000'000 || ts_us < lane.last_expiry_us) {
-        lane.last_expiry_us = ts_us;
-        shard.expire(ts_us);
-    }
-    shard.process(packet, ts_us, packet_index);
+    // Each lane's table expires by its own packet-time second (live capture
+    // has no one order to keep), as a table alone does.
+    shards_[lane_index]->process(packet, ts_us, packet_index);
 }
 
 std::vector<FlowOutput> FlowWorkers::take_lane_output() {
@@ -189,7 +192,7 @@ void FlowWorkers::run_command(FlowShard& shard, Command command, int64_t command
     }
 }
 
-void FlowWorkers::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
+void FlowWorkers::process(const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
                           int64_t ts_us, uint64_t packet_index, bool frame_stays) {
     if (workers_.empty()) {
         shards_[0]->process(packet, ts_us, packet_index);
@@ -210,7 +213,9 @@ void FlowWorkers::process(int linktype, const pcap_pkthdr& header, const uint8_t
         }
     }
     Batch& batch = *worker.filling;
-    batch.packets.push_back({frame_stays ? frame : nullptr, batch.bytes.size(), header, linktype, ts_us, packet_index});
+    batch.packets.push_back({packet, frame_stays ? frame : nullptr, batch.bytes.size(),
+                             offset_in(frame, packet.ip_header), offset_in(frame, packet.payload), ts_us,
+                             packet_index});
     if (!frame_stays) batch.bytes.insert(batch.bytes.end(), frame, frame + header.caplen);
     batch.frame_bytes += header.caplen;
     if (batch.packets.size() >= kBatchPackets) send(index);
@@ -246,12 +251,11 @@ void FlowWorkers::run(size_t index) {
             worker.inbox.pop_front();
         }
         worker.done.notify_all();  // room in the inbox
-        for (const Packet& p : batch->packets) {
-            DecodedPacket packet;
-            // The capture thread decoded the same bytes successfully.
+        for (Packet& p : batch->packets) {
             const uint8_t* frame = p.frame ? p.frame : batch->bytes.data() + p.offset;
-            if (decode_packet(p.linktype, frame, p.header.caplen, p.header.len, packet) == DecodeStatus::ok)
-                shard.process(packet, p.ts_us, p.index);
+            p.decoded.ip_header = at(frame, p.ip_header_at);  // the only pointers in a DecodedPacket
+            p.decoded.payload = at(frame, p.payload_at);
+            shard.process(p.decoded, p.ts_us, p.index);
         }
         Command command = batch->command;
         run_command(shard, command, batch->command_us);

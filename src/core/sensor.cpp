@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "egresswatch/clock.hpp"
 #include "egresswatch/community_id.hpp"
 
 namespace egresswatch {
@@ -79,7 +80,7 @@ bool Sensor::is_local(const IpAddress& address) const {
 void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays) {
     ++counters_.packets;
     counters_.bytes += header.caplen;
-    int64_t ts_us = int64_t{header.ts.tv_sec} * 1'000'000 + header.ts.tv_usec;
+    int64_t ts_us = to_us(header.ts);
     last_packet_us_ = std::max(last_packet_us_, ts_us);
 
     DecodedPacket packet;
@@ -96,7 +97,7 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
         last_expiry_us_ = ts_us;
         emit_flows(flows_->expire(ts_us));
     }
-    flows_->process(linktype, header, frame, packet, ts_us, counters_.packets, frame_stays);
+    flows_->process(header, frame, packet, ts_us, counters_.packets, frame_stays);
     inspect_payload(packet, ts_us);
 
     if (last_flush_us_ == 0) last_flush_us_ = ts_us;
@@ -301,7 +302,7 @@ void Sensor::process_on_lane(size_t lane, int linktype, const pcap_pkthdr& heade
     case DecodeStatus::unsupported_link: c.unsupported_link.fetch_add(1, std::memory_order_relaxed); return;
     }
     c.ip_packets.fetch_add(1, std::memory_order_relaxed);
-    int64_t ts_us = int64_t{header.ts.tv_sec} * 1'000'000 + header.ts.tv_usec;
+    int64_t ts_us = to_us(header.ts);
     flows_->process_on_lane(lane, packet, ts_us, lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1);
     if (needs_inspection(packet)) {
         std::lock_guard lock(inspect_mutex_);
@@ -329,7 +330,7 @@ void Sensor::service_lanes() {
         DecodedPacket packet;
         if (decode_packet(f.linktype, f.frame.data(), f.header.caplen, f.header.len, packet) != DecodeStatus::ok)
             continue;
-        int64_t ts_us = int64_t{f.header.ts.tv_sec} * 1'000'000 + f.header.ts.tv_usec;
+        int64_t ts_us = to_us(f.header.ts);
         last_packet_us_ = std::max(last_packet_us_, ts_us);
         inspect_payload(packet, ts_us);
     }

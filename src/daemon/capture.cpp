@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "egresswatch/clock.hpp"
 #include "mapped_pcap.hpp"
 
 namespace egresswatch::daemon {
@@ -21,8 +22,6 @@ struct PcapCloser {
     void operator()(pcap_t* p) const { pcap_close(p); }
 };
 using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
-
-int64_t to_us(const timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000 + tv.tv_usec; }
 
 struct PacketContext {
     Sensor* sensor;

@@ -32,6 +32,11 @@ constexpr size_t kPopulateAhead = size_t{2} << 20;
 
 uint32_t swap32(uint32_t v) { return __builtin_bswap32(v); }
 
+size_t page_floor(size_t offset) {
+    static const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    return offset / page * page;
+}
+
 // The file's link type as libpcap's DLT, for the types the decoders know and
 // whose LINKTYPE_ number differs or is the same; 0xffffffff for the rest
 // (libpcap then reads the file and maps them).
@@ -117,15 +122,13 @@ int MappedPcap::next(pcap_pkthdr& header, const uint8_t*& frame) {
 // a flow worker that read a queued frame after its page was given back made
 // it resident again. (Cheap: the kernel skips what is not mapped.)
 void MappedPcap::release(size_t offset) {
-    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    size_t end = offset / page * page;
+    size_t end = page_floor(offset);
     if (end > 0) madvise(const_cast<uint8_t*>(data_), end, MADV_DONTNEED);
     released_ = std::max(released_, end);
 }
 
 void MappedPcap::populate_ahead() {
-    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    size_t start = std::max(populated_, offset_ / page * page);
+    size_t start = std::max(populated_, page_floor(offset_));
     size_t end = std::min(size_, start + kPopulateAhead);
     if (madvise(const_cast<uint8_t*>(data_) + start, end - start, MADV_POPULATE_READ) != 0) end = size_;  // unsupported
     populated_ = end;

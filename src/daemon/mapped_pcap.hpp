@@ -40,6 +40,7 @@ private:
     uint32_t read32(size_t offset) const;
     int read_next(pcap_pkthdr& header, const uint8_t*& frame);
     void release(size_t offset);
+    void populate_ahead();
     void close_file();
 
     int fd_ = -1;
@@ -50,7 +51,6 @@ private:
     size_t released_ = 0;  // pages before this were given back (madvise)
     size_t position_ = 0;  // the descriptor's position
     size_t populated_ = 0;  // pages before this are mapped (or the kernel cannot populate)
-    void populate_ahead();
     bool swapped_ = false;
     bool nanoseconds_ = false;
     int linktype_ = 0;

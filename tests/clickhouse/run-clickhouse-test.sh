@@ -39,7 +39,7 @@ check() {  # NAME EXPECTED ACTUAL
     fi
 }
 
-# ---- three sensors ----------------------------------------------------------
+# ---- four sensors -----------------------------------------------------------
 "$gen" --packets 30000 --seed 1 "$out/site-a.pcap" > /dev/null
 "$gen" --packets 30000 --seed 2 "$out/site-b.pcap" > /dev/null
 sensors=(site-a site-b sample late)
