@@ -72,6 +72,10 @@ struct FlowData {
     uint64_t packets_out = 0, packets_in = 0;
     // TCP teardown seen: FIN from both sides, or RST.
     bool fin_from_device = false, fin_from_remote = false, reset = false;
+    // DNS over UDP: queries not yet answered, and whether any answer came.
+    // A lookup is over once answered, as a TCP connection is after FIN.
+    uint8_t dns_unanswered = 0;
+    bool dns_answered = false;
     bool dirty = false;      // changed since last written to the store
     bool ever_written = false;
     // Application layer, filled in by DPI and passive DNS.
@@ -82,7 +86,12 @@ struct FlowData {
     bool dpi_done = false;
     uint16_t dpi_packets = 0;
 
-    bool is_closed() const { return reset || (fin_from_device && fin_from_remote); }
+    // The conversation is over, so the flow ends after the short closed
+    // timeout: TCP after FIN from both ends or RST; DNS over UDP once every
+    // query seen has an answer (as Zeek's dns_session_timeout ends them).
+    bool is_closed() const {
+        return reset || (fin_from_device && fin_from_remote) || (dns_answered && dns_unanswered == 0);
+    }
     bool from_device(const DecodedPacket& p) const;
 };
 
@@ -102,7 +111,7 @@ struct Flow : FlowData {
 struct FlowTimeouts {
     int64_t tcp_us = 300'000'000;      // established TCP idle
     int64_t udp_us = 60'000'000;       // UDP and other protocols
-    int64_t closed_us = 5'000'000;     // after FIN/RST, for trailing ACKs
+    int64_t closed_us = 5'000'000;     // after FIN/RST or a DNS answer, for stragglers
 };
 
 enum class FlowEnd { idle, closed, evicted, shutdown };

@@ -75,8 +75,8 @@ int64_t FlowTable::timeout_of(uint8_t timeout_class) const {
 }
 
 uint8_t FlowTable::timeout_class_of(const Flow& flow) const {
-    if (flow.key.protocol == 6) return flow.is_closed() ? kClosed : kTcp;
-    return kOther;
+    if (flow.is_closed()) return kClosed;
+    return flow.key.protocol == 6 ? kTcp : kOther;
 }
 
 void FlowTable::unlink(Flow& flow) {
@@ -155,6 +155,14 @@ Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us, uint64_t packet_
     if (p.ip_protocol == 6) {
         if (p.tcp_flags & tcp_flag::rst) flow.reset = true;
         if (p.tcp_flags & tcp_flag::fin) (outbound ? flow.fin_from_device : flow.fin_from_remote) = true;
+    } else if (p.ip_protocol == 17 && (p.src_port == 53 || p.dst_port == 53) && p.payload_captured >= 12) {
+        // The header's QR bit: 0 a query, 1 a response.
+        if (!(p.payload[2] & 0x80)) {
+            if (flow.dns_unanswered < UINT8_MAX) ++flow.dns_unanswered;
+        } else {
+            if (flow.dns_unanswered) --flow.dns_unanswered;
+            flow.dns_answered = true;
+        }
     }
     if (ts_us > flow.last_us) flow.last_us = ts_us;
     if (ts_us < flow.first_us) flow.first_us = ts_us;

@@ -781,6 +781,32 @@ void write_late_identify(const fs::path& out) {
   cap.write(out / "late_identify.pcap");
 }
 
+// DNS flows end 5 s (the closed timeout) after every query has its answer,
+// not after the 60 s UDP timeout: a second lookup 10 s later from the same
+// port is a flow of its own, while a lookup still waiting for its answer
+// keeps its flow open across the same gap.
+void write_dns_lifetime(const fs::path& out) {
+  Capture cap(DLT_EN10MB);
+  const Endpoint device{mac("44:19:b6:00:00:28"), ip("10.20.1.28")};
+  const std::string name = "ntp.example.org";
+  auto answer = [&](std::uint16_t id) {
+    return dns_response(id, name, DnsType::kA, {{name, DnsType::kA, 300, "81.2.69.50"}});
+  };
+
+  Flow answered(cap, device, kResolver, 40060, 53);
+  answered.udp(ms(0), kOut, dns_query(0x2801, name, DnsType::kA));
+  answered.udp(ms(10), kIn, answer(0x2801));
+  answered.udp(ms(2000), kIn, answer(0x2801));  // a late duplicate: within the 5 s
+  answered.udp(ms(10000), kOut, dns_query(0x2802, name, DnsType::kA));
+  answered.udp(ms(10010), kIn, answer(0x2802));
+
+  Flow retried(cap, device, kResolver, 40061, 53);
+  retried.udp(ms(500), kOut, dns_query(0x2803, name, DnsType::kA));  // never answered
+  retried.udp(ms(8500), kOut, dns_query(0x2804, name, DnsType::kA));
+  retried.udp(ms(8510), kIn, answer(0x2804));
+  cap.write(out / "dns_lifetime.pcap");
+}
+
 void write_scenarios(const fs::path& out) {
   fs::create_directories(out);
   write_basic(out);
@@ -797,6 +823,7 @@ void write_scenarios(const fs::path& out) {
   write_identify(out);
   write_rules_each(out);
   write_late_identify(out);
+  write_dns_lifetime(out);
 }
 
 // ---- sample site ----------------------------------------------------------------
