@@ -12,10 +12,12 @@
 
 #include <pcap/pcap.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace egresswatch::daemon {
 
@@ -40,7 +42,8 @@ private:
     uint32_t read32(size_t offset) const;
     int read_next(pcap_pkthdr& header, const uint8_t*& frame);
     void release(size_t offset);
-    void populate_ahead();
+    void keep_pages();
+    void stop_pager();
     void close_file();
 
     int fd_ = -1;
@@ -50,7 +53,10 @@ private:
     size_t offset_ = 24;
     size_t released_ = 0;  // pages before this were given back (madvise)
     size_t position_ = 0;  // the descriptor's position
-    size_t populated_ = 0;  // pages before this are mapped (or the kernel cannot populate)
+    // The pager thread maps pages ahead of the reader and gives back those
+    // behind it; the reader tells it how far it is (kStopPager: stop).
+    std::atomic<size_t> reached_{0};
+    std::thread pager_;
     bool swapped_ = false;
     bool nanoseconds_ = false;
     int linktype_ = 0;
