@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 #include "json.hpp"
 #include "query.hpp"
@@ -18,9 +20,9 @@ constexpr std::int64_t kMicrosPerDay = 86'400'000'000LL;
 constexpr std::int64_t kShortestGapUs = 60'000'000;  // shorter breaks between capture intervals are not gaps
 constexpr std::int64_t kMaxDailyBars = 400;          // a longer period charts only the days with data
 
-// SQL severity rank of alert "a", as in Totals::severity.
+// SQL severity rank of alert "a" (0 if none), as in Totals::severity.
 constexpr const char* kSeverityRank =
-    "max(CASE a.severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)";
+    "CASE a.severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
 
 using DeviceKey = std::pair<std::string, std::string>;  // ip, mac ("" if unknown)
 using DestinationKey = std::tuple<bool, std::optional<std::string>, std::optional<std::int64_t>,
@@ -56,8 +58,7 @@ public:
         StoreInfo info = read_info(store);
         std::map<std::string, std::string> macs;  // this store's device address -> MAC
         read_devices(store, macs);
-        read_destinations(store, macs, info.home_country);
-        read_days(store, macs, info.home_country);
+        read_flows(store, macs, info.home_country);
         read_captures(store);
         read_store_gaps(store);
         report_.stores.push_back(std::move(info));
@@ -129,45 +130,83 @@ private:
         }
     }
 
-    void read_destinations(Store& store, const std::map<std::string, std::string>& macs,
-                           const std::string& home_country) {
+    // One pass over the window's flows, summed here: with SQL's GROUP BY,
+    // a month of 10M flows spent 20 of the report's 27 s sorting them in a
+    // temporary B-tree, and the sums per day read every flow a second time.
+    void read_flows(Store& store, const std::map<std::string, std::string>& macs,
+                    const std::string& home_country) {
         Conditions where = flow_window();
         auto st = store.prepare(
-            "SELECT f.device_ip, f.country, f.asn, f.as_org, f.domain, count(*), sum(f.bytes_out),"
-            " sum(f.bytes_in), min(f.first_seen), max(f.last_seen), count(a.flow_id), " +
-                std::string(kSeverityRank) +
-                "\nFROM flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id\n" + where.where_clause() +
-                "GROUP BY f.device_ip, f.country, f.asn, f.as_org, f.domain",
+            "SELECT f.device_ip, f.country, f.asn, f.as_org, f.domain, f.bytes_out, f.bytes_in, f.first_seen,"
+            " f.last_seen, a.flow_id IS NOT NULL, " + std::string(kSeverityRank) +
+                "\nFROM flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id\n" + where.where_clause(),
             where.params());
+        sqlite3_stmt* row = st.handle();
+        struct Group {
+            std::string ip;
+            DestinationKey key;
+            Totals totals;
+        };
+        // Keyed by the row's group columns, encoded without a copy per row:
+        // each field is NULL (one byte) or its length and bytes.
+        std::unordered_map<std::string, Group> groups;
+        std::unordered_map<std::string, std::int64_t> days;  // ip, day -> bytes out abroad
+        std::string key, day_key;
+        auto append_field = [&](int column) {
+            if (sqlite3_column_type(row, column) == SQLITE_NULL) {
+                key += '\0';
+            } else if (sqlite3_column_type(row, column) == SQLITE_INTEGER) {
+                std::int64_t v = sqlite3_column_int64(row, column);
+                key += '\1';
+                key.append(reinterpret_cast<const char*>(&v), sizeof v);
+            } else {
+                const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(row, column));
+                auto size = static_cast<std::uint32_t>(sqlite3_column_bytes(row, column));
+                key += '\2';
+                key.append(reinterpret_cast<const char*>(&size), sizeof size);
+                key.append(text, size);
+            }
+        };
         while (st.step()) {
-            std::string ip = st.text(0);
-            auto country = optional_text(st, 1);
-            bool abroad = country && *country != home_country;
-            DestinationKey key{!abroad, country, optional_integer(st, 2), optional_text(st, 3),
-                               optional_text(st, 4)};
+            key.clear();
+            for (int column = 0; column < 5; ++column) append_field(column);
+            auto [it, inserted] = groups.try_emplace(key);
+            Group& g = it->second;
+            if (inserted) {
+                g.ip = st.text(0);
+                auto country = optional_text(st, 1);
+                g.key = DestinationKey{!(country && *country != home_country), country, optional_integer(st, 2),
+                                       optional_text(st, 3), optional_text(st, 4)};
+            }
+            bool abroad = !std::get<0>(g.key);
+            std::int64_t bytes_out = st.integer(5);
             Totals t;
-            t.flows = st.integer(5);
-            t.bytes_out = st.integer(6);
-            t.bytes_in = st.integer(7);
-            t.first_us = st.integer(8);
-            t.last_us = st.integer(9);
-            t.alerts = st.integer(10);
-            t.severity = static_cast<int>(st.integer(11));
-            auto& groups = destinations_[device_key(ip, macs)];
-            device(ip, device_key(ip, macs).second);
-            groups[key].add(t);
+            t.flows = 1;
+            t.bytes_out = bytes_out;
+            t.bytes_in = st.integer(6);
+            t.first_us = st.integer(7);
+            t.last_us = st.integer(8);
+            t.alerts = st.integer(9);
+            t.severity = static_cast<int>(st.integer(10));
+            g.totals.add(t);
+            if (abroad) {
+                std::int64_t day = t.first_us / kMicrosPerDay;  // as SQL's integer division: toward zero
+                day_key = g.ip;
+                day_key.append(reinterpret_cast<const char*>(&day), sizeof day);
+                days[day_key] += bytes_out;
+            }
         }
-    }
-
-    void read_days(Store& store, const std::map<std::string, std::string>& macs,
-                   const std::string& home_country) {
-        Conditions where = flow_window();
-        where.add("f.country IS NOT NULL AND f.country <> ?", home_country);
-        auto st = store.prepare("SELECT f.device_ip, f.first_seen / " + std::to_string(kMicrosPerDay) +
-                                    ", sum(f.bytes_out) FROM flows AS f\n" + where.where_clause() +
-                                    "GROUP BY 1, 2",
-                                where.params());
-        while (st.step()) day_bytes_[{device_key(st.text(0), macs), st.integer(1)}] += st.integer(2);
+        for (auto& [_, g] : groups) {
+            DeviceKey device_id = device_key(g.ip, macs);
+            device(g.ip, device_id.second);
+            destinations_[device_id][g.key].add(g.totals);
+        }
+        for (const auto& [k, bytes] : days) {
+            std::string ip = k.substr(0, k.size() - sizeof(std::int64_t));
+            std::int64_t day;
+            std::memcpy(&day, k.data() + ip.size(), sizeof day);
+            day_bytes_[{device_key(ip, macs), day}] += bytes;
+        }
     }
 
     void read_captures(Store& store) {

@@ -10,7 +10,9 @@ constexpr int kBusyTimeoutMs = 5000;
 }  // namespace
 
 Store::Store(const std::string& path) : path_(path) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr);
+    // One thread per connection: without SQLite's connection mutex, which
+    // every column read took (a tenth of a month's report on 10M flows).
+    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);
