@@ -180,6 +180,8 @@ throughput() {
         echo "ratio egresswatchd / ndpiReader, packets/s: $(calc %.2f "$ndpi_wall / $ew_wall") (wall)," \
             "$(calc %.2f "$ndpi_cpu / $ew_cpu") (per CPU second); the target is 2.00 or more"
         echo "  run by run (each pair back to back, so both saw the same machine): $(paired ndpi ew)"
+        [ "$size" = small ] && echo "  (the target is judged with --size large: on a small capture the fixed costs," \
+            "start-up ${ew_start} s and writing the flows still open at the end, weigh more)"
     fi
     if awk -v e="$ew_eof" 'BEGIN { exit !(e > 0) }'; then
         echo "EOF_s: when the capture had been read (the file closed), out of wall_s; egresswatchd then ends every"
