@@ -147,8 +147,9 @@ private:
             DestinationKey key;
             Totals totals;
         };
-        // Keyed by the row's group columns, encoded without a copy per row:
-        // each field is NULL (one byte) or its length and bytes.
+        // Keyed by the row's group columns, encoded into one reused buffer
+        // (no allocation per row): each field is a tag byte (NULL, integer,
+        // text), then its 8 bytes or its length and bytes.
         std::unordered_map<std::string, Group> groups;
         std::unordered_map<std::string, std::int64_t> days;  // ip, day -> bytes out abroad
         std::string key, day_key;
