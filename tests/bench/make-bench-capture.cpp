@@ -12,12 +12,14 @@
 //       ranges (so the test geolocation databases place them) and from ranges
 //       it does not list (unknown country).
 //
-//   make-bench-capture --concurrent-flows N [--flow-kind dns|syn] [--seed S] OUT.pcap
-//       N distinct flows that all stay open (one packet each, spread over 30 s
-//       of packet time, shorter than every flow timeout): for the flow table's
-//       memory. dns: a DNS query, which nDPI classifies on its first packet
-//       (DPI state freed); syn: a TCP SYN, which nDPI cannot classify yet (DPI
-//       state kept).
+//   make-bench-capture --concurrent-flows N [--flow-kind dns|syn|stream]
+//                      [--packets-per-flow M] [--seed S] OUT.pcap
+//       N distinct flows that all stay open (spread over 30 s of packet time,
+//       shorter than every flow timeout): for the flow table's memory. dns: a
+//       DNS query, which nDPI classifies on its first packet (DPI state
+//       freed); syn: a TCP SYN, which nDPI cannot classify yet (DPI state
+//       kept); stream: M UDP packets of 100 opaque bytes each (nDPI is done
+//       with a flow after at most 24), for what a packet costs once DPI is over.
 //
 // Packets are written in time order. Sessions (one per camera stream, camera
 // cloud link, host, ...) each queue their next few packets; a heap merges them.
@@ -879,13 +881,18 @@ Totals write_site(const std::string& path, std::uint64_t packet_target, std::uin
   return {out.packets(), out.bytes(), out.last_us()};
 }
 
-Totals write_concurrent(const std::string& path, std::uint64_t flows, bool dns, std::uint64_t seed) {
+Totals write_concurrent(const std::string& path, std::uint64_t flows, const std::string& kind,
+                        std::uint64_t packets_per_flow, std::uint64_t seed) {
   Rng rng(seed);
   PcapWriter out(path);
   constexpr std::uint64_t kDevices = 1000;
   const std::int64_t span = sec(30);
+  const std::uint64_t rounds = kind == "stream" ? packets_per_flow : 1;
+  const Bytes opaque(100, 0x5a);
   // Flow f: device f % 1000 from port 10000 + f / 1000 (unique 5-tuples).
   const std::vector<std::uint32_t> resolvers = {v4(81, 2, 69, 53), v4(18, 130, 1, 53), v4(203, 0, 113, 53)};
+  std::vector<Conversation> conversations;
+  conversations.reserve(flows);
   for (std::uint64_t f = 0; f < flows; ++f) {
     std::uint64_t d = f % kDevices;
     Endpoint device{mac_of(0x001b21, static_cast<std::uint32_t>(0x500000 + d)),
@@ -893,11 +900,20 @@ Totals write_concurrent(const std::string& path, std::uint64_t flows, bool dns, 
     auto port = static_cast<std::uint16_t>(1024 + f / kDevices % 64000);
     std::uint64_t round = f / kDevices / 64000;  // beyond 64M flows: another remote
     Endpoint remote{kRouterMac, ipv4_of(resolvers[(d + round) % resolvers.size()] + static_cast<std::uint32_t>(round << 8))};
-    Conversation c(device, port, remote, dns ? 53 : 443, {dot1q(10)}, rng);
-    std::int64_t at = static_cast<std::int64_t>(f) * span / static_cast<std::int64_t>(flows);
-    Bytes frame = dns ? c.udp(true, dns_query(static_cast<std::uint16_t>(f), "h" + std::to_string(f) + ".example.com", DnsType::kA))
-                      : c.tcp(true, kSyn);
-    out.write({at, std::move(frame), 0});
+    conversations.emplace_back(device, port, remote, kind == "dns" ? 53 : kind == "syn" ? 443 : 40000,
+                               std::vector<VlanTag>{dot1q(10)}, rng);
+  }
+  // Round r sends packet r of every flow, so the flows interleave in time.
+  const auto total = static_cast<std::int64_t>(flows * rounds);
+  for (std::uint64_t r = 0; r < rounds; ++r) {
+    for (std::uint64_t f = 0; f < flows; ++f) {
+      Conversation& c = conversations[f];
+      std::int64_t at = static_cast<std::int64_t>(r * flows + f) * span / total;
+      Bytes frame = kind == "dns" ? c.udp(true, dns_query(static_cast<std::uint16_t>(f), "h" + std::to_string(f) + ".example.com", DnsType::kA))
+                  : kind == "syn" ? c.tcp(true, kSyn)
+                                  : c.udp(true, opaque);
+      out.write({at, std::move(frame), 0});
+    }
   }
   return {out.packets(), out.bytes(), out.last_us()};
 }
@@ -915,7 +931,8 @@ std::uint64_t parse_count(std::string_view flag, std::string_view text) {
 
 int usage() {
   std::fputs("usage: make-bench-capture [--packets N] [--seed S] OUT.pcap\n"
-             "       make-bench-capture --concurrent-flows N [--flow-kind dns|syn] [--seed S] OUT.pcap\n",
+             "       make-bench-capture --concurrent-flows N [--flow-kind dns|syn|stream] [--packets-per-flow M]\n"
+             "                          [--seed S] OUT.pcap\n",
              stderr);
   return 2;
 }
@@ -924,7 +941,7 @@ int usage() {
 
 int main(int argc, char** argv) {
   try {
-    std::uint64_t packets = 200000, seed = 1, concurrent = 0;
+    std::uint64_t packets = 200000, seed = 1, concurrent = 0, packets_per_flow = 1;
     std::string kind = "dns", out;
     for (int i = 1; i < argc; ++i) {
       std::string_view a = argv[i];
@@ -936,13 +953,14 @@ int main(int argc, char** argv) {
       else if (a == "--seed") seed = parse_count(a, value());
       else if (a == "--concurrent-flows") concurrent = parse_count(a, value());
       else if (a == "--flow-kind") kind = value();
+      else if (a == "--packets-per-flow") packets_per_flow = parse_count(a, value());
       else if (a == "-h" || a == "--help") return usage(), 0;
       else if (!a.empty() && a[0] == '-') return usage();
       else if (out.empty()) out = a;
       else return usage();
     }
-    if (out.empty() || (kind != "dns" && kind != "syn")) return usage();
-    Totals t = concurrent ? write_concurrent(out, concurrent, kind == "dns", seed) : write_site(out, packets, seed);
+    if (out.empty() || (kind != "dns" && kind != "syn" && kind != "stream")) return usage();
+    Totals t = concurrent ? write_concurrent(out, concurrent, kind, packets_per_flow, seed) : write_site(out, packets, seed);
     std::printf("%s: %llu packets, %llu bytes, %.3f s of packet time\n", out.c_str(),
                 static_cast<unsigned long long>(t.packets), static_cast<unsigned long long>(t.bytes),
                 static_cast<double>(t.duration_us) / 1e6);

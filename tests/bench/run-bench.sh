@@ -57,12 +57,13 @@ Release | RelWithDebInfo) ;;
 *) die "$build is a '$build_type' build: benchmark a Release or RelWithDebInfo build (--build DIR)" ;;
 esac
 grep -q '^EGRESSWATCH_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && die "$build is built with sanitizers: use another --build DIR"
-cmake --build "$build" -j"$(nproc)" --target egresswatchd egresswatch make-bench-capture bench-probe > "$build/bench-build.log" 2>&1 ||
+cmake --build "$build" -j"$(nproc)" --target egresswatchd egresswatch make-bench-capture bench-probe count-allocs > "$build/bench-build.log" 2>&1 ||
     { tail -30 "$build/bench-build.log" >&2; die "build failed (see $build/bench-build.log)"; }
 ew="$build/egresswatchd"
 cli="$build/egresswatch"
 gen="$build/tests/bench/make-bench-capture"
 probe="$build/tests/bench/bench-probe"
+count_allocs="$build/tests/bench/libcount-allocs.so"
 work="$build/bench"
 mkdir -p "$work"
 results="$work/results-$size.txt"
@@ -237,6 +238,25 @@ concurrent_flows() {
         "$(sqlite3 "$work/flows.db" 'SELECT coalesce(max(flows_evicted), 0) FROM capture_stats') (expected $((conc - half)));" \
         "flows in the store = $(sqlite3 "$work/flows.db" 'SELECT count(*) FROM flows')"
     grep -i evict "$work/evict.txt.err" || echo "  (egresswatchd printed nothing about evictions)"
+    # The heap on the hot path: the same 10,000 flows with 40 and with 80
+    # packets each. nDPI is done with each after at most 24, so the extra
+    # packets are the steady state; what the capture thread (which tracks the
+    # flows and runs nDPI, with one worker) allocates for them, per packet,
+    # is the answer. The store's thread is counted apart: its batches follow
+    # the wall clock.
+    local m main=() all=()
+    for m in 40 80; do
+        capture "$work/stream-$m.pcap" --concurrent-flows 10000 --flow-kind stream --packets-per-flow $m
+        rm -f "$work/flows.db" "$work/flows.db-wal" "$work/flows.db-shm"
+        COUNT_ALLOCS_OUT="$work/allocs-$m.txt" LD_PRELOAD="$count_allocs" "$ew" -q -r "$work/stream-$m.pcap" \
+            -d "$work/flows.db" --geoip-dir "$work/geoip" --rules "$top/rules" 2> "$work/allocs-$m.err" ||
+            { cat "$work/allocs-$m.err" >&2; die "egresswatchd failed on $work/stream-$m.pcap"; }
+        main+=("$(val "$work/allocs-$m.txt" main)")
+        all+=("$(val "$work/allocs-$m.txt" all)")
+    done
+    echo "heap allocations per packet once DPI is done, capture thread: $(calc %.4f "(${main[1]} - ${main[0]}) / 400000")" \
+        "(10,000 flows: ${main[0]} allocations with 40 packets each, ${main[1]} with 80; all threads ${all[0]} and ${all[1]});" \
+        "the target is none"
 }
 
 # ---- 3. query latency -------------------------------------------------------
