@@ -254,9 +254,10 @@ concurrent_flows() {
         main+=("$(val "$work/allocs-$m.txt" main)")
         all+=("$(val "$work/allocs-$m.txt" all)")
     done
-    echo "heap allocations per packet once DPI is done, capture thread: $(calc %.4f "(${main[1]} - ${main[0]}) / 400000")" \
-        "(10,000 flows: ${main[0]} allocations with 40 packets each, ${main[1]} with 80; all threads ${all[0]} and ${all[1]});" \
-        "the target is none"
+    local extra=$((main[1] - main[0]))
+    echo "heap allocations per packet once DPI is done, capture thread: $extra for 400000 more packets" \
+        "($(calc %.4f "($extra < 0 ? -$extra : $extra) / 400000") per packet; 10,000 flows: ${main[0]} allocations" \
+        "with 40 packets each, ${main[1]} with 80; all threads ${all[0]} and ${all[1]}); the target is none"
 }
 
 # ---- 3. query latency -------------------------------------------------------
