@@ -58,6 +58,9 @@ struct DecodedPacket {
     uint32_t payload_captured = 0;
 };
 
+// Whether either end of the packet uses `port` (a service's well-known port).
+inline bool either_port(const DecodedPacket& p, uint16_t port) { return p.src_port == port || p.dst_port == port; }
+
 namespace tcp_flag {
 inline constexpr uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10;
 }

@@ -82,6 +82,15 @@ struct DnsMessage {
 inline constexpr size_t kDnsMaxQuestions = 64;
 inline constexpr size_t kDnsMaxRecords = 512;
 
+// The header's QR bit alone: whether the message is a response; nullopt if
+// shorter than the 12-byte header. No parse, no allocation: flow tracking
+// asks it of every packet on port 53.
+inline constexpr size_t kDnsHeaderLength = 12;
+inline std::optional<bool> dns_is_response(const uint8_t* data, size_t length) {
+    if (data == nullptr || length < kDnsHeaderLength) return std::nullopt;
+    return (data[2] & 0x80) != 0;
+}
+
 // A DNS message as carried by UDP (DNS on 53, mDNS on 5353, LLMNR on 5355).
 // nullopt when the bytes are not a DNS message: shorter than the 12-byte
 // header, or a question that cannot be read. Records that cannot be read end

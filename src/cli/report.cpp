@@ -144,6 +144,7 @@ private:
         sqlite3_stmt* row = st.handle();
         struct Group {
             std::string ip;
+            bool abroad = false;
             DestinationKey key;
             Totals totals;
         };
@@ -176,10 +177,10 @@ private:
             if (inserted) {
                 g.ip = st.text(0);
                 auto country = optional_text(st, 1);
-                g.key = DestinationKey{!(country && *country != home_country), country, optional_integer(st, 2),
-                                       optional_text(st, 3), optional_text(st, 4)};
+                g.abroad = country && *country != home_country;
+                g.key = DestinationKey{!g.abroad, country, optional_integer(st, 2), optional_text(st, 3),
+                                       optional_text(st, 4)};
             }
-            bool abroad = !std::get<0>(g.key);
             std::int64_t bytes_out = st.integer(5);
             Totals t;
             t.flows = 1;
@@ -190,7 +191,7 @@ private:
             t.alerts = st.integer(9);
             t.severity = static_cast<int>(st.integer(10));
             g.totals.add(t);
-            if (abroad) {
+            if (g.abroad) {
                 std::int64_t day = t.first_us / kMicrosPerDay;  // as SQL's integer division: toward zero
                 day_key = g.ip;
                 day_key.append(reinterpret_cast<const char*>(&day), sizeof day);

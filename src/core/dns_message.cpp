@@ -4,7 +4,6 @@ namespace egresswatch {
 
 namespace {
 
-constexpr size_t kHeaderLength = 12;
 constexpr size_t kMaxNameWire = 255;   // RFC 1035 2.3.4, counting length octets and the root
 constexpr int kMaxPointerJumps = 128;  // far more than any real name needs
 constexpr size_t kMaxTxtStrings = 64;
@@ -163,14 +162,14 @@ std::string dns_type_name(uint16_t type) {
 }
 
 std::optional<DnsMessage> parse_dns_message(const uint8_t* data, size_t length) {
-    if (data == nullptr || length < kHeaderLength) return std::nullopt;
+    if (data == nullptr || length < kDnsHeaderLength) return std::nullopt;
     // Compression pointers have 14 bits; DNS messages are at most 65535 bytes.
     if (length > 65535) length = 65535;
 
     DnsMessage m;
     m.id = get16(data);
     uint16_t flags = get16(data + 2);
-    m.is_response = (flags & 0x8000) != 0;
+    m.is_response = *dns_is_response(data, length);
     m.opcode = static_cast<uint8_t>(flags >> 11 & 0x0f);
     m.authoritative = (flags & 0x0400) != 0;
     m.truncated = (flags & 0x0200) != 0;
@@ -180,7 +179,7 @@ std::optional<DnsMessage> parse_dns_message(const uint8_t* data, size_t length) 
     m.nscount = get16(data + 8);
     m.arcount = get16(data + 10);
 
-    size_t pos = kHeaderLength;
+    size_t pos = kDnsHeaderLength;
     // Every question takes at least 5 bytes: more than fit is not DNS.
     if (m.qdcount > (length - pos) / 5) return std::nullopt;
     for (uint16_t i = 0; i < m.qdcount; ++i) {
@@ -236,7 +235,7 @@ DnsTcpResult parse_dns_tcp_segment(const uint8_t* data, size_t length) {
     size_t pos = 0;
     while (length - pos >= 2 && r.messages.size() < kDnsMaxMessagesPerSegment) {
         size_t frame = get16(data + pos);
-        if (frame < kHeaderLength) {
+        if (frame < kDnsHeaderLength) {
             r.malformed = true;
             break;
         }

@@ -4,6 +4,7 @@
 #include <random>
 #include <tuple>
 
+#include "egresswatch/dns_message.hpp"
 #include "egresswatch/dpi.hpp"
 
 namespace egresswatch {
@@ -155,13 +156,14 @@ Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us, uint64_t packet_
     if (p.ip_protocol == 6) {
         if (p.tcp_flags & tcp_flag::rst) flow.reset = true;
         if (p.tcp_flags & tcp_flag::fin) (outbound ? flow.fin_from_device : flow.fin_from_remote) = true;
-    } else if (p.ip_protocol == 17 && (p.src_port == 53 || p.dst_port == 53) && p.payload_captured >= 12) {
-        // The header's QR bit: 0 a query, 1 a response.
-        if (!(p.payload[2] & 0x80)) {
-            if (flow.dns_unanswered < UINT8_MAX) ++flow.dns_unanswered;
-        } else {
-            if (flow.dns_unanswered) --flow.dns_unanswered;
-            flow.dns_answered = true;
+    } else if (p.ip_protocol == 17 && either_port(p, 53)) {
+        if (auto response = dns_is_response(p.payload, p.payload_captured)) {
+            if (!*response) {
+                if (flow.dns_unanswered < UINT8_MAX) ++flow.dns_unanswered;
+            } else {
+                if (flow.dns_unanswered) --flow.dns_unanswered;
+                flow.dns_answered = true;
+            }
         }
     }
     if (ts_us > flow.last_us) flow.last_us = ts_us;

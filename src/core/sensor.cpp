@@ -121,8 +121,6 @@ std::optional<DeviceKind> kind_from_cloud(const DomainRule& rule) {
     return std::nullopt;
 }
 
-bool either_port(const DecodedPacket& p, uint16_t port) { return p.src_port == port || p.dst_port == port; }
-
 std::optional<DeviceKind> kind_of(std::string_view hint) {
     if (hint.empty()) return std::nullopt;
     return parse_device_kind(hint);
