@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS egresswatch.records
     ip_proto      UInt8 DEFAULT 0,
     vlan          Nullable(Int32),
     inner_vlan    Nullable(Int32),
+    vlan_in       Nullable(Int32),       -- the remote end's packets' tags (vlan: the device's)
+    inner_vlan_in Nullable(Int32),
     device_ip     String,                -- the internal end
     device_port   Nullable(UInt16),
     device_mac    Nullable(String),

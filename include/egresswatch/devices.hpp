@@ -49,22 +49,57 @@ private:
     std::unordered_map<std::string, InventoryEntry> by_mac_;  // lower-case colon form
 };
 
+// A MAC that names a box made by someone: not all-zero (cooked and raw
+// captures), not a group address, not locally administered (randomised by
+// phones, set by hypervisors). Only such a MAC is looked up in the registry.
+bool is_vendor_mac(const MacAddress& mac);
+// The MAC is an address at all: not all-zero and not a group address.
+bool is_unicast_mac(const MacAddress& mac);
+
 struct DeviceState {
+    // At most this many items of evidence per signal kind (the text before
+    // the first ':'): a device that sends new names in every packet cannot
+    // grow its row, nor make each new item cost more than a short scan.
+    static constexpr size_t kMaxEvidencePerSignal = 8;
+    // Clients counted for the resolver role (beyond this the count stops).
+    static constexpr size_t kMaxDnsClients = 1024;
+
     MacAddress mac{};
     bool has_mac = false;
     int64_t first_us = 0, last_us = 0;
     DeviceKind kind = DeviceKind::other;
     int kind_strength = -1;
+    std::string kind_evidence;                  // the item that decided the kind
+    DeviceKind judged_kind = DeviceKind::other;  // the kind its stored flows were judged with
     std::string vendor, vendor_country, hostname, label, site;
+    // What the device was identified by, in the order seen, and what each item
+    // says (kind, strength), so that a conclusion can be withdrawn.
     std::vector<std::string> identified_by;
+    struct Weight {
+        std::optional<DeviceKind> kind;
+        int strength;
+    };
+    std::vector<Weight> weights;  // one per identified_by item
+    // It answers DNS queries of other internal devices (a router, a site
+    // resolver): the names it resolves are its clients', not its own.
+    std::vector<IpAddress> dns_clients;
     bool inventory_checked = false;
     bool dirty = true;
 
     // Records evidence (once); a stronger signal with a kind decides the kind.
     void add_evidence(const std::string& evidence, std::optional<DeviceKind> kind, int strength);
+    // Removes every item whose text starts with `prefix`; the kind is then
+    // decided again by what remains.
+    void withdraw_evidence(std::string_view prefix);
+    bool is_resolver() const { return !dns_clients.empty(); }
+    // Notes that it answered `client`'s query; on the first client it becomes
+    // a resolver and what it was identified by through DNS names is withdrawn.
+    void answered_dns_client(const IpAddress& client);
     // A vendor learned from behaviour, used when the MAC registry names none
-    // (white-label kit ships chip makers' or random MACs).
-    void infer_vendor(const std::string& name);
+    // (white-label kit ships chip makers' or random MACs). `from_dns_name`:
+    // learned from a name it resolved, withdrawn if it turns out a resolver.
+    void infer_vendor(const std::string& name, bool from_dns_name = false);
+    bool vendor_from_dns_name = false;
 };
 
 class DeviceRegistry {

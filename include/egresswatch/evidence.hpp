@@ -15,6 +15,9 @@
 //   r:<%.17g>         a real
 //   s:<bytes>:<text>  text, <bytes> its length in bytes (so any text is unambiguous)
 //   x:<hex>           a blob
+// Columns added to the record later (from kFirstOptionalColumn on) are left
+// out of the text while NULL, so records sealed before they existed (and
+// records that never had a value for them) hash as they always did.
 // The hashes use OpenSSL's libcrypto (EVP), a well-kept, widely reviewed library.
 #pragma once
 
@@ -38,10 +41,13 @@ struct CanonicalColumn {
 };
 
 // The columns of a sealed record, in canonical order.
-extern const std::array<CanonicalColumn, 29> kCanonicalColumns;
+inline constexpr std::size_t kCanonicalColumnCount = 31;
+inline constexpr std::size_t kFirstOptionalColumn = 29;
+extern const std::array<CanonicalColumn, kCanonicalColumnCount> kCanonicalColumns;
 
 // "f.flow_uid, f.first_seen, ..., a.reasons": the SELECT list of the canonical
-// columns, for a query over "flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id".
+// columns, for a query over "flows AS f LEFT JOIN alerts AS a ON a.flow_id =
+// f.id AND a.late = 0" (a late alert is sealed on its own: see rejudge.hpp).
 std::string canonical_select_list();
 
 // One column's value, as SQLite stores it (the flows and alerts columns are
@@ -51,7 +57,7 @@ struct CanonicalValue {
     std::int64_t integer = 0;
     std::string_view text;
 };
-using CanonicalValues = std::array<CanonicalValue, 29>;
+using CanonicalValues = std::array<CanonicalValue, kCanonicalColumnCount>;
 
 // The canonical text of the row `stmt` is on, whose canonical columns start
 // at `first_column`.
@@ -119,6 +125,22 @@ struct ChainReport {
 //   - a closed flow with no chain entry (a row was inserted).
 // Throws std::runtime_error on a read error.
 ChainReport verify_chain(sqlite3* db, std::size_t max_problems = 20);
+
+// A late alert (see rejudge.hpp), sealed in late_alert_chain: its canonical
+// text is these fields, in this order, written as a record's columns are
+// ("flow_uid", "flow_record_hash", "raised_at", "severity", "reasons", "cause").
+struct LateAlertFields {
+    std::string flow_uid;
+    std::optional<std::string> flow_record_hash;  // the flow's own sealed record
+    std::int64_t raised_us = 0;
+    std::string severity, reasons, cause;
+};
+std::string late_alert_text(const LateAlertFields& fields);
+
+// Checks late_alert_chain as verify_chain checks evidence_chain: a seq gap, a
+// broken link, a late alert edited or deleted, one with no chain entry, and
+// one whose flow_record_hash is not its flow's sealed record hash. Adds to `report`.
+void verify_late_alerts(sqlite3* db, ChainReport& report, std::size_t max_problems = 20);
 
 // The chain head: the last entry's seq and chain hash (0 and kGenesisHash if empty).
 std::pair<std::int64_t, std::string> chain_head(sqlite3* db);

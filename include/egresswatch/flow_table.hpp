@@ -22,9 +22,12 @@ struct FlowKey {
     IpAddress low_ip, high_ip;  // ordered so both directions give the same key
     uint16_t low_port = 0, high_port = 0;
     uint8_t protocol = 0;
+    // 802.1Q ids, -1 when untagged; -1 also unless the VLAN is part of the
+    // key (--vlan-in-flow-key): by default a flow is its addresses, ports and
+    // protocol, as in Zeek, because mirrors often tag one direction only.
     int16_t vlan = -1, inner_vlan = -1;
 
-    static FlowKey from(const DecodedPacket& p);
+    static FlowKey from(const DecodedPacket& p, bool vlan_in_key = false);
     // Compared as words: the defaulted form called libc's memcmp for each
     // address, on every probe of the flow table (3% of capture time).
     bool operator==(const FlowKey& o) const noexcept {
@@ -63,6 +66,8 @@ struct FlowData {
     uint16_t device_port() const { return device_is_low ? key.low_port : key.high_port; }
     uint16_t remote_port() const { return device_is_low ? key.high_port : key.low_port; }
     MacAddress device_mac{}, remote_mac{};
+    // The 802.1Q ids on the first packet each way (-1: untagged or none seen).
+    int16_t vlan_out = -1, inner_vlan_out = -1, vlan_in = -1, inner_vlan_in = -1;
     bool has_device_mac = false, has_remote_mac = false;
     bool device_initiated = true;
     bool remote_is_local = false;
@@ -122,7 +127,7 @@ public:
     // Called for every flow leaving the table, before it is destroyed.
     using OnEnd = std::function<void(Flow&, FlowEnd)>;
 
-    FlowTable(size_t max_flows, FlowTimeouts timeouts, IsLocal is_local, OnEnd on_end);
+    FlowTable(size_t max_flows, FlowTimeouts timeouts, IsLocal is_local, OnEnd on_end, bool vlan_in_key = false);
     ~FlowTable();
 
     // Finds or creates the packet's flow and counts the packet in it. Expires
@@ -154,6 +159,7 @@ private:
 
     size_t max_flows_;
     FlowTimeouts timeouts_;
+    bool vlan_in_key_;
     IsLocal is_local_;
     OnEnd on_end_;
     std::unordered_map<FlowKey, Flow, FlowKeyHash> flows_;

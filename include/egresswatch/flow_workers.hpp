@@ -49,6 +49,7 @@ struct FlowShardConfig {
     FlowTimeouts timeouts;
     FlowTable::IsLocal is_local;   // called from the shard's thread: must be thread-safe
     std::string custom_protocols_file;
+    bool vlan_in_key = false;      // --vlan-in-flow-key (see FlowKey)
 };
 
 // One flow table and one nDPI module; used by one thread at a time.
@@ -167,6 +168,7 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;  // empty with one shard, and with lanes
     std::vector<std::unique_ptr<Lane>> lanes_;      // live capture with PACKET_FANOUT
     std::function<void(size_t)> read_lane_;
+    bool vlan_in_key_ = false;
     uint64_t route_seed_;
 };
 

@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 6;
+inline constexpr int kVersion = 8;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -172,6 +172,36 @@ CREATE TABLE pruned_flows (
     // gives the longest at once and costs writes next to nothing.
     R"SQL(
 CREATE INDEX flows_long ON flows(last_seen - first_seen) WHERE last_seen - first_seen > 3600000000;
+)SQL",
+    // 6 -> 7: a flow is its addresses, ports and protocol (the VLAN is not in
+    // its key unless --vlan-in-flow-key), and a mirror may tag one direction
+    // only, so the tags are kept per direction: vlan and inner_vlan are those
+    // of the device's packets, these of the remote end's.
+    R"SQL(
+ALTER TABLE flows ADD COLUMN vlan_in INTEGER;
+ALTER TABLE flows ADD COLUMN inner_vlan_in INTEGER;
+)SQL",
+    // 7 -> 8: late alerts. A flow judged again after its device was
+    // identified (or the rules changed) that now breaks a rule gets an alerts
+    // row marked late (what queries and reports count), and a late_alerts row
+    // with when and why; its sealed record (which reads the alert only when not
+    // late) is never rewritten. Late alerts have their own chain, whose
+    // entries name the flow's sealed record by its hash.
+    R"SQL(
+ALTER TABLE alerts ADD COLUMN late INTEGER NOT NULL DEFAULT 0;   -- 1: raised after the flow was sealed
+CREATE TABLE late_alerts (
+    flow_id          INTEGER PRIMARY KEY,           -- the flow (its row may be pruned later)
+    flow_uid         TEXT NOT NULL,
+    flow_record_hash TEXT,                          -- the flow's record_hash in evidence_chain
+    raised_at        INTEGER NOT NULL,              -- microseconds UTC (packet time in the sensor)
+    cause            TEXT NOT NULL                  -- re-judged:<what changed>
+);
+CREATE TABLE late_alert_chain (
+    seq          INTEGER PRIMARY KEY,
+    flow_id      INTEGER NOT NULL UNIQUE,
+    record_hash  TEXT NOT NULL,
+    chain_hash   TEXT NOT NULL
+);
 )SQL",
 };
 

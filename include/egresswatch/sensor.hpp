@@ -49,6 +49,8 @@ struct SensorConfig {
     // Threads that track flows and run nDPI (1: the capture thread does it).
     int workers = 1;
     FlowTimeouts timeouts;
+    // Keep the 802.1Q ids in the flow key (sites whose VLANs reuse addresses).
+    bool vlan_in_flow_key = false;
     // Called with every flow record the sensor writes (open snapshots and final
     // records; FlowRecord::closed tells which), e.g. for a JSON-lines log, with
     // the flow's device as known then (the store keeps devices in their own table).
@@ -66,7 +68,8 @@ struct SensorCounters {
     uint64_t malformed = 0;
     uint64_t unsupported_link = 0;
     uint64_t flows_written = 0;
-    uint64_t alerts = 0;  // flows flagged (final records)
+    uint64_t alerts = 0;  // flows flagged (final records, and late alerts)
+    uint64_t late_alerts = 0;  // flows flagged when judged again (see rejudge.hpp)
     uint64_t dns_answers = 0;
 };
 
@@ -123,9 +126,11 @@ private:
     void learn_dns_answers(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
     void apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength, int64_t ts_us);
     void emit_devices();
+    // Late alerts the store raised (re-judged flows) go to on_flow_record.
+    void emit_late_alerts();
 
     SensorConfig config_;
-    Rules rules_;
+    std::shared_ptr<const Rules> rules_;  // shared with re-judging in the store's writer
     std::unique_ptr<GeoLocator> geo_;
     OuiRegistry oui_;
     std::unique_ptr<Inventory> inventory_;

@@ -29,7 +29,9 @@ class StoreError : public std::runtime_error {
 struct FlowRecord {
     std::string uid;
     int64_t first_us = 0, last_us = 0;
-    std::optional<int> vlan, inner_vlan;
+    // 802.1Q ids of the device's packets, and of the remote end's (the first
+    // packet each way; a mirror may tag one direction only).
+    std::optional<int> vlan, inner_vlan, vlan_in, inner_vlan_in;
     int ip_version = 4;
     std::string transport;
     int ip_protocol = 0;
@@ -53,6 +55,8 @@ struct FlowRecord {
     // Set when the rules flag the flow; an empty severity removes an earlier alert.
     std::string severity;
     std::vector<std::string> reasons;
+    // A late alert of a flow already stored (see rejudge.hpp), not a record to store.
+    bool late_alert = false;
 };
 
 struct DeviceRecord {
@@ -80,7 +84,19 @@ struct MetaRecord {
     std::string key, value;
 };
 
-using StoreRecord = std::variant<FlowRecord, DeviceRecord, DnsObservation, CaptureStatsRecord, MetaRecord>;
+class Rules;
+
+// Judge stored flows again (see rejudge.hpp): those of one device, or of all.
+struct RejudgeRequest {
+    std::optional<std::string> device_ip;  // one device's flows, or every device's
+    int64_t since_us = 0;                  // flows that began at or after this
+    std::string cause;                     // "re-judged:<evidence>", added to the reasons
+    int64_t raised_us = 0;                 // when (packet time in the sensor, wall clock by hand)
+    std::shared_ptr<const Rules> rules;
+};
+
+using StoreRecord =
+    std::variant<FlowRecord, DeviceRecord, DnsObservation, CaptureStatsRecord, MetaRecord, RejudgeRequest>;
 
 // Creates the schema or migrates an older store; refuses a newer one.
 void migrate_store(sqlite3* db, const std::string& path);
@@ -105,6 +121,8 @@ public:
 
     uint64_t rows_written() const;
     std::string last_error() const;
+    // Late alerts raised by RejudgeRequests committed since the last call.
+    std::vector<FlowRecord> take_late_alerts();
 
     // The free-space floor, for every writer in the process (0, the default,
     // turns it off): while the store's file system has less free space than
@@ -123,6 +141,7 @@ private:
     void write(const DnsObservation& r);
     void write(const CaptureStatsRecord& r);
     void write(const MetaRecord& r);
+    void write(const RejudgeRequest& r);
 
     struct Statements;
     class Checkpointer;
@@ -139,6 +158,7 @@ private:
     bool failed_ = false;
     uint64_t submitted_ = 0, committed_ = 0, rows_written_ = 0;
     std::string last_error_;
+    std::vector<FlowRecord> late_alerts_, late_alerts_pending_;  // committed; in the open batch
     // While below the free-space floor (writer thread only).
     std::optional<int64_t> gap_start_us_, gap_row_;
     uint64_t gap_records_ = 0;

@@ -79,7 +79,7 @@ StoreRecords write_store(json::Writer& w, Store& store, const DeviceFilter& devi
     add_flow_conditions(where, filters);
     std::string sql = "SELECT c.seq, c.flow_id, c.record_hash, c.chain_hash, " + evidence::canonical_select_list() +
                       "\nFROM evidence_chain AS c JOIN flows AS f ON f.id = c.flow_id"
-                      " LEFT JOIN alerts AS a ON a.flow_id = f.id\n" +
+                      " LEFT JOIN alerts AS a ON a.flow_id = f.id AND a.late = 0\n" +
                       where.where_clause() + "ORDER BY c.seq";
     Statement records = store.prepare(sql, where.params());
     StoreRecords seen;

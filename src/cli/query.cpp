@@ -38,6 +38,10 @@ const std::vector<QueryColumn> kFlowColumns = {
     {{"bytes_in", K::Integer, true}, "f.bytes_in"},
     {{"packets_out", K::Integer, false}, "f.packets_out"},
     {{"packets_in", K::Integer, false}, "f.packets_in"},
+    // 802.1Q tags of the device's packets and of the remote end's: "100", or
+    // "100.20" for QinQ (outer.inner); null when untagged.
+    {{"vlan", K::Text, false}, "f.vlan || coalesce('.' || f.inner_vlan, '')"},
+    {{"vlan_in", K::Text, false}, "f.vlan_in || coalesce('.' || f.inner_vlan_in, '')"},
 };
 
 const std::vector<QueryColumn> kAlertColumns = [] {

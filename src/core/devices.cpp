@@ -10,7 +10,21 @@ namespace {
 
 uint32_t oui_of(const MacAddress& mac) { return uint32_t{mac[0]} << 16 | uint32_t{mac[1]} << 8 | mac[2]; }
 
+std::string_view signal_of(std::string_view evidence) { return evidence.substr(0, evidence.find(':')); }
+
+// Evidence a device's DNS lookups give: not its own when it resolves for others.
+constexpr std::string_view kDnsEvidence = "dns:";
+
 }  // namespace
+
+bool is_unicast_mac(const MacAddress& mac) {
+    bool all_zero = std::all_of(mac.begin(), mac.end(), [](uint8_t b) { return b == 0; });
+    return !all_zero && (mac[0] & 0x01) == 0;  // I/G bit: group (multicast, broadcast)
+}
+
+bool is_vendor_mac(const MacAddress& mac) {
+    return is_unicast_mac(mac) && (mac[0] & 0x02) == 0;  // U/L bit: locally administered
+}
 
 Inventory Inventory::load(const std::string& path) {
     std::ifstream in(path);
@@ -53,8 +67,22 @@ const InventoryEntry* Inventory::find(const IpAddress& ip, const MacAddress* mac
 }
 
 void DeviceState::add_evidence(const std::string& evidence, std::optional<DeviceKind> evidence_kind, int strength) {
-    if (std::find(identified_by.begin(), identified_by.end(), evidence) == identified_by.end()) {
+    if (is_resolver() && evidence.rfind(kDnsEvidence, 0) == 0) return;
+    // One scan, bounded by kMaxEvidencePerSignal times the few signal kinds.
+    std::string_view signal = signal_of(evidence);
+    size_t same_signal = 0;
+    bool known = false;
+    for (const auto& item : identified_by) {
+        if (item == evidence) {
+            known = true;
+            break;
+        }
+        if (signal_of(item) == signal) ++same_signal;
+    }
+    if (!known) {
+        if (same_signal >= kMaxEvidencePerSignal) return;  // enough of this kind
         identified_by.push_back(evidence);
+        weights.push_back({evidence_kind, strength});
         dirty = true;
     }
     // Equal strength: the more specific kind wins (nvr > camera > iot), so a
@@ -64,12 +92,53 @@ void DeviceState::add_evidence(const std::string& evidence, std::optional<Device
         if (kind != *evidence_kind) dirty = true;
         kind = *evidence_kind;
         kind_strength = strength;
+        kind_evidence = evidence;
     }
 }
 
-void DeviceState::infer_vendor(const std::string& name) {
-    if (!vendor.empty() || name.empty()) return;
+void DeviceState::withdraw_evidence(std::string_view prefix) {
+    bool removed = false;
+    for (size_t i = identified_by.size(); i-- > 0;)
+        if (identified_by[i].rfind(prefix, 0) == 0) {
+            identified_by.erase(identified_by.begin() + static_cast<std::ptrdiff_t>(i));
+            weights.erase(weights.begin() + static_cast<std::ptrdiff_t>(i));
+            removed = true;
+        }
+    if (!removed) return;
+    dirty = true;
+    kind = DeviceKind::other;
+    kind_strength = -1;
+    kind_evidence.clear();
+    for (size_t i = 0; i < weights.size(); ++i) {
+        const Weight& w = weights[i];
+        bool stronger = w.strength > kind_strength || (w.strength == kind_strength && w.kind && *w.kind > kind);
+        if (w.kind && stronger) kind = *w.kind, kind_strength = w.strength, kind_evidence = identified_by[i];
+    }
+}
+
+void DeviceState::answered_dns_client(const IpAddress& client) {
+    if (dns_clients.size() >= kMaxDnsClients ||
+        std::find(dns_clients.begin(), dns_clients.end(), client) != dns_clients.end())
+        return;
+    bool first = dns_clients.empty();
+    dns_clients.push_back(client);
+    // One item that says how many, rewritten as the count grows.
+    withdraw_evidence("dns-server:");
+    if (first) {
+        withdraw_evidence(kDnsEvidence);
+        if (vendor_from_dns_name) vendor.clear(), vendor_from_dns_name = false;
+    }
+    std::string role = "dns-server:" + std::to_string(dns_clients.size()) +
+                       (dns_clients.size() == 1 ? " client" : " clients");
+    identified_by.push_back(role);
+    weights.push_back({std::nullopt, signal_strength::note});
+    dirty = true;
+}
+
+void DeviceState::infer_vendor(const std::string& name, bool from_dns_name) {
+    if (!vendor.empty() || name.empty() || (from_dns_name && is_resolver())) return;
     vendor = name;
+    vendor_from_dns_name = from_dns_name;
     dirty = true;
 }
 
@@ -88,12 +157,16 @@ DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac,
     }
     if (first_us < device.first_us) device.first_us = first_us, device.dirty = true;
     if (last_us > device.last_us) device.last_us = last_us, device.dirty = true;
+    if (mac && !is_unicast_mac(*mac)) mac = nullptr;  // all-zero (cooked capture) or a group address
     bool new_mac = mac && (!device.has_mac || device.mac != *mac);
     if (new_mac) {
         device.mac = *mac;
         device.has_mac = true;
         device.dirty = true;
-        if (const MacVendor* vendor = oui_.lookup(*mac)) {
+        if (!is_vendor_mac(*mac)) {
+            // Randomised or set by software: it names no maker.
+            device.add_evidence("mac:locally-administered", std::nullopt, signal_strength::note);
+        } else if (const MacVendor* vendor = oui_.lookup(*mac)) {
             device.vendor = vendor->organisation;
             device.vendor_country = vendor->country;
             std::string evidence = "oui:" + vendor->organisation +

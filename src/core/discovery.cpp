@@ -50,6 +50,26 @@ bool contains_token(std::string_view s, std::string_view needle) {
     return false;
 }
 
+// The needle is a whole word of s: words are runs of letters, split by
+// anything else and where a small letter meets a capital ("front_cam01",
+// "RingDoorbell", "IPC-HDW1235C"), so that "camille-laptop" holds no "cam".
+bool contains_word(std::string_view s, std::string_view needle) {
+    auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    size_t i = 0;
+    while (i < s.size()) {
+        if (!is_letter(s[i])) {
+            ++i;
+            continue;
+        }
+        size_t end = i + 1;
+        while (end < s.size() && is_letter(s[end]) && !(is_upper(s[end]) && !is_upper(s[end - 1]))) ++end;
+        if (iequals(s.substr(i, end - i), needle)) return true;
+        i = end;
+    }
+    return false;
+}
+
 std::string_view trim(std::string_view s) {
     while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
     while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
@@ -150,6 +170,7 @@ enum class Match : uint8_t {
     equals,  // the whole value, ASCII case-insensitive
     prefix,  // the value starts with the needle, case-insensitive
     token,   // the needle starts a token anywhere in the value (see contains_token)
+    word,    // the needle is a whole word of the value (see contains_word)
 };
 
 struct KindRule {
@@ -159,6 +180,8 @@ struct KindRule {
     Kind kind;
 };
 
+// Evidence keys that carry a name the device gives itself.
+#define NAME_KEYS "dhcp-hostname|dhcp-fqdn|mdns-host|mdns-instance"
 // Evidence keys that carry a model name or a model-like host name.
 #define MODEL_KEYS "dhcp-hostname|mdns-host|sadp|onvif-hardware|dahua-discovery|mdns-model"
 
@@ -237,6 +260,28 @@ constexpr KindRule kRules[] = {
     {"dhcp-hostname|mdns-host", Match::prefix, "ipcam", Kind::camera},
     {"dhcp-hostname|mdns-host", Match::prefix, "netcam", Kind::camera},
     {"dhcp-hostname|mdns-host", Match::prefix, "webcam", Kind::camera},
+
+    // ---- words in the names a device gives itself ----
+    // A whole word only (contains_word), so "camille-laptop" is not a camera.
+    // What the words mean: "camera"/"cam" and the trade's "IPC" (IP camera,
+    // as in Dahua's "IPC-" and Xiongmai's "IPC" models), "ipcam", "webcam",
+    // "netcam", "doorbell" (video doorbells: Ring, Nest Hello, Eufy);
+    // "NVR"/"DVR"/"XVR" are network/digital/hybrid video recorders (Dahua
+    // DeviceClass values above). "blink": Blink cameras take host names
+    // "blink*" (home-assistant/core homeassistant/generated/dhcp.py, domain blink).
+    {NAME_KEYS, Match::word, "camera", Kind::camera},
+    {NAME_KEYS, Match::word, "cam", Kind::camera},
+    {NAME_KEYS, Match::word, "ipc", Kind::camera},
+    {NAME_KEYS, Match::word, "ipcam", Kind::camera},
+    {NAME_KEYS, Match::word, "ipcamera", Kind::camera},
+    {NAME_KEYS, Match::word, "webcam", Kind::camera},
+    {NAME_KEYS, Match::word, "netcam", Kind::camera},
+    {NAME_KEYS, Match::word, "cctv", Kind::camera},
+    {NAME_KEYS, Match::word, "doorbell", Kind::camera},
+    {NAME_KEYS, Match::word, "blink", Kind::camera},
+    {NAME_KEYS, Match::word, "nvr", Kind::nvr},
+    {NAME_KEYS, Match::word, "dvr", Kind::nvr},
+    {NAME_KEYS, Match::word, "xvr", Kind::nvr},
 
     // ---- Dahua model numbers ----
     // IPC-HDW/IPC-HFW/... cameras ("IPC-HDW5421S", "IPC-HDW2431T" in public
@@ -355,6 +400,7 @@ Kind classify_one(std::string_view evidence) {
         case Match::equals: hit = iequals(value, rule.needle); break;
         case Match::prefix: hit = istarts_with(value, rule.needle); break;
         case Match::token: hit = contains_token(value, rule.needle); break;
+        case Match::word: hit = contains_word(value, rule.needle); break;
         }
         if (hit) best = rule.kind;
     }

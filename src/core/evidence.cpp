@@ -72,7 +72,7 @@ std::string flow_label(std::int64_t flow_id, const std::string& uid) {
 
 }  // namespace
 
-const std::array<CanonicalColumn, 29> kCanonicalColumns = {{
+const std::array<CanonicalColumn, kCanonicalColumnCount> kCanonicalColumns = {{
     {"flow_uid", "f.flow_uid"},         {"first_seen", "f.first_seen"},
     {"last_seen", "f.last_seen"},       {"vlan", "f.vlan"},
     {"inner_vlan", "f.inner_vlan"},     {"ip_version", "f.ip_version"},
@@ -88,6 +88,9 @@ const std::array<CanonicalColumn, 29> kCanonicalColumns = {{
     {"as_org", "f.as_org"},             {"community_id", "f.community_id"},
     {"state", "f.state"},               {"severity", "a.severity"},
     {"reasons", "a.reasons"},
+    // Optional columns (see kFirstOptionalColumn), schema 7: the 802.1Q ids
+    // of the remote end's packets ("vlan" and "inner_vlan" are the device's).
+    {"vlan_in", "f.vlan_in"},           {"inner_vlan_in", "f.inner_vlan_in"},
 }};
 
 std::string canonical_select_list() {
@@ -105,7 +108,11 @@ namespace {
 class CanonicalText {
 public:
     CanonicalText() { out_.reserve(1024); }
-    void add_null() { begin() += "null"; end(); }
+    void add_null() {
+        if (column_ >= kFirstOptionalColumn) return skip();
+        begin() += "null";
+        end();
+    }
     void add_integer(std::int64_t v) {
         char digits[24];
         auto [end_of_digits, ec] = std::to_chars(digits, digits + sizeof digits, v);
@@ -141,6 +148,7 @@ private:
         out_ += '\n';
         ++column_;
     }
+    void skip() { ++column_; }
     std::string out_;
     std::size_t column_ = 0;
 };
@@ -241,6 +249,74 @@ void ChainWriter::seal_new(std::int64_t flow_id, const std::string& canonical_te
     head_hash_ = std::move(next_hash);
 }
 
+std::string late_alert_text(const LateAlertFields& f) {
+    auto field = [](std::string& out, std::string_view name, std::string_view value) {
+        out.append(name).append("\t").append(value).append("\n");
+    };
+    auto text = [](std::string_view v) { return "s:" + std::to_string(v.size()) + ":" + std::string(v); };
+    std::string out;
+    field(out, "flow_uid", text(f.flow_uid));
+    field(out, "flow_record_hash", f.flow_record_hash ? text(*f.flow_record_hash) : "null");
+    field(out, "raised_at", "i:" + std::to_string(f.raised_us));
+    field(out, "severity", text(f.severity));
+    field(out, "reasons", text(f.reasons));
+    field(out, "cause", text(f.cause));
+    return out;
+}
+
+void verify_late_alerts(sqlite3* db, ChainReport& report, std::size_t max_problems) {
+    auto problem = [&](ChainProblem p) {
+        ++report.problem_count;
+        if (report.problems.size() < max_problems) report.problems.push_back(std::move(p));
+    };
+    Query chain(db, "SELECT lc.seq, lc.flow_id, lc.record_hash, lc.chain_hash, l.flow_id IS NOT NULL, l.flow_uid, "
+                    "l.flow_record_hash, l.raised_at, a.severity, a.reasons, l.cause, "
+                    "c.record_hash IS NOT NULL, coalesce(c.record_hash = l.flow_record_hash, 0), "
+                    "a.flow_id IS NULL AND p.flow_id IS NOT NULL "
+                    "FROM late_alert_chain AS lc LEFT JOIN late_alerts AS l ON l.flow_id = lc.flow_id "
+                    "LEFT JOIN alerts AS a ON a.flow_id = lc.flow_id AND a.late = 1 "
+                    "LEFT JOIN evidence_chain AS c ON c.flow_id = lc.flow_id "
+                    "LEFT JOIN pruned_flows AS p ON p.flow_id = lc.flow_id ORDER BY lc.seq");
+    std::int64_t expected_seq = 1;
+    std::string previous_hash(kGenesisHash);
+    while (chain.step()) {
+        std::int64_t seq = sqlite3_column_int64(chain.stmt, 0);
+        std::int64_t flow_id = sqlite3_column_int64(chain.stmt, 1);
+        std::string stored_record_hash = chain.text(2), stored_chain_hash = chain.text(3);
+        std::string uid = chain.text(5);
+        std::string what = "late alert of " + flow_label(flow_id, uid);
+        if (seq != expected_seq)
+            problem({seq, flow_id, uid, "late alert chain: seq " + std::to_string(expected_seq) +
+                                            " missing: entries were deleted (or renumbered)"});
+        else if (chain_hash(previous_hash, stored_record_hash) != stored_chain_hash)
+            problem({seq, flow_id, uid, "late alert chain link broken: an entry was edited or inserted"});
+        if (sqlite3_column_int(chain.stmt, 4) == 0) {
+            problem({seq, flow_id, "", what + " is missing: its row was deleted"});
+        } else if (sqlite3_column_int(chain.stmt, 13) != 0) {
+            // The flow and its alert were deleted by retention (recorded in pruned_flows).
+        } else {
+            LateAlertFields f{uid, std::nullopt, sqlite3_column_int64(chain.stmt, 7), chain.text(8), chain.text(9),
+                              chain.text(10)};
+            if (sqlite3_column_type(chain.stmt, 6) != SQLITE_NULL) f.flow_record_hash = chain.text(6);
+            if (sha256_hex(late_alert_text(f)) != stored_record_hash)
+                problem({seq, flow_id, uid, "record hash mismatch: " + what + " was changed after it was sealed"});
+            else if (sqlite3_column_int(chain.stmt, 11) != 0 && sqlite3_column_int(chain.stmt, 12) == 0)
+                problem({seq, flow_id, uid, what + " names another record than the flow's sealed one"});
+        }
+        expected_seq = seq + 1;
+        previous_hash = std::move(stored_chain_hash);
+    }
+    Query unsealed(db, "SELECT a.flow_id, coalesce(l.flow_uid, '') FROM alerts AS a "
+                       "LEFT JOIN late_alerts AS l ON l.flow_id = a.flow_id WHERE a.late = 1 AND NOT EXISTS "
+                       "(SELECT 1 FROM late_alert_chain AS lc WHERE lc.flow_id = a.flow_id) ORDER BY a.flow_id");
+    while (unsealed.step()) {
+        std::int64_t flow_id = sqlite3_column_int64(unsealed.stmt, 0);
+        problem({std::nullopt, flow_id, unsealed.text(1),
+                 "late alert of " + flow_label(flow_id, unsealed.text(1)) + " is not in the late alert chain: "
+                 "the row was inserted"});
+    }
+}
+
 ChainReport verify_chain(sqlite3* db, std::size_t max_problems) {
     ChainReport report;
     auto problem = [&](ChainProblem p) {
@@ -253,7 +329,7 @@ ChainReport verify_chain(sqlite3* db, std::size_t max_problems) {
                         canonical_select_list() +
                         " FROM evidence_chain AS c"
                         " LEFT JOIN flows AS f ON f.id = c.flow_id"
-                        " LEFT JOIN alerts AS a ON a.flow_id = f.id"
+                        " LEFT JOIN alerts AS a ON a.flow_id = f.id AND a.late = 0"
                         " LEFT JOIN pruned_flows AS p ON p.flow_id = c.flow_id"
                         " ORDER BY c.seq");
     constexpr int kCanonicalStart = 6;
@@ -307,6 +383,7 @@ ChainReport verify_chain(sqlite3* db, std::size_t max_problems) {
                  "closed " + flow_label(flow_id, uid) +
                      " is not in the chain: the row was inserted (or edited to 'closed')"});
     }
+    verify_late_alerts(db, report, max_problems);
     return report;
 }
 

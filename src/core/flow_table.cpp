@@ -20,7 +20,7 @@ bool FlowData::from_device(const DecodedPacket& p) const {
     return device_ip() != remote_ip() || p.src_port == device_port();
 }
 
-FlowKey FlowKey::from(const DecodedPacket& p) {
+FlowKey FlowKey::from(const DecodedPacket& p, bool vlan_in_key) {
     FlowKey k;
     bool src_first = std::tie(p.src_ip, p.src_port) < std::tie(p.dst_ip, p.dst_port);
     k.low_ip = src_first ? p.src_ip : p.dst_ip;
@@ -28,8 +28,10 @@ FlowKey FlowKey::from(const DecodedPacket& p) {
     k.low_port = src_first ? p.src_port : p.dst_port;
     k.high_port = src_first ? p.dst_port : p.src_port;
     k.protocol = p.ip_protocol;
-    k.vlan = static_cast<int16_t>(p.vlan);
-    k.inner_vlan = static_cast<int16_t>(p.inner_vlan);
+    if (vlan_in_key) {
+        k.vlan = static_cast<int16_t>(p.vlan);
+        k.inner_vlan = static_cast<int16_t>(p.inner_vlan);
+    }
     return k;
 }
 
@@ -58,9 +60,10 @@ uint64_t random_seed() {
 enum TimeoutClass : uint8_t { kTcp = 0, kOther = 1, kClosed = 2 };
 }  // namespace
 
-FlowTable::FlowTable(size_t max_flows, FlowTimeouts timeouts, IsLocal is_local, OnEnd on_end)
+FlowTable::FlowTable(size_t max_flows, FlowTimeouts timeouts, IsLocal is_local, OnEnd on_end, bool vlan_in_key)
     : max_flows_(max_flows),
       timeouts_(timeouts),
+      vlan_in_key_(vlan_in_key),
       is_local_(std::move(is_local)),
       on_end_(std::move(on_end)),
       flows_(1024, FlowKeyHash{random_seed()}) {}
@@ -108,7 +111,7 @@ Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us, uint64_t packet_
     // Expire at most once per packet-time second: cheap, and exact enough.
     if (ts_us - last_expiry_us_ >= 1'000'000 || ts_us < last_expiry_us_) expire(ts_us);
 
-    FlowKey key = FlowKey::from(p);
+    FlowKey key = FlowKey::from(p, vlan_in_key_);
     auto [it, inserted] = flows_.try_emplace(key);
     Flow& flow = it->second;
     if (inserted) {
@@ -143,11 +146,19 @@ Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us, uint64_t packet_
 
     bool outbound = flow.from_device(p);
     if (outbound) {
+        if (flow.packets_out == 0) {
+            flow.vlan_out = static_cast<int16_t>(p.vlan);
+            flow.inner_vlan_out = static_cast<int16_t>(p.inner_vlan);
+        }
         flow.bytes_out += p.ip_length;
         ++flow.packets_out;
         if (p.has_src_mac && !flow.has_device_mac) flow.device_mac = p.src_mac, flow.has_device_mac = true;
         if (p.has_dst_mac && !flow.has_remote_mac) flow.remote_mac = p.dst_mac, flow.has_remote_mac = true;
     } else {
+        if (flow.packets_in == 0) {
+            flow.vlan_in = static_cast<int16_t>(p.vlan);
+            flow.inner_vlan_in = static_cast<int16_t>(p.inner_vlan);
+        }
         flow.bytes_in += p.ip_length;
         ++flow.packets_in;
         if (p.has_dst_mac && !flow.has_device_mac) flow.device_mac = p.dst_mac, flow.has_device_mac = true;

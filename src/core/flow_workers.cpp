@@ -33,7 +33,8 @@ FlowShard::FlowShard(const FlowShardConfig& config) : dpi_(config.custom_protoco
                                          [this](Flow& flow, FlowEnd) {
                                              dpi_.give_up(flow);
                                              output_.push_back(output_of(flow, true));
-                                         });
+                                         },
+                                         config.vlan_in_key);
 }
 
 FlowOutput FlowShard::output_of(const FlowData& flow, bool final) const {
@@ -82,6 +83,7 @@ void FlowShard::end_all() {
 FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config) {
     std::random_device device;
     route_seed_ = uint64_t{device()} << 32 | device();
+    vlan_in_key_ = config.vlan_in_key;
     size_t n = static_cast<size_t>(std::max(workers, 1));
     FlowShardConfig shard_config = config;
     shard_config.max_flows = std::max<size_t>(1, (config.max_flows + n - 1) / n);
@@ -198,7 +200,7 @@ void FlowWorkers::process(const pcap_pkthdr& header, const uint8_t* frame, const
         shards_[0]->process(packet, ts_us, packet_index);
         return;
     }
-    size_t index = FlowKeyHash{route_seed_}(FlowKey::from(packet)) % workers_.size();
+    size_t index = FlowKeyHash{route_seed_}(FlowKey::from(packet, vlan_in_key_)) % workers_.size();
     Worker& worker = *workers_[index];
     if (worker.filling && worker.filling->frame_bytes + header.caplen > kBatchBytes) send(index);
     if (!worker.filling) {

@@ -39,7 +39,7 @@ std::string transport_name(uint8_t ip_protocol, uint8_t ip_version) {
 
 Sensor::Sensor(SensorConfig config)
     : config_(std::move(config)),
-      rules_(Rules::load(config_.rules_dir, config_.home_country)),
+      rules_(std::make_shared<const Rules>(Rules::load(config_.rules_dir, config_.home_country))),
       geo_(std::make_unique<GeoLocator>(config_.geoip_dirs)),
       oui_(OuiRegistry::load(config_.oui_dir)),
       inventory_(config_.inventory_file.empty() ? nullptr
@@ -52,10 +52,11 @@ Sensor::Sensor(SensorConfig config)
     shards.timeouts = config_.timeouts;
     shards.is_local = [this](const IpAddress& a) { return is_local(a); };  // reads the configuration only
     shards.custom_protocols_file = (std::filesystem::path(config_.rules_dir) / "ndpi_protos.txt").string();
+    shards.vlan_in_key = config_.vlan_in_flow_key;
     flows_ = std::make_unique<FlowWorkers>(config_.workers, shards);
     store_.submit(MetaRecord{"sensor.version", EGRESSWATCH_VERSION});
     store_.submit(MetaRecord{"geoip", geo_->describe()});
-    store_.submit(MetaRecord{"rules", rules_.directory() + " (" + std::to_string(rules_.entry_count()) + " entries)"});
+    store_.submit(MetaRecord{"rules", rules_->directory() + " (" + std::to_string(rules_->entry_count()) + " entries)"});
     store_.submit(MetaRecord{"home_country", config_.home_country});
 }
 
@@ -63,12 +64,12 @@ Sensor::~Sensor() = default;
 
 void Sensor::reload() {
     // Build both before replacing either: a failure leaves the old ones intact.
-    Rules rules = Rules::load(config_.rules_dir, config_.home_country);
+    auto rules = std::make_shared<const Rules>(Rules::load(config_.rules_dir, config_.home_country));
     auto geo = std::make_unique<GeoLocator>(config_.geoip_dirs);
     rules_ = std::move(rules);
     geo_ = std::move(geo);
     store_.submit(MetaRecord{"geoip", geo_->describe()});
-    store_.submit(MetaRecord{"rules", rules_.directory() + " (" + std::to_string(rules_.entry_count()) + " entries)"});
+    store_.submit(MetaRecord{"rules", rules_->directory() + " (" + std::to_string(rules_->entry_count()) + " entries)"});
 }
 
 bool Sensor::is_local(const IpAddress& address) const {
@@ -107,7 +108,7 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
 DeviceState* Sensor::observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us,
                                     int64_t last_us) {
     if (!is_local(ip) || ip.is_group_or_unspecified()) return nullptr;
-    return &devices_.observe(ip, mac, first_us, last_us, rules_);
+    return &devices_.observe(ip, mac, first_us, last_us, *rules_);
 }
 
 namespace {
@@ -231,8 +232,14 @@ void Sensor::apply_hint(const IpAddress& ip, const MacAddress* mac, const Device
 // Passive DNS: remembers which client resolved which name to which address,
 // stores every answer, and notes clients that look up camera vendor clouds.
 void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p, int64_t ts_us) {
-    if (!message.is_response || message.rcode != 0 || message.qname.empty()) return;
+    if (!message.is_response) return;
     const IpAddress& client = p.dst_ip;
+    // An internal device answering another's query resolves for the LAN (a
+    // router, a site resolver): it is not identified by the names it resolves.
+    if (p.src_ip != client && is_local(client) && !client.is_group_or_unspecified())
+        if (DeviceState* resolver = observe_device(p.src_ip, p.has_src_mac ? &p.src_mac : nullptr, ts_us, ts_us))
+            resolver->answered_dns_client(client);
+    if (message.rcode != 0 || message.qname.empty()) return;
     // Follow the CNAME chain from the question so that only answers for it count.
     ResolvedName resolved{message.qname, {}};
     std::string current = message.qname;
@@ -270,12 +277,12 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
     }
     if (!observations.empty()) store_.submit(std::move(observations));
 
-    const DomainRule* rule = rules_.match_domain(message.qname);
-    for (size_t i = 0; !rule && i < resolved.aliases.size(); ++i) rule = rules_.match_domain(resolved.aliases[i]);
+    const DomainRule* rule = rules_->match_domain(message.qname);
+    for (size_t i = 0; !rule && i < resolved.aliases.size(); ++i) rule = rules_->match_domain(resolved.aliases[i]);
     if (auto kind = rule ? kind_from_cloud(*rule) : std::nullopt) {
         if (DeviceState* device = observe_device(client, p.has_dst_mac ? &p.dst_mac : nullptr, ts_us, ts_us)) {
             device->add_evidence("dns:" + message.qname, *kind, signal_strength::vendor_cloud);
-            device->infer_vendor(vendor_from_cloud_label(rule->label));
+            device->infer_vendor(vendor_from_cloud_label(rule->label), true);
         }
     }
 }
@@ -373,8 +380,10 @@ void Sensor::emit_flow(const FlowOutput& output) {
     r.uid = run_id_ + "-" + std::to_string(flow.sequence);
     r.first_us = flow.first_us;
     r.last_us = flow.last_us;
-    if (flow.key.vlan >= 0) r.vlan = flow.key.vlan;
-    if (flow.key.inner_vlan >= 0) r.inner_vlan = flow.key.inner_vlan;
+    if (flow.vlan_out >= 0) r.vlan = flow.vlan_out;
+    if (flow.inner_vlan_out >= 0) r.inner_vlan = flow.inner_vlan_out;
+    if (flow.vlan_in >= 0) r.vlan_in = flow.vlan_in;
+    if (flow.inner_vlan_in >= 0) r.inner_vlan_in = flow.inner_vlan_in;
     r.ip_version = flow.ip_version;
     r.ip_protocol = flow.key.protocol;
     r.transport = transport_name(flow.key.protocol, flow.ip_version);
@@ -411,7 +420,12 @@ void Sensor::emit_flow(const FlowOutput& output) {
     facts.device_kind = device ? device->kind : DeviceKind::other;
     facts.remote_is_local = flow.remote_is_local;
     facts.sent_data = flow.packets_out > 0;
-    if (r.domain) facts.domain = *r.domain;
+    bool dns_port = (flow.key.protocol == 17 || flow.key.protocol == 6) &&
+                    (flow.remote_port() == 53 || flow.remote_port() == 853);
+    // A resolver's lookups upstream are its clients' names, judged on the
+    // clients' own flows; its other traffic is judged as anyone's.
+    bool resolving_for_others = dns_port && device && device->is_resolver();
+    if (r.domain && !resolving_for_others) facts.domain = *r.domain;
     if (resolved && facts.domain == resolved->query) facts.domain_aliases = resolved->aliases;
     if (!flow.remote_is_local) {
         const GeoInfo& geo = geo_->lookup(flow.remote_ip());
@@ -420,11 +434,9 @@ void Sensor::emit_flow(const FlowOutput& output) {
         if (!geo.as_org.empty()) r.as_org = geo.as_org;
         facts.country = geo.country;
         facts.asn = geo.asn;
-        bool dns_port = (flow.key.protocol == 17 || flow.key.protocol == 6) &&
-                        (flow.remote_port() == 53 || flow.remote_port() == 853);
         facts.resolver_abroad = dns_port && !geo.country.empty() && geo.country != config_.home_country;
     }
-    Verdict verdict = rules_.evaluate(facts);
+    Verdict verdict = rules_->evaluate(facts);
     if (verdict.severity != Severity::none) {
         r.severity = to_string(verdict.severity);
         r.reasons = std::move(verdict.reasons);
@@ -482,7 +494,7 @@ void Sensor::identify_from_flow(const FlowOutput& output, DeviceState* device, D
     }
     // Talking to a camera vendor's cloud by name (SNI or HTTP Host seen on the wire).
     if (device && !flow.domain.empty() && flow.packets_out > 0) {
-        const DomainRule* rule = rules_.match_domain(flow.domain);
+        const DomainRule* rule = rules_->match_domain(flow.domain);
         if (auto kind = rule ? kind_from_cloud(*rule) : std::nullopt) {
             // nDPI's name is the DNS query on DNS flows, the Host on HTTP, else SNI.
             const std::string& app = output.app_protocol;
@@ -490,13 +502,14 @@ void Sensor::identify_from_flow(const FlowOutput& output, DeviceState* device, D
                                  : app.find("HTTP") != std::string::npos ? "http-host:"
                                                                          : "sni:";
             device->add_evidence(source + flow.domain, *kind, signal_strength::vendor_cloud);
-            device->infer_vendor(vendor_from_cloud_label(rule->label));
+            device->infer_vendor(vendor_from_cloud_label(rule->label), std::string_view(source) == "dns:");
         }
     }
 }
 
 void Sensor::emit_devices() {
     std::vector<StoreRecord> records;
+    std::vector<RejudgeRequest> rejudge;
     for (auto& [ip, device] : devices_.all()) {
         if (!device.dirty) continue;
         DeviceRecord r;
@@ -514,14 +527,35 @@ void Sensor::emit_devices() {
         if (config_.on_device_record) config_.on_device_record(r);
         records.emplace_back(std::move(r));
         device.dirty = false;
+        // Identified (or re-identified) after some of its flows were judged:
+        // judge them again, once the device row above says what it is now.
+        if (device.kind != device.judged_kind) {
+            device.judged_kind = device.kind;
+            rejudge.push_back(RejudgeRequest{ip.to_string(), 0, "re-judged:" + device.kind_evidence,
+                                             last_packet_us_, rules_});
+        }
     }
+    for (auto& request : rejudge) records.emplace_back(std::move(request));
     if (!records.empty()) store_.submit(std::move(records));
+}
+
+void Sensor::emit_late_alerts() {
+    for (const FlowRecord& r : store_.take_late_alerts()) {
+        ++counters_.alerts;
+        ++counters_.late_alerts;
+        if (!config_.on_flow_record) continue;
+        FlowDevice context;
+        if (auto ip = IpAddress::parse(r.device_ip))
+            if (const DeviceState* device = devices_.find(*ip)) context = {to_string(device->kind), device->vendor};
+        config_.on_flow_record(r, context);
+    }
 }
 
 void Sensor::flush_open(int64_t now_us) {
     last_flush_us_ = now_us;
     emit_flows(flows_->snapshot_changed());
     emit_devices();
+    emit_late_alerts();
 }
 
 void Sensor::expire_idle(int64_t now_us) {
@@ -549,7 +583,9 @@ bool Sensor::finish() {
     stop_lanes();
     emit_flows(flows_->end_all());
     emit_devices();
-    return store_.flush() && store_.close();
+    bool stored = store_.flush();
+    emit_late_alerts();
+    return stored && store_.close();
 }
 
 }  // namespace egresswatch

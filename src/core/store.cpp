@@ -1,5 +1,7 @@
 #include "egresswatch/store.hpp"
 
+#include "egresswatch/rejudge.hpp"
+
 #include <pthread.h>
 #include <sqlite3.h>
 #include <sys/statvfs.h>
@@ -10,6 +12,7 @@
 #include <iostream>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "egresswatch/evidence.hpp"
 #include "egresswatch/clock.hpp"
@@ -443,12 +446,15 @@ bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
             for (const auto& record : batch) std::visit([this](const auto& r) { write(r); }, record);
             exec(db_, "COMMIT", path_);
         } catch (...) {
+            late_alerts_pending_.clear();
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
             statements_->chain.reset();  // its head may be one that was rolled back
             throw;
         }
         std::lock_guard lock(mutex_);
         rows_written_ += batch.size();
+        for (auto& r : late_alerts_pending_) late_alerts_.push_back(std::move(r));
+        late_alerts_pending_.clear();
         return true;
     } catch (const std::exception& e) {
         std::lock_guard lock(mutex_);
@@ -490,23 +496,28 @@ CanonicalValues canonical_values(const FlowRecord& r, const std::string& reasons
         value(r.country), value(r.asn), value(r.as_org), value(r.community_id),
         value(r.closed ? "closed" : "open"),
         alert ? value(r.severity) : null_value(), alert ? value(reasons) : null_value(),
+        value(r.vlan_in), value(r.inner_vlan_in),
     }};
 }
 
-constexpr size_t kFlowColumns = 27;  // the canonical columns that are flows columns (then the alert's)
+// The canonical columns that are flows columns (the others are the alert's).
+bool is_flow_column(size_t i) { return evidence::kCanonicalColumns[i].sql.substr(0, 2) == "f."; }
 
-// "INSERT INTO flows (<the flows columns in canonical order>) VALUES (?1, ...)".
+// "INSERT INTO flows (<the flows columns in canonical order>) VALUES (?1, ...)":
+// parameter ?N is canonical column N - 1.
 std::string insert_flow_sql() {
     std::string columns, values;
-    for (size_t i = 0; i < kFlowColumns; ++i) {
-        columns += (i ? ", " : "") + std::string(evidence::kCanonicalColumns[i].name);
-        values += (i ? ", ?" : "?") + std::to_string(i + 1);
+    for (size_t i = 0; i < evidence::kCanonicalColumns.size(); ++i) {
+        if (!is_flow_column(i)) continue;
+        columns += (columns.empty() ? "" : ", ") + std::string(evidence::kCanonicalColumns[i].name);
+        values += (values.empty() ? "?" : ", ?") + std::to_string(i + 1);
     }
     return "INSERT INTO flows (" + columns + ") VALUES (" + values + ")";
 }
 
 Statement& bind_flow(Statement& statement, const CanonicalValues& values) {
-    for (size_t i = 0; i < kFlowColumns; ++i) {
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (!is_flow_column(i)) continue;
         const CanonicalValue& v = values[i];
         int index = static_cast<int>(i + 1);
         switch (v.type) {
@@ -529,7 +540,9 @@ ON CONFLICT(flow_uid) DO UPDATE SET
     device_mac = excluded.device_mac, bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in,
     packets_out = excluded.packets_out, packets_in = excluded.packets_in,
     app_protocol = excluded.app_protocol, app_category = excluded.app_category, domain = excluded.domain,
-    country = excluded.country, asn = excluded.asn, as_org = excluded.as_org, state = excluded.state
+    country = excluded.country, asn = excluded.asn, as_org = excluded.as_org, state = excluded.state,
+    vlan = excluded.vlan, inner_vlan = excluded.inner_vlan,
+    vlan_in = excluded.vlan_in, inner_vlan_in = excluded.inner_vlan_in
 RETURNING id)SQL";
     // A later record of a flow whose indexed columns (first_seen, country,
     // asn, device_mac) are unchanged, the usual case: only the table row is
@@ -537,7 +550,8 @@ RETURNING id)SQL";
     // record was lost): the upsert then does it all.
     static const char* kUpdateFlowSql = R"SQL(
 UPDATE flows SET last_seen = ?3, bytes_out = ?15, bytes_in = ?16, packets_out = ?17, packets_in = ?18,
-    app_protocol = ?19, app_category = ?20, domain = ?21, as_org = ?25, state = ?27
+    app_protocol = ?19, app_category = ?20, domain = ?21, as_org = ?25, state = ?27,
+    vlan = ?4, inner_vlan = ?5, vlan_in = ?30, inner_vlan_in = ?31
 WHERE flow_uid = ?1 AND first_seen = ?2 AND device_mac IS ?11 AND country IS ?23 AND asn IS ?24
 RETURNING id)SQL";
     static const char* kAlertSql =
@@ -628,6 +642,19 @@ void StoreWriter::write(const CaptureStatsRecord& r) {
     s->bind(1, r.source).bind(2, r.start_us).bind(3, r.end_us).bind(4, static_cast<int64_t>(r.packets))
         .bind(5, static_cast<int64_t>(r.bytes)).bind(6, static_cast<int64_t>(r.malformed))
         .bind(7, static_cast<int64_t>(r.dropped)).bind(8, static_cast<int64_t>(r.flows_evicted)).run();
+}
+
+void StoreWriter::write(const RejudgeRequest& r) {
+    if (!r.rules) return;
+    for (auto& alert : rejudge_stored_flows(db_, *r.rules, r)) {
+        alert.late_alert = true;
+        late_alerts_pending_.push_back(std::move(alert));
+    }
+}
+
+std::vector<FlowRecord> StoreWriter::take_late_alerts() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(late_alerts_, {});
 }
 
 void StoreWriter::write(const MetaRecord& r) {

@@ -80,6 +80,8 @@ std::string flow_json(const FlowRecord& r, const FlowDevice& device, const char*
         .integer("ip_proto", r.ip_protocol)
         .integer("vlan", r.vlan)
         .integer("inner_vlan", r.inner_vlan)
+        .integer("vlan_in", r.vlan_in)
+        .integer("inner_vlan_in", r.inner_vlan_in)
         .text("device_ip", r.device_ip)
         .integer("device_port", r.device_port)
         .text_or_null("device_mac", r.device_mac)
@@ -150,6 +152,10 @@ void JsonLog::reopen() {
 void JsonLog::record(const DeviceRecord& device) { write_line(device_json(device)); }
 
 void JsonLog::record(const FlowRecord& flow, const FlowDevice& device) {
+    if (flow.late_alert) {  // a flow logged when it ended, flagged now
+        write_line(flow_json(flow, device, "alert"));
+        return;
+    }
     if (!flow.severity.empty()) {
         auto reported = alerted_open_.find(flow.uid);
         if (reported == alerted_open_.end() || reported->second != flow.severity) {

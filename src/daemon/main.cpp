@@ -42,7 +42,8 @@ void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& 
 void print_summary(const Sensor& sensor, const Options& options) {
     const auto& c = sensor.counters();
     std::cerr << "egresswatchd: " << c.packets << " packets (" << c.ip_packets << " IP, " << c.not_ip << " not IP, "
-              << c.malformed << " malformed), " << c.flows_written << " flows, " << c.alerts << " alerts, "
+              << c.malformed << " malformed), " << c.flows_written << " flows, " << c.alerts << " alerts"
+              << (c.late_alerts ? " (" + std::to_string(c.late_alerts) + " raised late)" : std::string()) << ", "
               << sensor.devices().size() << " devices -> " << options.sensor.store_path << "\n";
     if (auto lanes = sensor.lane_packets(); !lanes.empty()) {
         std::cerr << "egresswatchd: packets per PACKET_FANOUT socket (--workers):";

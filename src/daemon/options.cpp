@@ -53,6 +53,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         ("max-flows", po::value(&o.sensor.max_flows)->default_value(2'000'000), "hard cap on tracked flows (oldest evicted, counted)")
         ("tcp-timeout", po::value(&tcp_timeout)->default_value(300), "seconds without a packet after which an established TCP flow ends")
         ("udp-timeout", po::value(&udp_timeout)->default_value(60), "the same for UDP and other protocols")
+        ("vlan-in-flow-key", po::bool_switch(&o.sensor.vlan_in_flow_key), "keep the 802.1Q ids in the flow key, for sites whose VLANs reuse the same addresses (VRFs); by default a flow is its addresses, ports and protocol, whatever the tags each way")
         ("closed-timeout", po::value(&closed_timeout)->default_value(5), "seconds a flow lasts once over: TCP after FIN from both ends or RST, DNS once every query is answered (for stragglers)")
         ("workers", po::value(&o.sensor.workers)->default_value(1), "threads that track flows and run nDPI, each for a share of the flows by a symmetric hash of addresses and ports (the same records with any number); live capture then reads that many sockets per interface, spread by the kernel with PACKET_FANOUT in hash mode, each by its own thread");
     po::options_description operation("Operation");

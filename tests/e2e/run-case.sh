@@ -27,7 +27,7 @@ if [ "$status" -eq 0 ]; then
     done
     # What the JSON does not carry: VLANs, IP version, initiator, state, ports.
     sqlite3 -header -separator ' ' "$store" \
-        "SELECT vlan, inner_vlan, ip_version, transport, device_ip, device_port, remote_ip, remote_port,
+        "SELECT vlan, inner_vlan, vlan_in, inner_vlan_in, ip_version, transport, device_ip, device_port, remote_ip, remote_port,
                 initiator, packets_out, bytes_out, packets_in, bytes_in, state
          FROM flows ORDER BY first_seen, device_ip, device_port, remote_ip, remote_port" > "$out/actual/store.txt"
     sqlite3 -header -separator ' ' "$store" \

@@ -140,7 +140,7 @@ class Flow {
         remote_(std::move(remote)),
         device_port_(device_port),
         remote_port_(remote_port),
-        tags_(std::move(tags)),
+        tags_{tags, std::move(tags)},
         next_seq_{0x10000000u + device_port * 7919u, 0x60000000u + remote_port * 7919u} {}
 
   // One TCP segment. SYNs carry tcp_syn_options(); ACK numbers follow the
@@ -186,6 +186,10 @@ class Flow {
   // Later packets of this flow go to another capture file.
   void continue_in(Capture& cap) { cap_ = &cap; }
 
+  // Tags of one direction only, as a mirror that tags one side of a
+  // router-on-a-stick shows them.
+  void set_tags(Dir dir, std::vector<VlanTag> tags) { tags_[side(dir)] = std::move(tags); }
+
   // IP TTL / hop limit of outgoing packets (64 unless set; 255 for mDNS).
   void set_out_ttl(std::uint8_t ttl) { out_ttl_ = ttl; }
 
@@ -217,7 +221,7 @@ class Flow {
     SllPacketType sll_type = dir == kOut ? SllPacketType::kOutgoing : SllPacketType::kHost;
     switch (cap_->linktype()) {
       case DLT_EN10MB:
-        return ethernet(to.mac, from.mac, type, packet, tags_);
+        return ethernet(to.mac, from.mac, type, packet, tags_[side(dir)]);
       case DLT_LINUX_SLL:
         return linux_sll(sll_type, from.mac, type, packet);
       case DLT_LINUX_SLL2:
@@ -234,7 +238,7 @@ class Flow {
   Endpoint remote_;
   std::uint16_t device_port_;
   std::uint16_t remote_port_;
-  std::vector<VlanTag> tags_;
+  std::vector<VlanTag> tags_[2];  // out, in
   std::uint32_t next_seq_[2];
   std::uint16_t next_ip_id_[2] = {0x0100, 0x8100};
   std::uint8_t out_ttl_ = 64;
@@ -357,6 +361,35 @@ void write_vlan(const fs::path& out) {
   qinq.udp(ms(200), kOut, filler(44, 4));
   qinq.udp(ms(250), kIn, filler(60, 5));
   cap.write(out / "vlan.pcap");
+}
+
+// A mirror that tags one direction only (router-on-a-stick, one side of a
+// trunk): each conversation is one flow whatever its tags each way.
+void write_vlan_oneway(const fs::path& out) {
+  Capture cap(DLT_EN10MB);
+  // A. TLS upload: out tagged VLAN 100, in untagged.
+  Flow upload(cap, kHikCamera, remote("47.254.10.20"), 40010, 443, {dot1q(100)});
+  upload.set_tags(kIn, {});
+  upload.tcp(ms(0), kOut, kSyn);
+  upload.tcp(ms(20), kIn, kSyn | kAck);
+  upload.tcp(ms(21), kOut, kAck);
+  upload.tcp(ms(22), kOut, kPsh | kAck, tls_application_data(1000));
+  upload.tcp(ms(60), kIn, kPsh | kAck, tls_application_data(100));
+  upload.tcp(ms(61), kOut, kFin | kAck);
+  upload.tcp(ms(80), kIn, kFin | kAck);
+  upload.tcp(ms(81), kOut, kAck);
+  // B. UDP: out QinQ 200/300, in a single tag 300.
+  Flow p2p(cap, kHikCamera, remote("47.254.10.20"), 40011, 8800, {qinq_outer(200), dot1q(300)});
+  p2p.set_tags(kIn, {dot1q(300)});
+  p2p.udp(ms(200), kOut, filler(44, 1));
+  p2p.udp(ms(250), kIn, filler(60, 2));
+  p2p.udp(ms(300), kOut, filler(44, 3));
+  // C. Inbound first, tagged; the device's answers untagged.
+  Flow late(cap, kHikCamera, remote("47.254.10.20"), 40012, 8800, {});
+  late.set_tags(kIn, {dot1q(100)});
+  late.udp(ms(400), kIn, filler(60, 4));
+  late.udp(ms(450), kOut, filler(44, 5));
+  cap.write(out / "vlan_oneway.pcap");
 }
 
 void write_ipv6(const fs::path& out) {
@@ -781,6 +814,38 @@ void write_late_identify(const fs::path& out) {
   cap.write(out / "late_identify.pcap");
 }
 
+// A device identified after its first upload ended (its DHCP renewal comes a
+// minute later and names it a camera): the stored upload is judged again and
+// gets a late alert; the later flow to the same address is an alert at once.
+void write_rejudge(const fs::path& out) {
+  Capture cap(DLT_EN10MB);
+  const Endpoint camera{mac("02:00:00:00:00:40"), ip("10.20.1.40")};  // a MAC that names no maker
+  Flow upload(cap, camera, remote("18.130.5.6"), 50040, 443);
+  upload.tcp(ms(0), kOut, kSyn);
+  upload.tcp(ms(20), kIn, kSyn | kAck);
+  upload.tcp(ms(21), kOut, kAck);
+  upload.tcp(ms(22), kOut, kPsh | kAck, tls_application_data(1200));
+  upload.tcp(ms(60), kIn, kPsh | kAck, tls_application_data(100));
+  upload.tcp(ms(61), kOut, kFin | kAck);
+  upload.tcp(ms(80), kIn, kFin | kAck);
+  upload.tcp(ms(81), kOut, kAck);
+
+  Flow dhcp(cap, camera, kResolver, 68, 67);
+  dhcp.udp(sec(65), kOut,
+           dhcp_request({.xid = 0x02010040,
+                         .client_mac = camera.mac,
+                         .client_ip = camera.ip,
+                         .requested_ip = {},
+                         .hostname = "front-camera",
+                         .vendor_class = {},
+                         .parameter_list = {1, 3, 6}}));
+
+  Flow later(cap, camera, remote("18.130.5.6"), 40041, 443);
+  later.udp(sec(66), kOut, filler(100, 1));
+  later.udp(sec(66) + ms(40), kIn, filler(40, 2));
+  cap.write(out / "rejudge.pcap");
+}
+
 // DNS flows end 5 s (the closed timeout) after every query has its answer,
 // not after the 60 s UDP timeout: a second lookup 10 s later from the same
 // port is a flow of its own, while a lookup still waiting for its answer
@@ -812,6 +877,7 @@ void write_scenarios(const fs::path& out) {
   write_basic(out);
   write_first_inbound(out);
   write_vlan(out);
+  write_vlan_oneway(out);
   write_ipv6(out);
   write_cooked(out / "sll.pcap", DLT_LINUX_SLL);
   write_cooked(out / "sll2.pcap", DLT_LINUX_SLL2);
@@ -824,6 +890,7 @@ void write_scenarios(const fs::path& out) {
   write_rules_each(out);
   write_late_identify(out);
   write_dns_lifetime(out);
+  write_rejudge(out);
 }
 
 // ---- sample site ----------------------------------------------------------------

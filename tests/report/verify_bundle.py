@@ -23,7 +23,10 @@ COLUMNS = [
     "device_ip", "device_port", "device_mac", "remote_ip", "remote_port", "initiator", "bytes_out", "bytes_in",
     "packets_out", "packets_in", "app_protocol", "app_category", "domain", "remote_local", "country", "asn",
     "as_org", "community_id", "state", "severity", "reasons",
+    # Optional columns (added later): left out of the text while null.
+    "vlan_in", "inner_vlan_in",
 ]
+FIRST_OPTIONAL = COLUMNS.index("vlan_in")
 
 
 def canonical_value(value):
@@ -47,9 +50,12 @@ def canonical_value(value):
 
 
 def canonical_text(columns):
-    if list(columns) != COLUMNS:
+    names = list(columns)
+    if len(names) < FIRST_OPTIONAL or names != COLUMNS[:len(names)]:
         raise ValueError("the columns are not the canonical ones, in order")
-    return b"".join(name.encode() + b"\t" + canonical_value(columns[name]) + b"\n" for name in COLUMNS)
+    columns = {name: columns.get(name) for name in COLUMNS}  # a bundle made before a column existed
+    return b"".join(name.encode() + b"\t" + canonical_value(columns[name]) + b"\n"
+                    for i, name in enumerate(COLUMNS) if i < FIRST_OPTIONAL or columns[name] is not None)
 
 
 def sha256_hex(data):

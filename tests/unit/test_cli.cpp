@@ -80,7 +80,7 @@ TEST_CASE("cli: flows as JSON", "[cli][json]") {
           R"("device_ip":"10.0.0.7","device_mac":"aa:bb:cc:00:00:07","device_vendor":null,)"
           R"("device_kind":null,"remote_ip":"8.8.8.8","remote_port":null,"transport":"icmp",)"
           R"("app_protocol":null,"domain":"x\ty\"\u0001","country":"US","asn":15169,)"
-          R"("as_org":"GOOGLE","bytes_out":84,"bytes_in":84,"packets_out":1,"packets_in":1},)"
+          R"("as_org":"GOOGLE","bytes_out":84,"bytes_in":84,"packets_out":1,"packets_in":1,"vlan":null,"vlan_in":null},)"
           "\n"
           R"(  {"first_seen":"2026-11-02T08:00:00.500000Z","last_seen":"2026-11-02T10:00:00Z",)"
           R"("device_ip":"10.0.0.9","device_mac":"de:ad:be:ef:00:09",)"
@@ -88,7 +88,7 @@ TEST_CASE("cli: flows as JSON", "[cli][json]") {
           R"("remote_port":8883,"transport":"tcp","app_protocol":"MQTT",)"
           R"("domain":"a1.tuyaus.com","country":"HK","asn":9304,)"
           R"("as_org":"HGC Global Communications, Ltd","bytes_out":500,"bytes_in":600,)"
-          R"("packets_out":5,"packets_in":6},)"
+          R"("packets_out":5,"packets_in":6,"vlan":null,"vlan_in":null},)"
           "\n"
           R"(  {"first_seen":"2026-11-02T09:00:00Z","last_seen":"2026-11-02T09:05:00.250000Z",)"
           R"("device_ip":"10.0.0.5","device_mac":"aa:bb:cc:00:00:05",)"
@@ -96,13 +96,13 @@ TEST_CASE("cli: flows as JSON", "[cli][json]") {
           R"("remote_port":443,"transport":"tcp","app_protocol":"TLS",)"
           R"("domain":"cam.example.cn","country":"CN","asn":4134,)"
           R"("as_org":"CHINANET-BACKBONE","bytes_out":1200,"bytes_in":3400,)"
-          R"("packets_out":10,"packets_in":12},)"
+          R"("packets_out":10,"packets_in":12,"vlan":null,"vlan_in":null},)"
           "\n"
           R"(  {"first_seen":"2026-11-02T09:00:00Z","last_seen":"2026-11-02T09:00:01Z",)"
           R"("device_ip":"10.0.0.10","device_mac":null,"device_vendor":null,)"
           R"("device_kind":"other","remote_ip":"192.0.2.1","remote_port":53,"transport":"udp",)"
           R"("app_protocol":"DNS","domain":null,"country":null,"asn":null,"as_org":null,)"
-          R"("bytes_out":80,"bytes_in":120,"packets_out":1,"packets_in":1})"
+          R"("bytes_out":80,"bytes_in":120,"packets_out":1,"packets_in":1,"vlan":null,"vlan_in":null})"
           "\n]\n");
 }
 
@@ -117,7 +117,7 @@ TEST_CASE("cli: alerts as JSON", "[cli][json]") {
           R"("device_ip":"10.0.0.7","device_mac":"aa:bb:cc:00:00:07","device_vendor":null,)"
           R"("device_kind":null,"remote_ip":"8.8.8.8","remote_port":null,"transport":"icmp",)"
           R"("app_protocol":null,"domain":"x\ty\"\u0001","country":"US","asn":15169,)"
-          R"("as_org":"GOOGLE","bytes_out":84,"bytes_in":84,"packets_out":1,"packets_in":1,)"
+          R"("as_org":"GOOGLE","bytes_out":84,"bytes_in":84,"packets_out":1,"packets_in":1,"vlan":null,"vlan_in":null,)"
           R"("severity":"low","reasons":["icmp-echo )" "\xc3\xa9" R"("]},)"
           "\n"
           R"(  {"first_seen":"2026-11-02T08:00:00.500000Z","last_seen":"2026-11-02T10:00:00Z",)"
@@ -126,7 +126,7 @@ TEST_CASE("cli: alerts as JSON", "[cli][json]") {
           R"("remote_port":8883,"transport":"tcp","app_protocol":"MQTT",)"
           R"("domain":"a1.tuyaus.com","country":"HK","asn":9304,)"
           R"("as_org":"HGC Global Communications, Ltd","bytes_out":500,"bytes_in":600,)"
-          R"("packets_out":5,"packets_in":6,)"
+          R"("packets_out":5,"packets_in":6,"vlan":null,"vlan_in":null,)"
           R"("severity":"medium","reasons":["country:HK","new-destination"]},)"
           "\n"
           R"(  {"first_seen":"2026-11-02T09:00:00Z","last_seen":"2026-11-02T09:05:00.250000Z",)"
@@ -135,7 +135,7 @@ TEST_CASE("cli: alerts as JSON", "[cli][json]") {
           R"("remote_port":443,"transport":"tcp","app_protocol":"TLS",)"
           R"("domain":"cam.example.cn","country":"CN","asn":4134,)"
           R"("as_org":"CHINANET-BACKBONE","bytes_out":1200,"bytes_in":3400,)"
-          R"("packets_out":10,"packets_in":12,)"
+          R"("packets_out":10,"packets_in":12,"vlan":null,"vlan_in":null,)"
           R"("severity":"high","reasons":["vendor-cloud:CN","country:CN"]})"
           "\n]\n");
 }
@@ -184,17 +184,17 @@ TEST_CASE("cli: flows as CSV", "[cli][csv]") {
     CHECK(r.out ==
           "first_seen,last_seen,device_ip,device_mac,device_vendor,device_kind,remote_ip,"
           "remote_port,transport,app_protocol,domain,country,asn,as_org,bytes_out,bytes_in,"
-          "packets_out,packets_in\n"
+          "packets_out,packets_in,vlan,vlan_in\n"
           "2026-10-30T00:00:00Z,2026-10-30T00:00:10Z,10.0.0.7,aa:bb:cc:00:00:07,,,8.8.8.8,,"
-          "icmp,,\"x\ty\"\"\x01\",US,15169,GOOGLE,84,84,1,1\n"
+          "icmp,,\"x\ty\"\"\x01\",US,15169,GOOGLE,84,84,1,1,,\n"
           "2026-11-02T08:00:00.500000Z,2026-11-02T10:00:00Z,10.0.0.9,de:ad:be:ef:00:09,"
           "\"Tuya \"\"Smart\"\"\",iot,198.51.100.20,8883,tcp,MQTT,a1.tuyaus.com,HK,9304,"
-          "\"HGC Global Communications, Ltd\",500,600,5,6\n"
+          "\"HGC Global Communications, Ltd\",500,600,5,6,,\n"
           "2026-11-02T09:00:00Z,2026-11-02T09:05:00.250000Z,10.0.0.5,aa:bb:cc:00:00:05,"
           "Hikvision,camera,203.0.113.7,443,tcp,TLS,cam.example.cn,CN,4134,CHINANET-BACKBONE,"
-          "1200,3400,10,12\n"
+          "1200,3400,10,12,,\n"
           "2026-11-02T09:00:00Z,2026-11-02T09:00:01Z,10.0.0.10,,,other,192.0.2.1,53,udp,DNS,"
-          ",,,,80,120,1,1\n");
+          ",,,,80,120,1,1,,\n");
 }
 
 TEST_CASE("cli: alerts as CSV join reasons with '; '", "[cli][csv]") {
@@ -205,13 +205,13 @@ TEST_CASE("cli: alerts as CSV join reasons with '; '", "[cli][csv]") {
     CHECK(r.out ==
           "first_seen,last_seen,device_ip,device_mac,device_vendor,device_kind,remote_ip,"
           "remote_port,transport,app_protocol,domain,country,asn,as_org,bytes_out,bytes_in,"
-          "packets_out,packets_in,severity,reasons\n"
+          "packets_out,packets_in,vlan,vlan_in,severity,reasons\n"
           "2026-11-02T08:00:00.500000Z,2026-11-02T10:00:00Z,10.0.0.9,de:ad:be:ef:00:09,"
           "\"Tuya \"\"Smart\"\"\",iot,198.51.100.20,8883,tcp,MQTT,a1.tuyaus.com,HK,9304,"
-          "\"HGC Global Communications, Ltd\",500,600,5,6,medium,country:HK; new-destination\n"
+          "\"HGC Global Communications, Ltd\",500,600,5,6,,,medium,country:HK; new-destination\n"
           "2026-11-02T09:00:00Z,2026-11-02T09:05:00.250000Z,10.0.0.5,aa:bb:cc:00:00:05,"
           "Hikvision,camera,203.0.113.7,443,tcp,TLS,cam.example.cn,CN,4134,CHINANET-BACKBONE,"
-          "1200,3400,10,12,high,vendor-cloud:CN; country:CN\n");
+          "1200,3400,10,12,,,high,vendor-cloud:CN; country:CN\n");
 }
 
 TEST_CASE("cli: devices as CSV", "[cli][csv]") {

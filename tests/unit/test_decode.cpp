@@ -195,9 +195,11 @@ TEST_CASE("Both directions of a conversation share one flow key", "[flow]") {
     FlowKeyHash hash{12345};
     CHECK(hash(FlowKey::from(a)) == hash(FlowKey::from(b)));
 
-    SECTION("VLAN is part of the key") {
-        b.vlan = 100;
-        CHECK_FALSE(FlowKey::from(a) == FlowKey::from(b));
+    SECTION("the VLAN is part of the key only when asked (--vlan-in-flow-key)") {
+        b.vlan = 100;  // a mirror that tags one direction only
+        CHECK(FlowKey::from(a) == FlowKey::from(b));
+        CHECK(hash(FlowKey::from(a)) == hash(FlowKey::from(b)));
+        CHECK_FALSE(FlowKey::from(a, true) == FlowKey::from(b, true));
     }
     SECTION("ICMP echo request and reply are one flow") {
         Bytes request = ipv4_udp(0, 0, 0, 1), reply;

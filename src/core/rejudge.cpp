@@ -1,0 +1,154 @@
+#include "egresswatch/rejudge.hpp"
+
+#include <string_view>
+
+#include "egresswatch/evidence.hpp"
+
+namespace egresswatch {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+    throw StoreError("re-judging stored flows: " + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail(db, "prepare");
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    bool step() {
+        int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc != SQLITE_DONE) fail(db_, "step");
+        return false;
+    }
+    void reset() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+    void bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+    void bind(int i, std::string_view v) {
+        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+    bool is_null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
+    int64_t integer(int c) const { return sqlite3_column_int64(stmt_, c); }
+    std::string text(int c) const {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
+        return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
+    }
+    std::optional<std::string> optional_text(int c) const {
+        return is_null(c) ? std::nullopt : std::optional(text(c));
+    }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+constexpr const char* kCandidatesSql = R"SQL(
+SELECT f.id, f.flow_uid, f.first_seen, f.last_seen, f.device_ip, f.device_port, f.device_mac, f.remote_ip,
+       f.remote_port, f.transport, f.ip_proto, f.bytes_out, f.bytes_in, f.packets_out, f.packets_in,
+       f.app_protocol, f.domain, f.remote_local, f.country, f.asn, f.as_org, f.community_id,
+       coalesce(d.kind, 'other'), coalesce(d.identified_by, '[]'), c.record_hash
+FROM flows AS f
+LEFT JOIN devices AS d ON d.ip = f.device_ip
+LEFT JOIN evidence_chain AS c ON c.flow_id = f.id
+WHERE f.state = 'closed' AND f.first_seen >= ?1 AND (?2 IS NULL OR f.device_ip = ?2)
+  AND NOT EXISTS (SELECT 1 FROM alerts AS a WHERE a.flow_id = f.id)
+ORDER BY f.id)SQL";
+
+}  // namespace
+
+std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, const RejudgeRequest& request) {
+    Statement candidates(db, kCandidatesSql);
+    candidates.bind(1, request.since_us);
+    if (request.device_ip) candidates.bind(2, *request.device_ip);
+    Statement alert(db, "INSERT INTO alerts (flow_id, severity, reasons, late) VALUES (?1, ?2, ?3, 1)");
+    Statement insert(db, "INSERT INTO late_alerts (flow_id, flow_uid, flow_record_hash, raised_at, cause) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)");
+    Statement head(db, "SELECT seq, chain_hash FROM late_alert_chain ORDER BY seq DESC LIMIT 1");
+    int64_t seq = 0;
+    std::string chain(evidence::kGenesisHash);
+    if (head.step()) seq = head.integer(0), chain = head.text(1);
+    Statement append(db, "INSERT INTO late_alert_chain (seq, flow_id, record_hash, chain_hash) "
+                         "VALUES (?1, ?2, ?3, ?4)");
+
+    std::vector<FlowRecord> raised;
+    while (candidates.step()) {
+        FlowFacts facts;
+        auto kind = parse_device_kind(candidates.text(22));
+        facts.device_kind = kind ? *kind : DeviceKind::other;
+        facts.remote_is_local = candidates.integer(17) != 0;
+        facts.sent_data = candidates.integer(13) > 0;
+        facts.country = candidates.text(18);
+        facts.asn = candidates.is_null(19) ? 0 : static_cast<uint32_t>(candidates.integer(19));
+        int64_t remote_port = candidates.is_null(8) ? -1 : candidates.integer(8);
+        bool dns_port = remote_port == 53 || remote_port == 853;
+        // A resolver's lookups upstream are its clients' names (as when the flow ended).
+        bool resolver = candidates.text(23).find("\"dns-server:") != std::string::npos;
+        if (!(dns_port && resolver)) facts.domain = candidates.text(16);
+        facts.resolver_abroad = dns_port && !facts.country.empty() && facts.country != rules.home_country();
+        Verdict verdict = rules.evaluate(facts);
+        if (verdict.severity == Severity::none) continue;
+
+        FlowRecord r;
+        r.uid = candidates.text(1);
+        r.first_us = candidates.integer(2);
+        r.last_us = candidates.integer(3);
+        r.device_ip = candidates.text(4);
+        if (!candidates.is_null(5)) r.device_port = static_cast<int>(candidates.integer(5));
+        r.device_mac = candidates.optional_text(6);
+        r.remote_ip = candidates.text(7);
+        if (remote_port >= 0) r.remote_port = static_cast<int>(remote_port);
+        r.transport = candidates.text(9);
+        r.ip_protocol = static_cast<int>(candidates.integer(10));
+        r.bytes_out = static_cast<uint64_t>(candidates.integer(11));
+        r.bytes_in = static_cast<uint64_t>(candidates.integer(12));
+        r.packets_out = static_cast<uint64_t>(candidates.integer(13));
+        r.packets_in = static_cast<uint64_t>(candidates.integer(14));
+        r.app_protocol = candidates.optional_text(15);
+        r.domain = candidates.optional_text(16);
+        r.remote_local = facts.remote_is_local;
+        r.country = candidates.optional_text(18);
+        if (facts.asn) r.asn = facts.asn;
+        r.as_org = candidates.optional_text(20);
+        r.community_id = candidates.optional_text(21);
+        r.closed = true;
+        r.severity = to_string(verdict.severity);
+        r.reasons = std::move(verdict.reasons);
+        r.reasons.push_back(request.cause);
+        std::string reasons = json_string_array(r.reasons);
+
+        int64_t flow_id = candidates.integer(0);
+        evidence::LateAlertFields late{r.uid, candidates.optional_text(24), request.raised_us, r.severity, reasons,
+                                       request.cause};
+        alert.bind(1, flow_id);
+        alert.bind(2, late.severity);
+        alert.bind(3, late.reasons);
+        alert.step();
+        alert.reset();
+        insert.bind(1, flow_id);
+        insert.bind(2, late.flow_uid);
+        if (late.flow_record_hash) insert.bind(3, *late.flow_record_hash);
+        insert.bind(4, late.raised_us);
+        insert.bind(5, late.cause);
+        insert.step();
+        insert.reset();
+
+        std::string record_hash = evidence::sha256_hex(evidence::late_alert_text(late));
+        chain = evidence::chain_hash(chain, record_hash);
+        append.bind(1, ++seq);
+        append.bind(2, flow_id);
+        append.bind(3, record_hash);
+        append.bind(4, chain);
+        append.step();
+        append.reset();
+        raised.push_back(std::move(r));
+    }
+    return raised;
+}
+
+}  // namespace egresswatch
