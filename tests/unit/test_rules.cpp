@@ -45,6 +45,35 @@ TEST_CASE("The bundled rules load", "[rules]") {
     CHECK(rules.entry_count() > 100);
 }
 
+TEST_CASE("The bundled rules classify the real smart-home names and prefer the narrower entry", "[rules]") {
+    Rules rules = Rules::load(SOURCE_DIR "/rules", "GB");
+    auto rule_of = [&](const char* name) {
+        const DomainRule* rule = rules.match_domain(name);
+        REQUIRE(rule != nullptr);
+        return *rule;
+    };
+    // The names the real_home captures look up (../shared/corpus/real_home).
+    DomainRule blink = rule_of("VS-cam.u011.immedia-semi.com");
+    CHECK(blink.suffix == "immedia-semi.com");
+    CHECK(blink.domain_class == DomainClass::camera_cloud);
+    DomainRule schlage = rule_of("api.allegionengage.com");
+    CHECK(schlage.suffix == "allegionengage.com");
+    CHECK(schlage.domain_class == DomainClass::iot_cloud);
+    DomainRule ultraloq = rule_of("a30xqtffg389ek-ats.iot.us-west-2.amazonaws.com");
+    CHECK(ultraloq.domain_class == DomainClass::iot_cloud);
+    CHECK(ultraloq.label == "U-tec Ultraloq cloud");
+    CHECK(rule_of("a30hje92j76kem.iot.us-west-2.amazonaws.com").domain_class == DomainClass::public_cloud);
+    // A camera host under a cloud that also serves plugs: the longest suffix wins.
+    CHECK(rule_of("sg.business.smartcamera.api.io.mi.com").domain_class == DomainClass::camera_cloud);
+    CHECK(rule_of("de.api.io.mi.com").domain_class == DomainClass::iot_cloud);
+    CHECK(rule_of("security-app.eufylife.com").domain_class == DomainClass::camera_cloud);
+    CHECK(rule_of("home-api.eufylife.com").domain_class == DomainClass::iot_cloud);
+    CHECK(rule_of("euw1-relay-dcipc.i.tplinknbu.com").domain_class == DomainClass::camera_cloud);
+    CHECK(rule_of("aps1-openapi.tplinknbu.com").domain_class == DomainClass::iot_cloud);
+    CHECK(rule_of("nexusapi-us1.camera.home.nest.com").label == "Nest camera cloud");
+    CHECK(rules.match_domain("home.nest.com") == nullptr);
+}
+
 TEST_CASE("A bad rules line is reported with file and line", "[rules]") {
     RulesDir d("bad");
     SECTION("network") {
