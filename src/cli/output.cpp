@@ -2,7 +2,8 @@
 
 #include <string>
 
-#include "json.hpp"
+#include <egresswatch/common/json.hpp>
+
 #include "text.hpp"
 #include "time_format.hpp"
 

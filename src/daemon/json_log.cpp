@@ -5,13 +5,11 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "cli/json.hpp"
-#include "cli/time_format.hpp"
+#include "egresswatch/common/json.hpp"
+#include "egresswatch/common/time.hpp"
 
 namespace egresswatch::daemon {
 namespace {
-
-namespace json = cli::json;
 
 // Writes one JSON object: `"key":value` pairs; empty optionals become null.
 class ObjectWriter {
@@ -30,7 +28,7 @@ public:
     ObjectWriter& text_or_null(const char* key, std::string_view value) {  // empty is null
         return value.empty() ? null(key) : text(key, value);
     }
-    ObjectWriter& time(const char* key, int64_t us) { return text(key, cli::format_time(us)); }
+    ObjectWriter& time(const char* key, int64_t us) { return text(key, format_time(us)); }
     ObjectWriter& integer(const char* key, int64_t value) {
         field(key);
         json::append_integer(out_, value);

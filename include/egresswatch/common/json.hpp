@@ -1,6 +1,7 @@
-// The little JSON the CLI needs: writing scalars, arrays of strings and
-// nested documents, and reading the arrays of strings the store keeps as text
-// (devices.identified_by, alerts.reasons).
+// The one JSON writer and escaper of egresswatch (the store's JSON text, the
+// daemon's JSON log, the CLI's output): writing scalars, arrays of strings
+// and nested documents, and reading the arrays of strings the store keeps as
+// text (devices.identified_by, alerts.reasons).
 #pragma once
 
 #include <cstdint>
@@ -9,16 +10,21 @@
 #include <string_view>
 #include <vector>
 
-namespace egresswatch::cli::json {
+namespace egresswatch::json {
 
-// Appends `text` as a quoted JSON string. Quotes, backslashes and control
-// characters are escaped (\n, \t, ... or \u00XX); bytes that are not valid
-// UTF-8 become U+FFFD so that the output is always valid JSON.
+// Appends `text` as a quoted JSON string. Quotes and backslashes are escaped;
+// of the C0 control characters, \n, \r and \t as such and every other one as
+// \u00XX (lower-case hex); bytes that are not valid UTF-8 become U+FFFD, so
+// the output is always valid JSON. Everything else is copied as it is (DEL
+// and C1 need no escape in JSON). The store seals alerts.reasons in this
+// form: for valid UTF-8 it must never change.
 void append_string(std::string& out, std::string_view text);
 
 void append_null(std::string& out);
 void append_integer(std::string& out, std::int64_t value);
 void append_string_array(std::string& out, const std::vector<std::string>& items);
+// The same as a string: ["a","b"] (no spaces).
+std::string string_array(const std::vector<std::string>& items);
 
 // Convenience: the quoted, escaped form of `text`.
 std::string quote(std::string_view text);
@@ -61,4 +67,4 @@ private:
 // else (other element types, trailing text, bad escapes).
 std::optional<std::vector<std::string>> parse_string_array(std::string_view text);
 
-}  // namespace egresswatch::cli::json
+}  // namespace egresswatch::json

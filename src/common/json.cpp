@@ -1,12 +1,11 @@
-#include "json.hpp"
+#include "egresswatch/common/json.hpp"
 
-#include "text.hpp"
+#include "egresswatch/common/utf8.hpp"
 
-namespace egresswatch::cli::json {
+namespace egresswatch::json {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
 void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {
@@ -138,8 +137,6 @@ void append_string(std::string& out, std::string_view s) {
         switch (c) {
             case '"': out += "\\\""; ++i; continue;
             case '\\': out += "\\\\"; ++i; continue;
-            case '\b': out += "\\b"; ++i; continue;
-            case '\f': out += "\\f"; ++i; continue;
             case '\n': out += "\\n"; ++i; continue;
             case '\r': out += "\\r"; ++i; continue;
             case '\t': out += "\\t"; ++i; continue;
@@ -152,9 +149,9 @@ void append_string(std::string& out, std::string_view s) {
             ++i;
             continue;
         }
-        std::size_t length = text::utf8_sequence_length(s, i);
+        std::size_t length = utf8::sequence_length(s, i);
         if (length == 0) {
-            out += kReplacement;
+            out += utf8::kReplacement;
             ++i;
         } else {
             out.append(s.substr(i, length));
@@ -175,6 +172,12 @@ void append_string_array(std::string& out, const std::vector<std::string>& items
         append_string(out, items[i]);
     }
     out += ']';
+}
+
+std::string string_array(const std::vector<std::string>& items) {
+    std::string out;
+    append_string_array(out, items);
+    return out;
 }
 
 std::string quote(std::string_view text) {
@@ -265,4 +268,4 @@ std::optional<std::vector<std::string>> parse_string_array(std::string_view text
     return Parser(text).string_array();
 }
 
-}  // namespace egresswatch::cli::json
+}  // namespace egresswatch::json
