@@ -192,8 +192,13 @@ void Writer::before_value() {
         return;
     }
     if (has_items_.empty()) return;
-    out_ += has_items_.back() ? ",\n" : "\n";
+    bool first = !has_items_.back();
     has_items_.back() = true;
+    if (style_ == Style::compact) {
+        if (!first) out_ += ',';
+        return;
+    }
+    out_ += first ? "\n" : ",\n";
     out_.append(2 * has_items_.size(), ' ');
 }
 
@@ -207,6 +212,10 @@ Writer& Writer::open(char bracket) {
 Writer& Writer::close(char bracket) {
     bool had_items = has_items_.back();
     has_items_.pop_back();
+    if (style_ == Style::compact) {
+        out_ += bracket;
+        return *this;
+    }
     if (had_items) {
         out_ += '\n';
         out_.append(2 * has_items_.size(), ' ');
@@ -219,7 +228,7 @@ Writer& Writer::close(char bracket) {
 Writer& Writer::key(std::string_view name) {
     before_value();
     append_string(out_, name);
-    out_ += ": ";
+    out_ += style_ == Style::compact ? ":" : ": ";
     after_key_ = true;
     return *this;
 }

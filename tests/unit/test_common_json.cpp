@@ -65,6 +65,15 @@ TEST_CASE("json::Writer: one member or element a line", "[common][json]") {
     CHECK(out == "{\n  \"a\": 1,\n  \"b\": [\n    \"x\",\n    true\n  ],\n  \"c\": null,\n  \"d\": {}\n}\n");
 }
 
+TEST_CASE("json::Writer: compact, on one line", "[common][json]") {
+    std::string out;
+    json::Writer w(out, json::Writer::Style::compact);
+    w.begin_object().key("a").value(std::int64_t{1}).key("b").begin_array().value("x").value(true).end_array()
+        .key("c").value(std::optional<std::int64_t>()).key("d").begin_object().end_object()
+        .key("e").value(std::vector<std::string>{"p", "q"}).end_object();
+    CHECK(out == R"({"a":1,"b":["x",true],"c":null,"d":{},"e":["p","q"]})");
+}
+
 TEST_CASE("json writers", "[common][json]") {
     std::string out;
     json::append_null(out);

@@ -29,12 +29,17 @@ std::string string_array(const std::vector<std::string>& items);
 // Convenience: the quoted, escaped form of `text`.
 std::string quote(std::string_view text);
 
-// Writes a nested document, one member or element per line, indented by two
-// spaces per level, so that documents diff well. The caller pairs the
-// begin/end calls and gives a key before each member of an object.
+// Writes a nested document. The caller pairs the begin/end calls and gives a
+// key before each member of an object.
+//   pretty:  one member or element per line, indented by two spaces per
+//            level, "key": value, a newline after the document; documents
+//            diff well (reports, case bundles).
+//   compact: all on one line, "key":value, no newline after it (JSON lines:
+//            the daemon's --json-log).
 class Writer {
 public:
-    explicit Writer(std::string& out) : out_(out) {}
+    enum class Style { pretty, compact };
+    explicit Writer(std::string& out, Style style = Style::pretty) : out_(out), style_(style) {}
     Writer& begin_object() { return open('{'); }
     Writer& end_object() { return close('}'); }
     Writer& begin_array() { return open('['); }
@@ -58,6 +63,7 @@ private:
     void before_value();
 
     std::string& out_;
+    Style style_;
     std::vector<bool> has_items_;  // per open level
     bool after_key_ = false;
 };
