@@ -30,6 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include "egresswatch/common/sqlite.hpp"
+
 namespace egresswatch::evidence {
 
 inline constexpr std::string_view kGenesisHash =
@@ -77,7 +79,7 @@ std::string chain_hash(std::string_view previous_chain_hash, std::string_view re
 // discard it and make a new one.
 class ChainWriter {
 public:
-    explicit ChainWriter(sqlite3* db);  // throws std::runtime_error
+    explicit ChainWriter(sqlite3* db);  // throws StoreError
     ~ChainWriter();
     ChainWriter(const ChainWriter&) = delete;
     ChainWriter& operator=(const ChainWriter&) = delete;
@@ -91,9 +93,7 @@ public:
     void seal_new(std::int64_t flow_id, const std::string& canonical_text);
 
 private:
-    sqlite3* db_;
-    sqlite3_stmt* is_sealed_ = nullptr;
-    sqlite3_stmt* append_ = nullptr;
+    sqlite::Statement is_sealed_, append_;
     std::int64_t head_seq_ = 0;
     std::string head_hash_{kGenesisHash};
 };
@@ -123,7 +123,7 @@ struct ChainReport {
 //   - a chain hash that does not follow from the one before (an entry was
 //     edited or inserted),
 //   - a closed flow with no chain entry (a row was inserted).
-// Throws std::runtime_error on a read error.
+// Throws StoreError on a read error.
 ChainReport verify_chain(sqlite3* db, std::size_t max_problems = 20);
 
 // A late alert (see rejudge.hpp), sealed in late_alert_chain: its canonical

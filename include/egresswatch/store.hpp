@@ -18,13 +18,9 @@
 #include <variant>
 #include <vector>
 
-struct sqlite3;
+#include "egresswatch/common/sqlite.hpp"  // StoreError
 
 namespace egresswatch {
-
-class StoreError : public std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 struct FlowRecord {
     std::string uid;
@@ -101,8 +97,6 @@ using StoreRecord =
 // Creates the schema or migrates an older store; refuses a newer one.
 void migrate_store(sqlite3* db, const std::string& path);
 
-std::string json_string_array(const std::vector<std::string>& items);
-
 class StoreWriter {
 public:
     // Opens (creating if needed) and migrates the store; throws StoreError.
@@ -147,7 +141,8 @@ private:
     class Checkpointer;
     static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
     std::string path_;
-    sqlite3* db_ = nullptr;
+    std::unique_ptr<sqlite::Connection> connection_;
+    sqlite3* db_ = nullptr;  // connection_'s
     int batch_interval_ms_;
     std::unique_ptr<Statements> statements_;
     mutable std::mutex mutex_;

@@ -1,5 +1,7 @@
 #include "evidence_commands.hpp"
 
+#include <egresswatch/common/json.hpp>
+#include <egresswatch/common/utf8.hpp>
 #include <egresswatch/evidence.hpp>
 
 #include <algorithm>
@@ -7,10 +9,8 @@
 #include <limits>
 #include <sstream>
 
-#include "json.hpp"
 #include "query.hpp"
 #include "report.hpp"
-#include "text.hpp"
 #include "time_format.hpp"
 
 namespace egresswatch::cli {
@@ -22,15 +22,6 @@ constexpr const char* kHashRule =
     "name TAB value LF, where value is null, i:<integer>, r:<real %.17g>, s:<length in bytes>:<text> "
     "or x:<hex of a blob>; chain_hash = SHA-256 of the previous chain_hash (hex) followed by "
     "record_hash (hex); the first entry's previous chain_hash is 64 zeros.";
-
-bool is_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        std::size_t n = text::utf8_sequence_length(s, i);
-        if (n == 0) return false;
-        i += n;
-    }
-    return true;
-}
 
 std::string hex(std::string_view bytes) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -60,7 +51,7 @@ void write_column_value(json::Writer& w, sqlite3_stmt* stmt, int column) {
     std::string_view bytes(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
     if (sqlite3_column_type(stmt, column) == SQLITE_BLOB)
         w.begin_object().key("blob_hex").value(hex(bytes)).end_object();
-    else if (is_utf8(bytes))
+    else if (utf8::is_valid(bytes))
         w.value(bytes);
     else
         w.begin_object().key("text_hex").value(hex(bytes)).end_object();

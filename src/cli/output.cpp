@@ -2,7 +2,9 @@
 
 #include <string>
 
-#include "json.hpp"
+#include <egresswatch/common/json.hpp>
+#include <egresswatch/common/utf8.hpp>
+
 #include "text.hpp"
 #include "time_format.hpp"
 
@@ -184,10 +186,37 @@ private:
 
 }  // namespace
 
+bool is_number(std::string_view s) {
+    std::size_t i = 0;
+    auto digits = [&] {
+        std::size_t start = i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        return i - start;
+    };
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    std::size_t mantissa = digits();
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        mantissa += digits();
+    }
+    if (mantissa == 0) return false;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+        if (digits() == 0) return false;
+    }
+    return i == s.size();
+}
+
 std::string csv_field(std::string_view field) {
-    if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
-    std::string out = "\"";
-    for (char c : field) {
+    // A spreadsheet runs a cell that starts with one of these as a formula
+    // (OWASP, "CSV Injection"); a number that starts with a sign is still a number.
+    bool formula = !field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos &&
+                   !is_number(field);
+    std::string text = utf8::replace_controls(field);
+    if (!formula && text.find_first_of(",\"") == std::string::npos) return text;
+    std::string out = formula ? "\"'" : "\"";
+    for (char c : text) {
         if (c == '"') out += '"';
         out += c;
     }

@@ -16,9 +16,20 @@ enum class Format { Table, Csv, Json, Jsonl };
 
 std::optional<Format> parse_format(std::string_view name);
 
-// RFC 4180: `field` quoted if it holds a comma, quote or line break, with
-// the quotes inside doubled.
+// One CSV cell, safe to open in a spreadsheet (stored text comes from the
+// network, so a host name can be "=HYPERLINK(...)"):
+//   - control characters (C0 including tab, CR and LF, DEL, and C1, i.e. the
+//     UTF-8 forms of U+0080..U+009F) and bytes that are not UTF-8 each become
+//     U+FFFD;
+//   - a cell that starts with =, +, -, @, tab or CR and is not a number
+//     ("-5", "+1.5e3" are) is a formula to a spreadsheet: it is prefixed with
+//     a single quote and quoted (OWASP's advice for CSV injection), so that
+//     "=1+2" is written "'=1+2" and shows as text;
+//   - RFC 4180: quoted if it holds a comma or a quote, quotes doubled.
 std::string csv_field(std::string_view field);
+
+// Whether `s` is a decimal number: [+-]digits[.digits][e[+-]digits].
+bool is_number(std::string_view s);
 
 // Receives the rows of one result and writes them to a stream.
 class Formatter {
@@ -35,7 +46,8 @@ public:
 //          is null, times are ISO 8601 UTC strings, lists are arrays.
 //   jsonl: the same objects, one per line, without the array (JSON lines).
 //   csv:   a header row of column names, RFC 4180 quoting, "\n" line ends,
-//          NULL as an empty field, lists joined with "; ".
+//          NULL as an empty field, lists joined with "; ", every cell made
+//          safe for spreadsheets by csv_field.
 //   table: the compact columns, aligned, with a header and a separator line;
 //          NULL as "-", numbers right-aligned, cells longer than the
 //          column's max_width cut short with "…", then a line "N <noun>".

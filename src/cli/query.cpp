@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "egresswatch/common/json.hpp"
 #include "egresswatch/schema.hpp"
-#include "json.hpp"
 
 namespace egresswatch::cli {
 namespace {

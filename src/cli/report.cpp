@@ -1,5 +1,6 @@
 #include "report.hpp"
 
+#include <egresswatch/common/json.hpp>
 #include <egresswatch/evidence.hpp>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "json.hpp"
 #include "query.hpp"
 
 namespace egresswatch::cli::report {

@@ -1,7 +1,8 @@
 // The report's numbers for programs and spreadsheets: CSV and JSON.
 #include <ostream>
 
-#include "json.hpp"
+#include <egresswatch/common/json.hpp>
+
 #include "output.hpp"
 #include "report.hpp"
 

@@ -1,5 +1,7 @@
 #include "text.hpp"
 
+#include <egresswatch/common/utf8.hpp>
+
 namespace egresswatch::cli::text {
 namespace {
 constexpr char kHex[] = "0123456789abcdef";
@@ -11,43 +13,18 @@ void append_hex_byte(std::string& out, const char* prefix, unsigned char b) {
 }
 }  // namespace
 
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char lead = byte(i);
-    std::size_t length;
-    unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
-    if (lead < 0x80) return 1;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        if (lead == 0xE0) low = 0xA0;   // overlong
-        if (lead == 0xED) high = 0x9F;  // surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        if (lead == 0xF0) low = 0x90;   // overlong
-        if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (i + length > s.size()) return 0;
-    if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-    for (std::size_t k = 2; k < length; ++k)
-        if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-    return length;
-}
-
 std::string terminal_safe(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     std::size_t i = 0;
     while (i < s.size()) {
         auto c = static_cast<unsigned char>(s[i]);
-        std::size_t length = utf8_sequence_length(s, i);
-        if (length == 0 || c < 0x20 || c == 0x7F) {  // not UTF-8, C0 control or DEL
+        std::size_t length = utf8::sequence_length(s, i);
+        std::size_t control = utf8::control_length(s, i);
+        if (length == 0 || control == 1) {  // not UTF-8, C0 control or DEL
             append_hex_byte(out, "\\x", c);
             ++i;
-        } else if (c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
+        } else if (control == 2) {
             // U+0080..U+009F: C1 controls such as CSI.
             append_hex_byte(out, "\\u00", static_cast<unsigned char>(s[i + 1]));
             i += 2;

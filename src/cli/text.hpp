@@ -7,11 +7,6 @@
 
 namespace egresswatch::cli::text {
 
-// Length of the valid UTF-8 sequence that starts at s[i] (1 to 4), or 0 if
-// the bytes there are not valid UTF-8 (overlong forms, surrogates and
-// truncated sequences included).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
-
 // `s` made safe to print on a terminal: control characters (C0, DEL and C1)
 // and bytes that are not UTF-8 are shown as \xNN or \u00NN escapes.
 std::string terminal_safe(std::string_view s);

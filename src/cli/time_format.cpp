@@ -1,7 +1,6 @@
 #include "time_format.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <limits>
 
 namespace egresswatch::cli {
@@ -135,27 +134,6 @@ std::optional<TimeWindow> parse_period(std::string_view text) {
     year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!date.ok()) return std::nullopt;
     return TimeWindow{to_us(sys_days{date}), to_us(sys_days{date} + days{1})};
-}
-
-std::string format_time(std::int64_t us) {
-    sys_time<microseconds> t{microseconds{us}};
-    sys_days day_point = floor<days>(t);
-    year_month_day date{day_point};
-    std::int64_t in_day = (t - day_point).count();  // 0 <= in_day < one day
-    std::int64_t fraction = in_day % kMicrosPerSecond;
-    std::int64_t seconds = in_day / kMicrosPerSecond;
-
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(date.year()),
-                  unsigned(date.month()), unsigned(date.day()), int(seconds / 3600),
-                  int(seconds / 60 % 60), int(seconds % 60));
-    std::string out = buf;
-    if (fraction != 0) {
-        std::snprintf(buf, sizeof buf, ".%06d", int(fraction));
-        out += buf;
-    }
-    out += 'Z';
-    return out;
 }
 
 }  // namespace egresswatch::cli

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <egresswatch/common/time.hpp>
+
 namespace egresswatch::cli {
 
 // Parses a time argument into microseconds since the epoch, UTC:
@@ -32,8 +34,7 @@ struct TimeWindow {
 // "2026-11-02" (the day). nullopt for anything else.
 std::optional<TimeWindow> parse_period(std::string_view text);
 
-// Formats microseconds since the epoch as ISO 8601 UTC: "2026-11-02T09:00:00Z",
-// or "2026-11-02T09:00:00.250000Z" when the fraction of a second is not zero.
-std::string format_time(std::int64_t us);
+// ISO 8601 UTC, as everywhere in egresswatch (egresswatch/common/time.hpp).
+using egresswatch::format_time;
 
 }  // namespace egresswatch::cli

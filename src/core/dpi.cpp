@@ -8,6 +8,7 @@ extern "C" {
 #include <cstring>
 #include <stdexcept>
 
+#include "egresswatch/common/utf8.hpp"
 #include "egresswatch/flow_table.hpp"
 
 namespace egresswatch {
@@ -19,6 +20,8 @@ constexpr uint32_t kMaxUdpPackets = 24;
 // Packets allowed after classification to pick up the name (e.g. a TLS
 // ClientHello that follows a STUN or HTTP CONNECT preamble).
 constexpr uint32_t kMaxExtraPackets = 8;
+// The longest name kept: a DNS name has at most 253 characters, a DHCP host name 255.
+constexpr size_t kMaxDomain = 255;
 
 bool known(const ndpi_protocol& p) {
     return p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN;
@@ -109,7 +112,9 @@ void Dpi::finish(Flow& flow, bool giving_up) {
         ++classified_;
     }
     if (state->host_server_name[0] != '\0' && flow.domain.empty()) {
-        flow.domain = state->host_server_name;
+        // Whatever the packet said (a DHCP host name is any bytes): no control
+        // characters or invalid UTF-8 reach the store, its readers or the JSON log.
+        flow.domain = utf8::clean_name(state->host_server_name, kMaxDomain);
         std::transform(flow.domain.begin(), flow.domain.end(), flow.domain.begin(),
                        [](unsigned char c) { return std::tolower(c); });
     }

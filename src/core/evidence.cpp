@@ -22,49 +22,14 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
     return out;
 }
 
-[[noreturn]] void fail(sqlite3* db, std::string_view what) {
-    throw std::runtime_error("evidence chain: " + std::string(what) + ": " + sqlite3_errmsg(db));
-}
+constexpr const char* kErrorContext = "evidence chain: ";
 
-sqlite3_stmt* prepare(sqlite3* db, const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) fail(db, "prepare");
-    return stmt;
-}
-
-// A statement finalised when the scope ends.
-struct Query {
-    Query(sqlite3* db, const std::string& sql) : db(db), stmt(prepare(db, sql)) {}
-    ~Query() { sqlite3_finalize(stmt); }
-    Query(const Query&) = delete;
-    Query& operator=(const Query&) = delete;
-    bool step() {
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) return true;
-        if (rc != SQLITE_DONE) fail(db, "read");
-        return false;
-    }
-    std::string text(int column) const {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))) : "";
-    }
-    sqlite3* db;
+// A statement run once; errors throw StoreError("evidence chain: ...").
+struct Query : sqlite::Statement {
+    Query(sqlite3* db, const std::string& sql)
+        : sqlite::Statement(db, sql, Lifetime::once, kErrorContext), stmt(handle()) {}
     sqlite3_stmt* stmt;
 };
-
-// Steps a reusable statement to its first row (false if none) and leaves it
-// ready for the next use only after reset().
-bool step_first(sqlite3* db, sqlite3_stmt* stmt) {
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) fail(db, "read");
-    return false;
-}
-
-void reset(sqlite3_stmt* stmt) {
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-}
 
 std::string flow_label(std::int64_t flow_id, const std::string& uid) {
     return "flow " + std::to_string(flow_id) + (uid.empty() ? "" : " (" + uid + ")");
@@ -209,42 +174,26 @@ std::pair<std::int64_t, std::string> chain_head(sqlite3* db) {
     return {sqlite3_column_int64(head.stmt, 0), head.text(1)};
 }
 
-ChainWriter::ChainWriter(sqlite3* db) : db_(db) {
-    try {
-        is_sealed_ = prepare(db, "SELECT 1 FROM evidence_chain WHERE flow_id = ?1");
-        append_ = prepare(db,
-                          "INSERT INTO evidence_chain (seq, flow_id, record_hash, chain_hash) "
-                          "VALUES (?1, ?2, ?3, ?4)");
-        std::tie(head_seq_, head_hash_) = chain_head(db);
-    } catch (...) {
-        sqlite3_finalize(is_sealed_);
-        sqlite3_finalize(append_);
-        throw;
-    }
+ChainWriter::ChainWriter(sqlite3* db)
+    : is_sealed_(db, "SELECT 1 FROM evidence_chain WHERE flow_id = ?1", sqlite::Statement::Lifetime::persistent,
+                 kErrorContext),
+      append_(db, "INSERT INTO evidence_chain (seq, flow_id, record_hash, chain_hash) VALUES (?1, ?2, ?3, ?4)",
+              sqlite::Statement::Lifetime::persistent, kErrorContext) {
+    std::tie(head_seq_, head_hash_) = chain_head(db);
 }
 
-ChainWriter::~ChainWriter() {
-    sqlite3_finalize(is_sealed_);
-    sqlite3_finalize(append_);
-}
+ChainWriter::~ChainWriter() = default;
 
 void ChainWriter::seal(std::int64_t flow_id, const std::string& canonical_text) {
-    sqlite3_bind_int64(is_sealed_, 1, flow_id);
-    bool sealed = step_first(db_, is_sealed_);
-    reset(is_sealed_);
+    bool sealed = is_sealed_.bind(1, flow_id).step();
+    is_sealed_.reset();
     if (!sealed) seal_new(flow_id, canonical_text);
 }
 
 void ChainWriter::seal_new(std::int64_t flow_id, const std::string& canonical_text) {
     std::string record_hash = sha256_hex(canonical_text);
     std::string next_hash = chain_hash(head_hash_, record_hash);
-    sqlite3_bind_int64(append_, 1, head_seq_ + 1);
-    sqlite3_bind_int64(append_, 2, flow_id);
-    sqlite3_bind_text(append_, 3, record_hash.data(), static_cast<int>(record_hash.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(append_, 4, next_hash.data(), static_cast<int>(next_hash.size()), SQLITE_TRANSIENT);
-    int rc = sqlite3_step(append_);
-    reset(append_);
-    if (rc != SQLITE_DONE) fail(db_, "append");
+    append_.bind(1, head_seq_ + 1).bind(2, flow_id).bind(3, record_hash).bind(4, next_hash).run();
     ++head_seq_;
     head_hash_ = std::move(next_hash);
 }

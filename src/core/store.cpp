@@ -16,12 +16,12 @@
 
 #include "egresswatch/evidence.hpp"
 #include "egresswatch/clock.hpp"
+#include "egresswatch/common/json.hpp"
 #include "egresswatch/schema.hpp"
 
 namespace egresswatch {
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxBatch = 20000;
 // Records waiting that wake the writer before its interval: it then writes
 // while capture goes on instead of after (a burst of flows ending at once).
@@ -36,87 +36,10 @@ constexpr int kCheckpointBackstopFrames = 20000;
 
 std::atomic<uint64_t> g_free_space_floor{0};
 
-void exec(sqlite3* db, const char* sql, const std::string& path) {
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-        std::string why = message ? message : sqlite3_errmsg(db);
-        sqlite3_free(message);
-        throw StoreError("store " + path + ": " + why);
-    }
-}
+using sqlite::Statement;
 
-// A prepared statement bound by position; resets itself for reuse.
-class Statement {
-public:
-    Statement(sqlite3* db, const char* sql) : db_(db) {
-        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
-            throw StoreError(std::string("prepare failed: ") + sqlite3_errmsg(db));
-    }
-    ~Statement() { sqlite3_finalize(stmt_); }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-
-    Statement& bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
-    // Not copied: every caller binds and runs in one expression, so the text
-    // outlives the step.
-    Statement& bind(int i, std::string_view v) {
-        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-        return *this;
-    }
-    Statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
-    template <class T>
-    Statement& bind(int i, const std::optional<T>& v) {
-        if (v) return bind(i, *v);
-        sqlite3_bind_null(stmt_, i);
-        return *this;
-    }
-    Statement& bind(int i, const std::optional<int>& v) {
-        if (v) return bind(i, static_cast<int64_t>(*v));
-        sqlite3_bind_null(stmt_, i);
-        return *this;
-    }
-    Statement& bind(int i, const std::optional<uint32_t>& v) {
-        if (v) return bind(i, static_cast<int64_t>(*v));
-        sqlite3_bind_null(stmt_, i);
-        return *this;
-    }
-    // Runs to completion; returns the first column of the last row, if any.
-    std::optional<int64_t> run() {
-        std::optional<int64_t> value;
-        int rc;
-        while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) value = sqlite3_column_int64(stmt_, 0);
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-        if (rc != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
-        return value;
-    }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
-
-std::string json_escape(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    return out;
-}
+// Runs `sql` on the store at `path`; StoreError("store <path>: <why>").
+void exec(sqlite3* db, const char* sql, const std::string& path) { sqlite::exec(db, sql, "store " + path + ": "); }
 
 }  // namespace
 
@@ -134,13 +57,7 @@ struct StoreWriter::Statements {
 // writer or readers; what the WAL holds is committed either way.
 class StoreWriter::Checkpointer {
 public:
-    explicit Checkpointer(const std::string& path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-            std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
-            sqlite3_close(db_);
-            throw StoreError("cannot open store " + path + " for checkpoints: " + why);
-        }
-        sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    explicit Checkpointer(const std::string& path) : connection_(path, sqlite::Connection::Mode::read_write) {
         // A connection finds the store in WAL mode on its first read; until
         // then a checkpoint on it does nothing.
         sqlite3_exec(db_, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
@@ -153,7 +70,7 @@ public:
         }
         wake_.notify_one();
         thread_.join();
-        sqlite3_close(db_);  // not the last connection: leaves the WAL to the writer's close
+        // connection_ closes now: not the last connection, it leaves the WAL to the writer's close.
     }
     void request() {
         {
@@ -179,7 +96,8 @@ private:
         }
     }
 
-    sqlite3* db_ = nullptr;
+    sqlite::Connection connection_;
+    sqlite3* db_ = connection_.handle();
     std::mutex mutex_;
     std::condition_variable wake_;
     bool requested_ = false, stopping_ = false;
@@ -198,21 +116,9 @@ int StoreWriter::on_wal_commit(void* self, sqlite3* db, const char*, int frames)
     return SQLITE_OK;
 }
 
-std::string json_string_array(const std::vector<std::string>& items) {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? ",\"" : "\"") + json_escape(items[i]) + "\"";
-    return out + "]";
-}
-
 void migrate_store(sqlite3* db, const std::string& path) {
-    sqlite3_stmt* stmt = nullptr;
-    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
-    int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
-    sqlite3_finalize(stmt);
-    if (version > schema::kVersion)
-        throw StoreError("store " + path + " has schema version " + std::to_string(version) +
-                         ", newer than this egresswatch understands (" +
-                         std::to_string(schema::kVersion) + "): upgrade egresswatch");
+    auto version = static_cast<int>(sqlite::user_version(db, path));
+    sqlite::check_schema_version(version, schema::kVersion, path, sqlite::SchemaUse::migrate);
     for (int v = version; v < schema::kVersion; ++v) {
         exec(db, "BEGIN IMMEDIATE", path);
         try {
@@ -232,14 +138,9 @@ StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
     // allocation. Only possible before SQLite initialises (else a no-op).
     static std::once_flag configured;
     std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
-    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-        std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-        sqlite3_close(db_);
-        throw StoreError("cannot open store " + path + ": " + why);
-    }
-    try {
-        sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    connection_ = std::make_unique<sqlite::Connection>(path, sqlite::Connection::Mode::create);
+    db_ = connection_->handle();
+    {  // on a throw, connection_ closes the store
         // WAL: readers never block the writer; NORMAL sync loses at most the
         // last transaction on power loss, never consistency.
         exec(db_, "PRAGMA journal_mode = WAL", path);
@@ -253,9 +154,6 @@ StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
         migrate_store(db_, path);
         checkpointer_ = std::make_unique<Checkpointer>(path);
         sqlite3_wal_hook(db_, &StoreWriter::on_wal_commit, this);
-    } catch (...) {
-        sqlite3_close(db_);
-        throw;
     }
     thread_ = std::thread([this] { run(); });
 }
@@ -263,7 +161,7 @@ StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
 StoreWriter::~StoreWriter() {
     close();
     statements_.reset();
-    sqlite3_close(db_);
+    connection_.reset();
 }
 
 void StoreWriter::wait_for_room(std::unique_lock<std::mutex>& lock) {
@@ -566,7 +464,7 @@ RETURNING id)SQL";
         s->alert = std::make_unique<Statement>(db_, kAlertSql);
         s->no_alert = std::make_unique<Statement>(db_, kNoAlertSql);
     }
-    std::string reasons = r.severity.empty() ? std::string() : json_string_array(r.reasons);
+    std::string reasons = r.severity.empty() ? std::string() : json::string_array(r.reasons);
     CanonicalValues values = canonical_values(r, reasons);
 
     // The new row's id; on a clash with a stored uid (a record resubmitted
@@ -618,7 +516,7 @@ ON CONFLICT(ip) DO UPDATE SET
     auto& s = statements_->device;
     if (!s) s = std::make_unique<Statement>(db_, kSql);
     s->bind(1, r.ip).bind(2, r.mac).bind(3, r.vendor).bind(4, r.vendor_country).bind(5, r.kind)
-        .bind(6, json_string_array(r.identified_by)).bind(7, r.first_us).bind(8, r.last_us)
+        .bind(6, json::string_array(r.identified_by)).bind(7, r.first_us).bind(8, r.last_us)
         .bind(9, r.hostname).bind(10, r.label).bind(11, r.site).run();
 }
 

@@ -5,35 +5,33 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "cli/json.hpp"
-#include "cli/time_format.hpp"
+#include "egresswatch/common/json.hpp"
+#include "egresswatch/common/time.hpp"
 
 namespace egresswatch::daemon {
 namespace {
 
-namespace json = cli::json;
-
-// Writes one JSON object: `"key":value` pairs; empty optionals become null.
+// One JSON object on one line (the common writer, compact): `"key":value`
+// pairs; empty optionals become null.
 class ObjectWriter {
 public:
-    explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
-    void close() { out_ += '}'; }
+    explicit ObjectWriter(std::string& out) : w_(out, json::Writer::Style::compact) { w_.begin_object(); }
+    void close() { w_.end_object(); }
 
     ObjectWriter& text(const char* key, std::string_view value) {
-        field(key);
-        json::append_string(out_, value);
+        w_.key(key).value(value);
         return *this;
     }
     ObjectWriter& text_or_null(const char* key, const std::optional<std::string>& value) {
-        return value ? text(key, *value) : null(key);
+        w_.key(key).value(value);
+        return *this;
     }
     ObjectWriter& text_or_null(const char* key, std::string_view value) {  // empty is null
         return value.empty() ? null(key) : text(key, value);
     }
-    ObjectWriter& time(const char* key, int64_t us) { return text(key, cli::format_time(us)); }
+    ObjectWriter& time(const char* key, int64_t us) { return text(key, format_time(us)); }
     ObjectWriter& integer(const char* key, int64_t value) {
-        field(key);
-        json::append_integer(out_, value);
+        w_.key(key).value(value);
         return *this;
     }
     template <class T>
@@ -41,28 +39,20 @@ public:
         return value ? integer(key, static_cast<int64_t>(*value)) : null(key);
     }
     ObjectWriter& boolean(const char* key, bool value) {
-        field(key);
-        out_ += value ? "true" : "false";
+        w_.key(key).value(value);
         return *this;
     }
     ObjectWriter& list(const char* key, const std::vector<std::string>& items) {
-        field(key);
-        json::append_string_array(out_, items);
+        w_.key(key).value(items);
         return *this;
     }
     ObjectWriter& null(const char* key) {
-        field(key);
-        json::append_null(out_);
+        w_.key(key).null();
         return *this;
     }
 
 private:
-    void field(const char* key) {
-        if (out_.back() != '{') out_ += ',';
-        json::append_string(out_, key);
-        out_ += ':';
-    }
-    std::string& out_;
+    json::Writer w_;
 };
 
 }  // namespace

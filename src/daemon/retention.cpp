@@ -6,13 +6,13 @@
 #include <stdexcept>
 
 #include "egresswatch/clock.hpp"
+#include "egresswatch/common/sqlite.hpp"
 
 namespace egresswatch::daemon {
 namespace {
 
 constexpr int kRowsPerTransaction = 2000;
 constexpr auto kPruneEvery = std::chrono::hours(1);
-constexpr int kBusyTimeoutMs = 5000;
 constexpr int64_t kDayUs = 86'400'000'000;
 
 // Old closed flows, with (?2 = 1) or without (?2 = 0) an alert, ended before ?1.
@@ -27,28 +27,15 @@ INSERT INTO pruned_flows (flow_id, pruned_at, cutoff)
 SELECT id, CAST(strftime('%s', 'now') AS INTEGER) * 1000000, ?1 FROM temp.prune_ids
 WHERE id IN (SELECT flow_id FROM evidence_chain))SQL";
 
-void exec(sqlite3* db, const std::string& sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-        std::string why = message ? message : sqlite3_errmsg(db);
-        sqlite3_free(message);
-        throw std::runtime_error(why);
-    }
-}
+using sqlite::exec;
 
 // Runs `sql` with ?1 = cutoff (and ?2 = alerted, if it has one). Returns the
 // first column of its last row, or, for a statement without rows, the rows changed.
 int64_t run(sqlite3* db, const std::string& sql, int64_t cutoff, bool alerted = false) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
-        throw std::runtime_error(sqlite3_errmsg(db));
-    sqlite3_bind_int64(stmt, 1, cutoff);
-    if (sqlite3_bind_parameter_count(stmt) >= 2) sqlite3_bind_int(stmt, 2, alerted);
-    std::optional<int64_t> value;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
+    sqlite::Statement statement(db, sql, sqlite::Statement::Lifetime::once);
+    statement.bind(1, cutoff);
+    if (sqlite3_bind_parameter_count(statement.handle()) >= 2) statement.bind(2, alerted ? 1 : 0);
+    std::optional<int64_t> value = statement.run();
     return value ? *value : sqlite3_changes(db);
 }
 
@@ -117,14 +104,14 @@ RetentionWorker::~RetentionWorker() {
 }
 
 void RetentionWorker::run() {
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(store_path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-        std::cerr << "egresswatchd: retention: cannot open " << store_path_ << ": " << sqlite3_errmsg(db)
-                  << "; nothing will be pruned\n";
-        sqlite3_close(db);
+    std::optional<sqlite::Connection> connection;
+    try {
+        connection.emplace(store_path_, sqlite::Connection::Mode::read_write);
+    } catch (const StoreError& e) {
+        std::cerr << "egresswatchd: retention: " << e.what() << "; nothing will be pruned\n";
         return;
     }
-    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    sqlite3* db = connection->handle();
     auto stop = [this] {
         std::lock_guard lock(mutex_);
         return stopping_;
@@ -144,7 +131,6 @@ void RetentionWorker::run() {
         std::unique_lock lock(mutex_);
         if (wake_.wait_for(lock, kPruneEvery, [this] { return stopping_; })) break;
     }
-    sqlite3_close(db);
 }
 
 }  // namespace egresswatch::daemon

@@ -25,7 +25,7 @@ struct PruneCounts {
 
 // Deletes what the policy says is too old at `now_us`, in small transactions
 // so that the writer is never locked out for long, until done or `stop`
-// returns true. Closed flows only. Throws std::runtime_error on SQLite errors.
+// returns true. Closed flows only. Throws StoreError on SQLite errors.
 PruneCounts prune_store(sqlite3* db, const RetentionPolicy& policy, int64_t now_us,
                         const std::function<bool()>& stop);
 

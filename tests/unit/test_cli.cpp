@@ -176,6 +176,8 @@ TEST_CASE("cli: an empty result is [] in JSON", "[cli][json]") {
     }
 }
 
+#define FFFD "\xEF\xBF\xBD"
+
 TEST_CASE("cli: flows as CSV", "[cli][csv]") {
     Fixture f;
     auto r = run({"-d", f.store.path(), "flows", "--format", "csv"});
@@ -186,7 +188,8 @@ TEST_CASE("cli: flows as CSV", "[cli][csv]") {
           "remote_port,transport,app_protocol,domain,country,asn,as_org,bytes_out,bytes_in,"
           "packets_out,packets_in,vlan,vlan_in\n"
           "2026-10-30T00:00:00Z,2026-10-30T00:00:10Z,10.0.0.7,aa:bb:cc:00:00:07,,,8.8.8.8,,"
-          "icmp,,\"x\ty\"\"\x01\",US,15169,GOOGLE,84,84,1,1,,\n"
+          // Control characters become U+FFFD in CSV (tab and \x01 here).
+          "icmp,,\"x" FFFD "y\"\"" FFFD "\",US,15169,GOOGLE,84,84,1,1,,\n"
           "2026-11-02T08:00:00.500000Z,2026-11-02T10:00:00Z,10.0.0.9,de:ad:be:ef:00:09,"
           "\"Tuya \"\"Smart\"\"\",iot,198.51.100.20,8883,tcp,MQTT,a1.tuyaus.com,HK,9304,"
           "\"HGC Global Communications, Ltd\",500,600,5,6,,\n"

@@ -1,12 +1,11 @@
-#include "json.hpp"
+#include "egresswatch/common/json.hpp"
 
-#include "text.hpp"
+#include "egresswatch/common/utf8.hpp"
 
-namespace egresswatch::cli::json {
+namespace egresswatch::json {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
 void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {
@@ -138,8 +137,6 @@ void append_string(std::string& out, std::string_view s) {
         switch (c) {
             case '"': out += "\\\""; ++i; continue;
             case '\\': out += "\\\\"; ++i; continue;
-            case '\b': out += "\\b"; ++i; continue;
-            case '\f': out += "\\f"; ++i; continue;
             case '\n': out += "\\n"; ++i; continue;
             case '\r': out += "\\r"; ++i; continue;
             case '\t': out += "\\t"; ++i; continue;
@@ -152,9 +149,9 @@ void append_string(std::string& out, std::string_view s) {
             ++i;
             continue;
         }
-        std::size_t length = text::utf8_sequence_length(s, i);
+        std::size_t length = utf8::sequence_length(s, i);
         if (length == 0) {
-            out += kReplacement;
+            out += utf8::kReplacement;
             ++i;
         } else {
             out.append(s.substr(i, length));
@@ -177,6 +174,12 @@ void append_string_array(std::string& out, const std::vector<std::string>& items
     out += ']';
 }
 
+std::string string_array(const std::vector<std::string>& items) {
+    std::string out;
+    append_string_array(out, items);
+    return out;
+}
+
 std::string quote(std::string_view text) {
     std::string out;
     append_string(out, text);
@@ -189,8 +192,13 @@ void Writer::before_value() {
         return;
     }
     if (has_items_.empty()) return;
-    out_ += has_items_.back() ? ",\n" : "\n";
+    bool first = !has_items_.back();
     has_items_.back() = true;
+    if (style_ == Style::compact) {
+        if (!first) out_ += ',';
+        return;
+    }
+    out_ += first ? "\n" : ",\n";
     out_.append(2 * has_items_.size(), ' ');
 }
 
@@ -204,6 +212,10 @@ Writer& Writer::open(char bracket) {
 Writer& Writer::close(char bracket) {
     bool had_items = has_items_.back();
     has_items_.pop_back();
+    if (style_ == Style::compact) {
+        out_ += bracket;
+        return *this;
+    }
     if (had_items) {
         out_ += '\n';
         out_.append(2 * has_items_.size(), ' ');
@@ -216,7 +228,7 @@ Writer& Writer::close(char bracket) {
 Writer& Writer::key(std::string_view name) {
     before_value();
     append_string(out_, name);
-    out_ += ": ";
+    out_ += style_ == Style::compact ? ":" : ": ";
     after_key_ = true;
     return *this;
 }
@@ -265,4 +277,4 @@ std::optional<std::vector<std::string>> parse_string_array(std::string_view text
     return Parser(text).string_array();
 }
 
-}  // namespace egresswatch::cli::json
+}  // namespace egresswatch::json
