@@ -2,51 +2,20 @@
 
 #include <string_view>
 
+#include "egresswatch/common/json.hpp"
+#include "egresswatch/common/sqlite.hpp"
 #include "egresswatch/evidence.hpp"
 
 namespace egresswatch {
 namespace {
 
-[[noreturn]] void fail(sqlite3* db, std::string_view what) {
-    throw StoreError("re-judging stored flows: " + std::string(what) + ": " + sqlite3_errmsg(db));
+using sqlite::Statement;
+constexpr auto kOnce = Statement::Lifetime::once;
+constexpr std::string_view kContext = "re-judging stored flows: ";
+
+std::optional<std::string> optional_text(const Statement& s, int column) {
+    return s.is_null(column) ? std::nullopt : std::optional(s.text(column));
 }
-
-class Statement {
-public:
-    Statement(sqlite3* db, const char* sql) : db_(db) {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail(db, "prepare");
-    }
-    ~Statement() { sqlite3_finalize(stmt_); }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-    bool step() {
-        int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc != SQLITE_DONE) fail(db_, "step");
-        return false;
-    }
-    void reset() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
-    void bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-    void bind(int i, std::string_view v) {
-        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    }
-    bool is_null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
-    int64_t integer(int c) const { return sqlite3_column_int64(stmt_, c); }
-    std::string text(int c) const {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-        return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
-    }
-    std::optional<std::string> optional_text(int c) const {
-        return is_null(c) ? std::nullopt : std::optional(text(c));
-    }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
 
 constexpr const char* kCandidatesSql = R"SQL(
 SELECT f.id, f.flow_uid, f.first_seen, f.last_seen, f.device_ip, f.device_port, f.device_mac, f.remote_ip,
@@ -63,18 +32,18 @@ ORDER BY f.id)SQL";
 }  // namespace
 
 std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, const RejudgeRequest& request) {
-    Statement candidates(db, kCandidatesSql);
+    Statement candidates(db, kCandidatesSql, kOnce, std::string(kContext));
     candidates.bind(1, request.since_us);
     if (request.device_ip) candidates.bind(2, *request.device_ip);
-    Statement alert(db, "INSERT INTO alerts (flow_id, severity, reasons, late) VALUES (?1, ?2, ?3, 1)");
+    Statement alert(db, "INSERT INTO alerts (flow_id, severity, reasons, late) VALUES (?1, ?2, ?3, 1)", kOnce, std::string(kContext));
     Statement insert(db, "INSERT INTO late_alerts (flow_id, flow_uid, flow_record_hash, raised_at, cause) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5)");
-    Statement head(db, "SELECT seq, chain_hash FROM late_alert_chain ORDER BY seq DESC LIMIT 1");
+                         "VALUES (?1, ?2, ?3, ?4, ?5)", kOnce, std::string(kContext));
+    Statement head(db, "SELECT seq, chain_hash FROM late_alert_chain ORDER BY seq DESC LIMIT 1", kOnce, std::string(kContext));
     int64_t seq = 0;
     std::string chain(evidence::kGenesisHash);
     if (head.step()) seq = head.integer(0), chain = head.text(1);
     Statement append(db, "INSERT INTO late_alert_chain (seq, flow_id, record_hash, chain_hash) "
-                         "VALUES (?1, ?2, ?3, ?4)");
+                         "VALUES (?1, ?2, ?3, ?4)", kOnce, std::string(kContext));
 
     std::vector<FlowRecord> raised;
     while (candidates.step()) {
@@ -100,7 +69,7 @@ std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, co
         r.last_us = candidates.integer(3);
         r.device_ip = candidates.text(4);
         if (!candidates.is_null(5)) r.device_port = static_cast<int>(candidates.integer(5));
-        r.device_mac = candidates.optional_text(6);
+        r.device_mac = optional_text(candidates, 6);
         r.remote_ip = candidates.text(7);
         if (remote_port >= 0) r.remote_port = static_cast<int>(remote_port);
         r.transport = candidates.text(9);
@@ -109,34 +78,32 @@ std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, co
         r.bytes_in = static_cast<uint64_t>(candidates.integer(12));
         r.packets_out = static_cast<uint64_t>(candidates.integer(13));
         r.packets_in = static_cast<uint64_t>(candidates.integer(14));
-        r.app_protocol = candidates.optional_text(15);
-        r.domain = candidates.optional_text(16);
+        r.app_protocol = optional_text(candidates, 15);
+        r.domain = optional_text(candidates, 16);
         r.remote_local = facts.remote_is_local;
-        r.country = candidates.optional_text(18);
+        r.country = optional_text(candidates, 18);
         if (facts.asn) r.asn = facts.asn;
-        r.as_org = candidates.optional_text(20);
-        r.community_id = candidates.optional_text(21);
+        r.as_org = optional_text(candidates, 20);
+        r.community_id = optional_text(candidates, 21);
         r.closed = true;
         r.severity = to_string(verdict.severity);
         r.reasons = std::move(verdict.reasons);
         r.reasons.push_back(request.cause);
-        std::string reasons = json_string_array(r.reasons);
+        std::string reasons = json::string_array(r.reasons);
 
         int64_t flow_id = candidates.integer(0);
-        evidence::LateAlertFields late{r.uid, candidates.optional_text(24), request.raised_us, r.severity, reasons,
+        evidence::LateAlertFields late{r.uid, optional_text(candidates, 24), request.raised_us, r.severity, reasons,
                                        request.cause};
         alert.bind(1, flow_id);
         alert.bind(2, late.severity);
         alert.bind(3, late.reasons);
-        alert.step();
-        alert.reset();
+        alert.run();
         insert.bind(1, flow_id);
         insert.bind(2, late.flow_uid);
         if (late.flow_record_hash) insert.bind(3, *late.flow_record_hash);
         insert.bind(4, late.raised_us);
         insert.bind(5, late.cause);
-        insert.step();
-        insert.reset();
+        insert.run();
 
         std::string record_hash = evidence::sha256_hex(evidence::late_alert_text(late));
         chain = evidence::chain_hash(chain, record_hash);
@@ -144,8 +111,7 @@ std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, co
         append.bind(2, flow_id);
         append.bind(3, record_hash);
         append.bind(4, chain);
-        append.step();
-        append.reset();
+        append.run();
         raised.push_back(std::move(r));
     }
     return raised;
