@@ -134,8 +134,11 @@ public:
     void expire(int64_t now_us);
     // Ends every flow (at the end of the captures or on shutdown).
     void end_all();
-    // Visits every active flow (for periodic flushing).
-    void for_each(const std::function<void(Flow&)>& visit);
+    // Visits every flow changed since it was last visited here (for periodic
+    // flushing), and marks it unchanged. Walks only those: a changed flow was
+    // touched, which moved it to the newest end of its timeout list, so the
+    // changed flows are the newest of each list, down to the first unchanged one.
+    void take_changed(const std::function<void(Flow&)>& visit);
 
     size_t size() const { return flows_.size(); }
     uint64_t evicted() const { return evicted_; }

@@ -189,8 +189,12 @@ void FlowTable::end_all() {
         while (Flow* oldest = list.oldest) finish(*oldest, FlowEnd::shutdown);
 }
 
-void FlowTable::for_each(const std::function<void(Flow&)>& visit) {
-    for (auto& [key, flow] : flows_) visit(flow);
+void FlowTable::take_changed(const std::function<void(Flow&)>& visit) {
+    for (auto& list : lists_)
+        for (Flow* flow = list.newest; flow && flow->dirty; flow = flow->older) {
+            flow->dirty = false;
+            visit(*flow);
+        }
 }
 
 }  // namespace egresswatch

@@ -66,10 +66,8 @@ void FlowShard::expire(int64_t now_us) {
 }
 
 void FlowShard::snapshot_changed() {
-    table_->for_each([this](Flow& flow) {
-        if (!flow.dirty) return;
+    table_->take_changed([this](Flow& flow) {
         output_.push_back(output_of(flow, false));
-        flow.dirty = false;
         flow.ever_written = true;
     });
 }
