@@ -139,8 +139,17 @@ public:
     void expire(int64_t now_us);
     // Ends every flow (at the end of the captures or on shutdown).
     void end_all();
-    // Visits every active flow (for periodic flushing).
-    void for_each(const std::function<void(Flow&)>& visit);
+    // Visits every flow changed since it was last visited here (for periodic
+    // flushing), and marks it unchanged. Walks only those: a changed flow was
+    // touched, which moved it to the newest end of its timeout list, so the
+    // changed flows are the newest of each list, down to the first unchanged one.
+    void take_changed(const std::function<void(Flow&)>& visit);
+
+    // When the next flow would expire if no packet came (INT64_MAX: none open).
+    int64_t next_expiry_us() const;
+    // Off: account() leaves expiry to the caller's expire() calls (flow
+    // workers, whose shards expire together at points the capture thread sets).
+    void set_expires_itself(bool on) { expires_itself_ = on; }
 
     size_t size() const { return flows_.size(); }
     uint64_t evicted() const { return evicted_; }
@@ -168,6 +177,7 @@ private:
     uint64_t evicted_ = 0;
     uint64_t created_ = 0;
     int64_t last_expiry_us_ = 0;
+    bool expires_itself_ = true;
 };
 
 }  // namespace egresswatch

@@ -19,6 +19,7 @@
 #include <pcap/pcap.h>
 
 #include <atomic>
+#include <climits>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -67,6 +68,10 @@ public:
 
     size_t open_flows() const { return open_.load(std::memory_order_relaxed); }
     uint64_t evicted() const { return evicted_.load(std::memory_order_relaxed); }
+    // The table's next_expiry_us() as of the last expire() or end_all().
+    int64_t next_expiry_us() const { return next_expiry_us_; }
+    // FlowTable::set_expires_itself: off while packet-fed, on for a lane.
+    void set_expires_itself(bool on) { table_->set_expires_itself(on); }
 
 private:
     FlowOutput output_of(const FlowData& flow, bool final) const;
@@ -78,6 +83,7 @@ private:
     // Read by the capture thread for statistics while the shard works.
     std::atomic<size_t> open_{0};
     std::atomic<uint64_t> evicted_{0};
+    int64_t next_expiry_us_ = INT64_MAX;
 };
 
 class FlowWorkers {
@@ -96,6 +102,12 @@ public:
 
     // Barriers: each waits until every shard has done it, then returns the
     // flows that left the shards since the last barrier, by first packet.
+    // expire() is no barrier, and returns nothing, while no flow can have
+    // expired: before the earliest expiry the shards reported at the last
+    // barrier, and before the first packet since plus the shortest timeout
+    // (a packet can make its flow closed). On real traffic, sparse over days,
+    // nearly every packet starts a new packet-time second: a barrier for each
+    // held every worker to the capture thread's pace.
     std::vector<FlowOutput> expire(int64_t now_us);
     std::vector<FlowOutput> snapshot_changed();
     std::vector<FlowOutput> end_all();
@@ -170,6 +182,10 @@ private:
     std::function<void(size_t)> read_lane_;
     bool vlan_in_key_ = false;
     uint64_t route_seed_;
+    // No flow can expire before this (see expire()); packet-fed shards only.
+    int64_t expiry_bound_us_ = INT64_MIN;
+    int64_t shortest_timeout_us_;
+    uint64_t evicted_at_barrier_ = 0;
 };
 
 }  // namespace egresswatch

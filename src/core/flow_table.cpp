@@ -1,5 +1,7 @@
 #include "egresswatch/flow_table.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 #include <random>
 #include <tuple>
@@ -109,7 +111,7 @@ void FlowTable::finish(Flow& flow, FlowEnd why) {
 
 Flow& FlowTable::account(const DecodedPacket& p, int64_t ts_us, uint64_t packet_index) {
     // Expire at most once per packet-time second: cheap, and exact enough.
-    if (ts_us - last_expiry_us_ >= 1'000'000 || ts_us < last_expiry_us_) expire(ts_us);
+    if (expires_itself_ && (ts_us - last_expiry_us_ >= 1'000'000 || ts_us < last_expiry_us_)) expire(ts_us);
 
     FlowKey key = FlowKey::from(p, vlan_in_key_);
     auto [it, inserted] = flows_.try_emplace(key);
@@ -195,13 +197,24 @@ void FlowTable::expire(int64_t now_us) {
     }
 }
 
+int64_t FlowTable::next_expiry_us() const {
+    int64_t next = INT64_MAX;
+    for (uint8_t c = 0; c < 3; ++c)
+        if (const Flow* oldest = lists_[c].oldest) next = std::min(next, oldest->last_us + timeout_of(c));
+    return next;
+}
+
 void FlowTable::end_all() {
     for (auto& list : lists_)
         while (Flow* oldest = list.oldest) finish(*oldest, FlowEnd::shutdown);
 }
 
-void FlowTable::for_each(const std::function<void(Flow&)>& visit) {
-    for (auto& [key, flow] : flows_) visit(flow);
+void FlowTable::take_changed(const std::function<void(Flow&)>& visit) {
+    for (auto& list : lists_)
+        for (Flow* flow = list.newest; flow && flow->dirty; flow = flow->older) {
+            flow->dirty = false;
+            visit(*flow);
+        }
 }
 
 }  // namespace egresswatch

@@ -63,31 +63,35 @@ void FlowShard::process(const DecodedPacket& packet, int64_t ts_us, uint64_t pac
 
 void FlowShard::expire(int64_t now_us) {
     table_->expire(now_us);
+    next_expiry_us_ = table_->next_expiry_us();
     publish_counts();
 }
 
 void FlowShard::snapshot_changed() {
-    table_->for_each([this](Flow& flow) {
-        if (!flow.dirty) return;
+    table_->take_changed([this](Flow& flow) {
         output_.push_back(output_of(flow, false));
-        flow.dirty = false;
         flow.ever_written = true;
     });
 }
 
 void FlowShard::end_all() {
     table_->end_all();
+    next_expiry_us_ = INT64_MAX;
     publish_counts();
 }
 
-FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config) {
+FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config)
+    : shortest_timeout_us_(std::min({config.timeouts.tcp_us, config.timeouts.udp_us, config.timeouts.closed_us})) {
     std::random_device device;
     route_seed_ = uint64_t{device()} << 32 | device();
     vlan_in_key_ = config.vlan_in_key;
     size_t n = static_cast<size_t>(std::max(workers, 1));
     FlowShardConfig shard_config = config;
     shard_config.max_flows = std::max<size_t>(1, (config.max_flows + n - 1) / n);
-    for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<FlowShard>(shard_config));
+    for (size_t i = 0; i < n; ++i) {
+        shards_.push_back(std::make_unique<FlowShard>(shard_config));
+        shards_.back()->set_expires_itself(false);  // expire() skips calls that cannot expire a flow
+    }
     if (n == 1) return;  // the capture thread does the work
     for (size_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>());
     for (size_t i = 0; i < n; ++i) workers_[i]->thread = std::thread([this, i] { run(i); });
@@ -114,6 +118,7 @@ void FlowWorkers::stop_workers() {
 void FlowWorkers::start_lanes(std::function<void(size_t)> read_lane) {
     stop_workers();  // the lanes replace them (nothing was sent to them yet)
     read_lane_ = std::move(read_lane);
+    for (auto& shard : shards_) shard->set_expires_itself(true);  // each lane by its own packet time
     for (size_t i = 0; i < shards_.size(); ++i) lanes_.push_back(std::make_unique<Lane>());
     for (size_t i = 0; i < shards_.size(); ++i)
         lanes_[i]->thread = std::thread([this, i] { run_lane(i, read_lane_); });
@@ -196,6 +201,7 @@ void FlowWorkers::run_command(FlowShard& shard, Command command, int64_t command
 
 void FlowWorkers::process(const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
                           int64_t ts_us, uint64_t packet_index, bool frame_stays) {
+    expiry_bound_us_ = std::min(expiry_bound_us_, ts_us + shortest_timeout_us_);
     if (workers_.empty()) {
         shards_[0]->process(packet, ts_us, packet_index);
         return;
@@ -319,7 +325,15 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
     return in_packet_order(std::move(outputs));
 }
 
-std::vector<FlowOutput> FlowWorkers::expire(int64_t now_us) { return barrier(Command::expire, now_us); }
+std::vector<FlowOutput> FlowWorkers::expire(int64_t now_us) {
+    // Evicted flows wait for a barrier too: one soon after the cap is reached.
+    if (lanes_.empty() && now_us < expiry_bound_us_ && evicted() == evicted_at_barrier_) return {};
+    auto outputs = barrier(Command::expire, now_us);
+    expiry_bound_us_ = INT64_MAX;
+    for (const auto& shard : shards_) expiry_bound_us_ = std::min(expiry_bound_us_, shard->next_expiry_us());
+    evicted_at_barrier_ = evicted();
+    return outputs;
+}
 std::vector<FlowOutput> FlowWorkers::snapshot_changed() { return barrier(Command::snapshot, 0); }
 std::vector<FlowOutput> FlowWorkers::end_all() { return barrier(Command::end_all, 0); }
 

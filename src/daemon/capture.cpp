@@ -102,7 +102,9 @@ FileCapture::FileCapture(const std::vector<std::string>& paths) {
 
 FileCapture::~FileCapture() = default;
 
-void FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop) {
+void FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop, std::optional<int64_t> wall_flush_interval_us) {
+    int64_t last_flush_us = now_us();
+    uint64_t packets = 0;
     for (auto& file : files_) {
         int64_t first = 0, last = 0;
         // A mapped file's frames stay where they are until the capture ends:
@@ -113,6 +115,11 @@ void FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop) {
             if (first == 0) first = ts;
             last = std::max(last, ts);
             sensor.process(file->linktype, header, frame, frames_stay);
+            // The clock is read every 4096 packets (a millisecond or so).
+            if (wall_flush_interval_us && ++packets % 4096 == 0 && now_us() - last_flush_us >= *wall_flush_interval_us) {
+                sensor.flush_open(ts);
+                last_flush_us = now_us();
+            }
         };
         int status = file->first_status;
         if (status == 1) process(file->first_header, file->first_frame);

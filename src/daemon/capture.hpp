@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,9 @@ public:
     explicit FileCapture(const std::vector<std::string>& paths);  // opens all; throws CaptureError
     ~FileCapture();
     // Feeds every packet to the sensor, file by file; stops early on `stop`.
-    void run(Sensor& sensor, const std::atomic<bool>& stop);
+    // With `wall_flush_interval_us`, writes open flows that often by the
+    // clock (the sensor then must not flush by packet time).
+    void run(Sensor& sensor, const std::atomic<bool>& stop, std::optional<int64_t> wall_flush_interval_us = {});
 
 private:
     struct File;

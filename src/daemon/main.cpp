@@ -70,6 +70,13 @@ int run(const Options& options) {
 
     std::unique_ptr<JsonLog> json_log;
     SensorConfig config = options.sensor;
+    // Reading files, the flush interval follows the clock unless asked to
+    // follow packet time: FileCapture::run flushes, the sensor does not.
+    std::optional<int64_t> wall_flush_us;
+    if (!live && !options.flush_by_packet_time) {
+        wall_flush_us = config.flush_interval_us;
+        config.flush_interval_us = INT64_MAX;
+    }
     std::unique_ptr<Sensor> sensor;
     try {
         if (!options.json_log.empty()) {
@@ -91,7 +98,7 @@ int run(const Options& options) {
     int status = 0;
     try {
         if (files) {
-            files->run(*sensor, stop_requested());
+            files->run(*sensor, stop_requested(), wall_flush_us);
         } else {
             complain("capturing on " + interfaces->source_name() + " into " + options.sensor.store_path);
             capture_until_stopped(*sensor, *interfaces, options, json_log.get());

@@ -25,6 +25,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     std::string config_file, geoip_dir;
     std::vector<std::string> local_nets;
     double flush_seconds = 60, stats_seconds = 60;
+    std::string flush_clock;
     double tcp_timeout = 300, udp_timeout = 60, closed_timeout = 5;
     uint64_t min_free_mb = 100;
 
@@ -39,6 +40,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     output.add_options()
         ("db,d", po::value(&o.sensor.store_path), "SQLite evidence store (created if missing)")
         ("flush-interval", po::value(&flush_seconds)->default_value(60), "seconds between writes of open flows")
+        ("flush-clock", po::value(&flush_clock)->default_value("wall"), "reading files: what --flush-interval counts, wall (seconds of reading) or packet (seconds of capture time: the same snapshots on every run, but a week-long capture makes 10,000 flushes); live capture counts both")
         ("retention-days", po::value(&o.retention.flow_days)->default_value(0), "delete flows without an alert, and passive DNS, older than this (0: keep)")
         ("alert-retention-days", po::value(&o.retention.alert_days)->default_value(0), "delete flows with an alert older than this (0: keep)")
         ("min-free-mb", po::value(&min_free_mb)->default_value(100), "stop writing, and record the gap, while the store's file system has less free space than this");
@@ -120,6 +122,9 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         }
     }
     if (flush_seconds <= 0) return usage_error("--flush-interval must be positive");
+    if (flush_clock != "wall" && flush_clock != "packet")
+        return usage_error("--flush-clock is wall or packet, not \"" + flush_clock + "\"");
+    o.flush_by_packet_time = flush_clock == "packet";
     if (tcp_timeout <= 0 || udp_timeout <= 0 || closed_timeout <= 0)
         return usage_error("--tcp-timeout, --udp-timeout and --closed-timeout must be positive");
     o.sensor.timeouts.tcp_us = static_cast<int64_t>(tcp_timeout * 1e6);

@@ -25,6 +25,9 @@ struct Options {
     RetentionPolicy retention;
     uint64_t min_free_bytes = 100ull << 20;
     int64_t stats_interval_us = 60'000'000;
+    // Reading files: --flush-interval counts packet time (--flush-clock
+    // packet) instead of seconds of reading (wall, the default).
+    bool flush_by_packet_time = false;
     bool quiet = false;
 };
 

@@ -4,13 +4,20 @@
 # flow table's memory with many concurrent flows, the store's write rate, and
 # query latency on a large store. README.md "Performance" explains the numbers.
 #
-#   tests/bench/run-bench.sh [--size small|large] [--runs N] [--parts 1,2,3] [--build DIR]
+#   tests/bench/run-bench.sh [--size small|large] [--runs N] [--parts 1,2,3] [--real]
+#                            [--corpus DIR] [--build DIR]
 #
-#   small  200k packets, 3 runs; 100k concurrent flows; a 1M-flow store (CI)
-#   large  2M packets, 5 runs; 1M concurrent flows; a 10M-flow store
+#   small  200k packets, 3 runs; 100k concurrent flows; a 1M-flow store (CI);
+#          real traffic 1M packets, day/week 500k
+#   large  2M packets, 5 runs; 1M concurrent flows; a 10M-flow store;
+#          real traffic 8M packets, day/week 2M
 #
 # Parts: 1 throughput against ndpiReader, 2 concurrent flows (memory per flow,
-# evictions, store write rate), 3 query latency. All by default.
+# evictions, store write rate), 3 query latency, 4 real traffic against
+# ndpiReader (the real captures in DIR, default ../shared/corpus: real_home,
+# iot_sentinel, ndpi, made one capture over a week by make-real-capture),
+# 5 the same real packets over a day and over a week. 1,2,3 by default;
+# --real is --parts 1,4,5 (both ratios). Defaults options everywhere.
 #
 # Builds the targets it needs with cmake --build in DIR (default build/; a
 # Release or RelWithDebInfo build without sanitizers). Captures, the test
@@ -25,20 +32,23 @@ size=small
 runs=""
 build="$top/build"
 parts=1,2,3
-usage() { sed -n '2,21s/^# \{0,1\}//p' "$0"; }
+corpus="$top/../shared/corpus"
+usage() { sed -n '2,26s/^# \{0,1\}//p' "$0"; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --size) size=${2:?--size needs small or large}; shift 2 ;;
     --runs) runs=${2:?--runs needs a number}; shift 2 ;;
     --parts) parts=${2:?--parts needs a list such as 1,3}; shift 2 ;;
     --build) build=${2:?--build needs a directory}; shift 2 ;;
+    --real) parts=1,4,5; shift ;;
+    --corpus) corpus=${2:?--corpus needs a directory}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
 done
 case "$size" in
-small) packets=200000 conc=100000 rows=1000000 runs=${runs:-3} ;;
-large) packets=2000000 conc=1000000 rows=10000000 runs=${runs:-5} ;;
+small) packets=200000 conc=100000 rows=1000000 real_packets=1000000 span_packets=500000 runs=${runs:-3} ;;
+large) packets=2000000 conc=1000000 rows=10000000 real_packets=8000000 span_packets=2000000 runs=${runs:-5} ;;
 *) echo "run-bench: --size is small or large, not '$size'" >&2; exit 2 ;;
 esac
 base_flows=10000  # the baseline for bytes per flow
@@ -57,11 +67,12 @@ Release | RelWithDebInfo) ;;
 *) die "$build is a '$build_type' build: benchmark a Release or RelWithDebInfo build (--build DIR)" ;;
 esac
 grep -q '^EGRESSWATCH_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && die "$build is built with sanitizers: use another --build DIR"
-cmake --build "$build" -j"$(nproc)" --target egresswatchd egresswatch make-bench-capture bench-probe count-allocs > "$build/bench-build.log" 2>&1 ||
+cmake --build "$build" -j"$(nproc)" --target egresswatchd egresswatch make-bench-capture make-real-capture bench-probe count-allocs > "$build/bench-build.log" 2>&1 ||
     { tail -30 "$build/bench-build.log" >&2; die "build failed (see $build/bench-build.log)"; }
 ew="$build/egresswatchd"
 cli="$build/egresswatch"
 gen="$build/tests/bench/make-bench-capture"
+real_gen="$build/tests/bench/make-real-capture"
 probe="$build/tests/bench/bench-probe"
 count_allocs="$build/tests/bench/libcount-allocs.so"
 work="$build/bench"
@@ -90,7 +101,7 @@ ew_run() {  # RESULT STORE CAPTURE [egresswatchd options]: egresswatchd under be
     local result=$1 store=$2 cap=$3
     shift 3
     rm -f "$store" "$store-wal" "$store-shm"
-    "$probe" --out "$result" --watch "$cap" -- "$ew" -r "$cap" -d "$store" --geoip-dir "$work/geoip" \
+    "$probe" --threads --out "$result" --watch "$cap" -- "$ew" -r "$cap" -d "$store" --geoip-dir "$work/geoip" \
         --rules "$top/rules" "$@" 2> "$result.err" || { cat "$result.err" >&2; die "egresswatchd failed on $cap"; }
 }
 
@@ -116,6 +127,39 @@ capture "$cap" --packets "$packets"
 capture "$work/one.pcap" --packets 1
 bytes=$(frame_bytes "$cap" "$packets")
 echo "capture: $cap: $packets packets, $((bytes / 1000000)) MB of frames (ready in $(calc %.1f "$(date +%s.%N) - $t0") s)"
+
+# Rows of the throughput tables, from bench-probe results PREFIX-1.txt ... PREFIX-RUNS.txt
+# ($packets and $bytes: the capture's).
+row() {  # LABEL PREFIX STARTUP
+    local label=$1 prefix=$2 i
+    local w=() c=() m=() e=()
+    for i in $(seq "$runs"); do
+        w+=("$(val "$work/$prefix-$i.txt" wall_s)")
+        e+=("$(val "$work/$prefix-$i.txt" watch_end_s)")
+        c+=("$(val "$work/$prefix-$i.txt" cpu_s)")
+        m+=("$(val "$work/$prefix-$i.txt" maxrss_kb)")
+    done
+    local wall cpu rss eof
+    wall=$(median "${w[@]}") cpu=$(median "${c[@]}") rss=$(median "${m[@]}") eof=$(median "${e[@]}")
+    eval "${prefix}_wall=$wall ${prefix}_cpu=$cpu ${prefix}_eof=$eof"
+    printf '%-26s %12.0f %9.1f %8.3f %8.3f %7.1f MiB %12.0f %9.3f %9s\n' "$label" \
+        "$(calc %.0f "$packets / $wall")" "$(calc %.1f "$bytes * 8 / $wall / 1e6")" "$wall" "$cpu" \
+        "$(calc %.1f "$rss / 1024")" "$(calc %.0f "$packets / $cpu")" "$3" \
+        "$(awk -v e="$eof" 'BEGIN { if (e > 0) printf "%.3f", e; else print "-" }')"
+    # CPU seconds per thread, in the first run (bench-probe --threads).
+    local t
+    t=$(val "$work/$prefix-1.txt" threads)
+    if [ -n "$t" ]; then printf '%-26s %s\n' "" "CPU s per thread: ${t//,/, }"; fi
+}
+# The machine's speed drifts by a third over minutes: ratios of runs made
+# back to back are steadier than a ratio of medians.
+paired() {  # NUMERATOR-PREFIX DENOMINATOR-PREFIX: median and range of wall(num) / wall(den)
+    local i r=()
+    for i in $(seq "$runs"); do
+        r+=("$(calc %.3f "$(val "$work/$1-$i.txt" wall_s) / $(val "$work/$2-$i.txt" wall_s)")")
+    done
+    printf '%s\n' "${r[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "median %.2f, from %.2f to %.2f over %d pairs", v[int((NR + 1) / 2)], v[1], v[NR], NR }'
+}
 
 # ---- 1. throughput against ndpiReader ---------------------------------------
 throughput() {
@@ -148,32 +192,6 @@ throughput() {
     echo
     echo "1. Same capture, median of $runs runs (rates per wall-clock second; CPU s = user + system, all threads)"
     printf '%-26s %12s %9s %8s %8s %10s %12s %9s %9s\n' tool packets/s Mbit/s wall_s CPU_s peak_RSS pkts/CPU_s startup_s EOF_s
-    row() {  # LABEL PREFIX STARTUP
-        local label=$1 prefix=$2 i
-        local w=() c=() m=() e=()
-        for i in $(seq "$runs"); do
-            w+=("$(val "$work/$prefix-$i.txt" wall_s)")
-            e+=("$(val "$work/$prefix-$i.txt" watch_end_s)")
-            c+=("$(val "$work/$prefix-$i.txt" cpu_s)")
-            m+=("$(val "$work/$prefix-$i.txt" maxrss_kb)")
-        done
-        local wall cpu rss eof
-        wall=$(median "${w[@]}") cpu=$(median "${c[@]}") rss=$(median "${m[@]}") eof=$(median "${e[@]}")
-        eval "${prefix}_wall=$wall ${prefix}_cpu=$cpu ${prefix}_eof=$eof"
-        printf '%-26s %12.0f %9.1f %8.3f %8.3f %7.1f MiB %12.0f %9.3f %9s\n' "$label" \
-            "$(calc %.0f "$packets / $wall")" "$(calc %.1f "$bytes * 8 / $wall / 1e6")" "$wall" "$cpu" \
-            "$(calc %.1f "$rss / 1024")" "$(calc %.0f "$packets / $cpu")" "$3" \
-            "$(awk -v e="$eof" 'BEGIN { if (e > 0) printf "%.3f", e; else print "-" }')"
-    }
-    # The machine's speed drifts by a third over minutes: ratios of runs made
-    # back to back are steadier than a ratio of medians.
-    paired() {  # NUMERATOR-PREFIX DENOMINATOR-PREFIX: median and range of wall(num) / wall(den)
-        local i r=()
-        for i in $(seq "$runs"); do
-            r+=("$(calc %.3f "$(val "$work/$1-$i.txt" wall_s) / $(val "$work/$2-$i.txt" wall_s)")")
-        done
-        printf '%s\n' "${r[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "median %.2f, from %.2f to %.2f over %d pairs", v[int((NR + 1) / 2)], v[1], v[NR], NR }'
-    }
     row "egresswatchd" ew "$ew_start"
     [ $workers_opt = yes ] && row "egresswatchd --workers 2" ew2 "$ew_start"
     if [ $have_ndpi = yes ]; then
@@ -308,10 +326,90 @@ query_latency() {
     done
 }
 
+# ---- 4. real traffic against ndpiReader ---------------------------------------
+# Builds (or reuses) a capture of the corpus's real traffic: FILE PACKETS [make-real-capture options].
+real_capture() {
+    local file=$1 n=$2
+    shift 2
+    local inputs=()
+    local dir
+    for dir in real_home iot_sentinel ndpi; do
+        [ -d "$corpus/$dir" ] || die "no $corpus/$dir: the real captures are needed (--corpus DIR)"
+        inputs+=("$corpus/$dir"/*.pcap "$corpus/$dir"/*.pcapng)
+    done
+    local existing=()
+    for f in "${inputs[@]}"; do [ -f "$f" ] && existing+=("$f"); done
+    local signature
+    signature="$(ls -l "${existing[@]}" | md5sum | cut -d' ' -f1) $n $*"
+    if [ ! -s "$file" ] || [ "$real_gen" -nt "$file" ] || [ "$(cat "$file.ok" 2> /dev/null)" != "$signature" ]; then
+        "$real_gen" --packets "$n" "$@" "$file.tmp" "${existing[@]}" > "$file.made" && mv "$file.tmp" "$file"
+        echo "$signature" > "$file.ok"
+    fi
+    sed -n 's/.*: \([0-9]*\) packets,.*/\1/p' "$file.made"
+}
+
+real_traffic() {
+    local real="$work/real-$real_packets.pcap"
+    local saved_packets=$packets saved_bytes=$bytes
+    packets=$(real_capture "$real" "$real_packets")
+    bytes=$(frame_bytes "$real" "$packets")
+    echo
+    echo "4. Real traffic: $(sed 's/^[^:]*: //' "$real.made")"
+    echo "   $real, $((bytes / 1000000)) MB of frames; egresswatchd with default options; median of $runs runs"
+    for i in $(seq "$runs"); do
+        ew_run "$work/real_ew-$i.txt" "$work/store-real.db" "$real"
+        if [ $have_ndpi = yes ]; then
+            "$probe" --threads --out "$work/real_ndpi-$i.txt" --watch "$real" -- ndpiReader -q -i "$real" > /dev/null 2> "$work/real_ndpi-$i.err" ||
+                { cat "$work/real_ndpi-$i.err" >&2; die "ndpiReader failed"; }
+        fi
+    done
+    printf '%-26s %12s %9s %8s %8s %10s %12s %9s %9s\n' tool packets/s Mbit/s wall_s CPU_s peak_RSS pkts/CPU_s startup_s EOF_s
+    row "egresswatchd" real_ew "${ew_start:-0}"
+    if [ $have_ndpi = yes ]; then
+        row "ndpiReader -q" real_ndpi "${ndpi_start:-0}"
+        echo "ratio egresswatchd / ndpiReader on real traffic, packets/s: $(calc %.2f "$real_ndpi_wall / $real_ew_wall") (wall)," \
+            "$(calc %.2f "$real_ndpi_cpu / $real_ew_cpu") (per CPU second); the target is 2.00 or more"
+        echo "  run by run: $(paired real_ndpi real_ew)"
+    fi
+    echo "store: $(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM flows') flows," \
+        "$(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM alerts') alerts," \
+        "$(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM devices') devices"
+    packets=$saved_packets bytes=$saved_bytes
+}
+
+# ---- 5. the same packets over a day and over a week -------------------------
+capture_span() {
+    local day="$work/real-day-$span_packets.pcap" week="$work/real-week-$span_packets.pcap" n
+    n=$(real_capture "$day" "$span_packets" --span-days 1)
+    real_capture "$week" "$span_packets" --span-days 7 > /dev/null
+    echo
+    echo "5. The same $n real packets over 1 day and over 7 days of capture time (defaults; median of $runs runs)"
+    for i in $(seq "$runs"); do
+        ew_run "$work/day-$i.txt" "$work/store-day.db" "$day"
+        ew_run "$work/week-$i.txt" "$work/store-week.db" "$week"
+    done
+    printf '%-10s %16s %16s %10s\n' span "wall_s/M_packets" "CPU_s/M_packets" flows
+    local span w c
+    for span in day week; do
+        w=() c=()
+        for i in $(seq "$runs"); do
+            w+=("$(val "$work/$span-$i.txt" wall_s)")
+            c+=("$(val "$work/$span-$i.txt" cpu_s)")
+        done
+        eval "${span}_w=$(calc %.3f "$(median "${w[@]}") * 1e6 / $n") ${span}_c=$(calc %.3f "$(median "${c[@]}") * 1e6 / $n")"
+        printf '%-10s %16s %16s %10s\n' "$span" "$(eval echo \$${span}_w)" "$(eval echo \$${span}_c)" \
+            "$(sqlite3 "$work/store-$span.db" 'SELECT count(*) FROM flows')"
+    done
+    echo "week / day: $(calc %.2f "$week_w / $day_w") (wall), $(calc %.2f "$week_c / $day_c") (CPU); the target is within 10% (0.90 to 1.10)"
+    echo "  run by run (wall): $(paired week day)"
+}
+
 part() { [[ ",$parts," == *",$1,"* ]]; }
 part 1 && throughput
 part 2 && concurrent_flows
 part 3 && query_latency
+part 4 && real_traffic
+part 5 && capture_span
 
 echo
 echo "load average at the end $(load); the benchmark took $(($(date +%s) - started)) s; results in $results"

@@ -29,8 +29,8 @@ run() {  # NAME ARGS...
     echo "tsan: $name: clean"
 }
 run site-w2 -r "$out/site.pcap" --workers 2
-run site-w3-flushed -r "$out/site.pcap" --workers 3 --flush-interval 1
-run sample-w3 -r "$top/samples/camera-network.pcap" --workers 3 --flush-interval 1
+run site-w3-flushed -r "$out/site.pcap" --workers 3 --flush-interval 1 --flush-clock packet
+run sample-w3 -r "$top/samples/camera-network.pcap" --workers 3 --flush-interval 1 --flush-clock packet
 if [ "$(id -u)" = 0 ] && command -v tcpreplay > /dev/null; then
     bash "$top/tests/live/replay.sh" "$build/egresswatchd" "$out/geoip" "$top/rules" \
         "$top/samples/camera-network.pcap" "$out/live" > "$out/live.out" 2>&1 ||
