@@ -4,6 +4,8 @@
 #include <array>
 #include <cstring>
 
+#include "egresswatch/common/utf8.hpp"
+
 namespace egresswatch {
 
 namespace {
@@ -76,31 +78,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-// Length of the valid UTF-8 sequence at s[i] (1-4), or 0 if it is not valid.
-size_t utf8_sequence(std::string_view s, size_t i) {
-    auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = b(i);
-    size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
-    if (c >= 0xc2 && c <= 0xdf) n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0) lo = 0xa0;  // overlong
-        if (c == 0xed) hi = 0x9f;  // UTF-16 surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0) lo = 0x90;  // overlong
-        if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (s.size() - i < n) return 0;
-    if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-    for (size_t k = 2; k < n; ++k)
-        if (b(i + k) < 0x80 || b(i + k) > 0xbf) return 0;
-    return n;
-}
-
 // Untrusted bytes -> text that is safe to store and print: ends at the first
 // NUL, blanks trimmed, control characters and invalid UTF-8 bytes become '?',
 // at most max bytes (never cutting a UTF-8 sequence).
@@ -119,7 +96,7 @@ std::string clean_text(std::string_view in, size_t max) {
             ++i;
             continue;
         }
-        size_t n = utf8_sequence(in, i);
+        size_t n = utf8::sequence_length(in, i);
         if (n == 0) {
             if (out.size() + 1 > max) break;
             out += '?';
