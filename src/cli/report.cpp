@@ -138,7 +138,7 @@ private:
         Conditions where = flow_window();
         auto st = store.prepare(
             "SELECT f.device_ip, f.country, f.asn, f.as_org, f.domain, f.bytes_out, f.bytes_in, f.first_seen,"
-            " f.last_seen, a.flow_id IS NOT NULL, " + std::string(kSeverityRank) +
+            " f.last_seen, a.flow_id IS NOT NULL, " + std::string(kSeverityRank) + ", a.reasons" +
                 "\nFROM flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id\n" + where.where_clause(),
             where.params());
         sqlite3_stmt* row = st.handle();
@@ -191,6 +191,7 @@ private:
             t.alerts = st.integer(9);
             t.severity = static_cast<int>(st.integer(10));
             g.totals.add(t);
+            if (t.alerts) add_mission(g.ip, st.text(11), g.abroad, t);
             if (g.abroad) {
                 std::int64_t day = t.first_us / kMicrosPerDay;  // as SQL's integer division: toward zero
                 day_key = g.ip;
@@ -245,6 +246,18 @@ private:
             report_.store_gaps.push_back({store.path(), st.integer(0), optional_integer(st, 1), st.text(2), st.integer(3)});
     }
 
+    // The sealed reasons name the rule that fired: "country:CN" for a watched
+    // country, "... (Chinese-owned cloud)" for a Chinese-owned network or domain.
+    void add_mission(const std::string& ip, std::string_view reasons, bool abroad, const Totals& t) {
+        bool watched = reasons.find("\"country:") != std::string_view::npos;
+        bool chinese = reasons.find("Chinese-owned cloud)") != std::string_view::npos;
+        if (!watched && !chinese) return;
+        Mission& m = mission_[ip];
+        if (watched) m.watched_country.add(t);
+        if (chinese) m.chinese_owned.add(t);
+        if (chinese && !abroad) m.chinese_owned_home.add(t);
+    }
+
     static DeviceKey device_key(const std::string& ip, const std::map<std::string, std::string>& macs) {
         auto it = macs.find(ip);
         return {ip, it == macs.end() ? "" : it->second};
@@ -272,6 +285,14 @@ private:
                 return std::make_tuple(!a.abroad, -a.totals.bytes_out) < std::make_tuple(!b.abroad, -b.totals.bytes_out);
             });
             bool sent_abroad = d.abroad.bytes_out > 0;
+            if (is_monitored(d.kind)) {
+                if (auto m = mission_.find(d.ip); m != mission_.end() && !m->second.counted) {
+                    h.watched_country.add(m->second.watched_country);
+                    h.chinese_owned.add(m->second.chinese_owned);
+                    h.chinese_owned_home.add(m->second.chinese_owned_home);
+                    m->second.counted = true;  // an address with two MACs is two rows here
+                }
+            }
             if (is_camera(d.kind)) {
                 ++h.cameras_seen;
                 h.cameras_abroad += sent_abroad;
@@ -363,7 +384,12 @@ private:
     Report report_;
     std::map<DeviceKey, Device> devices_;
     std::map<DeviceKey, std::map<DestinationKey, Totals>> destinations_;
-    std::map<std::pair<DeviceKey, std::int64_t>, std::int64_t> day_bytes_;  // (device, day) -> bytes out abroad
+    std::map<std::pair<DeviceKey, std::int64_t>, std::int64_t> day_bytes_;
+    struct Mission {
+        Totals watched_country, chinese_owned, chinese_owned_home;
+        bool counted = false;
+    };
+    std::unordered_map<std::string, Mission> mission_;  // by device address  // (device, day) -> bytes out abroad
     std::map<std::pair<std::string, std::string>, CaptureSource> captures_;
     std::vector<TimeWindow> intervals_;
 };

@@ -102,6 +102,12 @@ struct StoreInfo {
 struct Headline {
     std::int64_t cameras_seen = 0, cameras_abroad = 0, iot_seen = 0, iot_abroad = 0, other_seen = 0;
     Totals camera_abroad, iot_abroad_totals;
+    // What the mission asks, for cameras and IoT devices together, from the
+    // reasons of their alerts (late alerts count in their flow's period):
+    // flows to watched countries, and to Chinese-owned networks wherever the
+    // server is (an Alibaba Cloud London region is still Chinese-owned), with
+    // the part of those inside the home country.
+    Totals watched_country, chinese_owned, chinese_owned_home;
 };
 
 struct Report {

@@ -100,6 +100,9 @@ void write_csv(const Report& r, std::ostream& out) {
     rows.row("iot_seen", h.iot_seen);
     rows.row("iot_sent_abroad", h.iot_abroad);
     rows.totals(h.iot_abroad_totals, "_iot_abroad");
+    rows.totals(h.watched_country, "_watched_countries");
+    rows.totals(h.chinese_owned, "_chinese_owned");
+    rows.totals(h.chinese_owned_home, "_chinese_owned_home");
     rows.row("other_seen", h.other_seen);
     for (const Share& s : r.countries) {
         rows.section("country", {.country = s.key});
@@ -203,6 +206,13 @@ void write_json(const Report& r, std::ostream& out) {
     w.key("iot_abroad").begin_object();
     json_totals(w, h.iot_abroad_totals);
     w.end_object();
+    for (auto [key, totals] : {std::pair{"watched_countries", &h.watched_country},
+                               std::pair{"chinese_owned", &h.chinese_owned},
+                               std::pair{"chinese_owned_home", &h.chinese_owned_home}}) {
+        w.key(key).begin_object();
+        json_totals(w, *totals);
+        w.end_object();
+    }
     w.key("other_seen").value(h.other_seen);
     w.end_object();
 

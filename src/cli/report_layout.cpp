@@ -141,6 +141,14 @@ std::vector<Block> layout(const Report& r) {
         {"iot-seen", grouped(h.iot_seen), "IoT devices seen"},
         {"iot-abroad", grouped(h.iot_abroad), "IoT devices that sent data abroad"},
         {"iot-bytes-abroad", grouped(h.iot_abroad_totals.bytes_out), "Bytes IoT devices sent abroad"},
+        {"flows-watched-countries", grouped(h.watched_country.flows),
+         "Flows of cameras and IoT devices to watched countries"},
+        {"bytes-watched-countries", grouped(h.watched_country.bytes_out), "Bytes they sent to watched countries"},
+        {"flows-chinese-owned", grouped(h.chinese_owned.flows),
+         "Flows of cameras and IoT devices to Chinese-owned networks, wherever the server is"},
+        {"bytes-chinese-owned", grouped(h.chinese_owned.bytes_out), "Bytes they sent to Chinese-owned networks"},
+        {"bytes-chinese-owned-home", grouped(h.chinese_owned_home.bytes_out),
+         "Of those, bytes to Chinese-owned servers in the home country"},
         {"other-seen", grouped(h.other_seen), "Other devices seen"},
     };
     blocks.push_back(std::move(headline));

@@ -242,7 +242,10 @@ Verdict Rules::evaluate(const FlowFacts& facts) const {
         case DomainClass::chinese_owned: chinese_owned = true; break;
         case DomainClass::public_cloud: public_cloud = true; break;
         }
-        verdict.reasons.push_back("domain:" + domain->suffix + " (" + domain->label + ")");
+        // The class wording as for networks, so that reports count Chinese-owned
+        // clouds by domain too.
+        verdict.reasons.push_back("domain:" + domain->suffix + " (" + domain->label +
+                                  (domain->domain_class == DomainClass::chinese_owned ? ", Chinese-owned cloud)" : ")"));
     }
     if (facts.resolver_abroad) verdict.reasons.push_back("resolver-abroad");
     if (left_country) verdict.reasons.push_back("left-country:" + facts.country);

@@ -135,6 +135,13 @@ TEST_CASE("Severity follows the device kind and what the remote end is", "[rules
         camera.asn = 37963;
         CHECK(rules.evaluate(camera).severity == Severity::high);
     }
+    SECTION("a Chinese-owned domain in the home country says so, as networks do") {
+        camera.country = "GB";
+        camera.domain = "oss-eu-west-1.aliyuncs.com";
+        Verdict v = rules.evaluate(camera);
+        CHECK(v.severity == Severity::high);
+        CHECK(v.reasons == std::vector<std::string>{"domain:aliyuncs.com (Alibaba Cloud, Chinese-owned cloud)"});
+    }
     SECTION("camera to another country: medium") {
         camera.country = "FR";
         Verdict v = rules.evaluate(camera);
