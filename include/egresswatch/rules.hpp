@@ -95,4 +95,8 @@ private:
 
 bool is_camera_like(DeviceKind kind);
 
+// The rules directory used when none is given: the installed one, or in a
+// source build this checkout's rules/.
+std::string default_rules_dir();
+
 }  // namespace egresswatch

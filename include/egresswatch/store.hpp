@@ -86,6 +86,7 @@ class Rules;
 struct RejudgeRequest {
     std::optional<std::string> device_ip;  // one device's flows, or every device's
     int64_t since_us = 0;                  // flows that began at or after this
+    std::optional<int64_t> until_us;       // and before this
     std::string cause;                     // "re-judged:<evidence>", added to the reasons
     int64_t raised_us = 0;                 // when (packet time in the sensor, wall clock by hand)
     std::shared_ptr<const Rules> rules;

@@ -13,10 +13,12 @@
 
 #include "device_story.hpp"
 #include "egresswatch/clock.hpp"
+#include "egresswatch/rules.hpp"
 #include "evidence_commands.hpp"
 #include "filters.hpp"
 #include "output.hpp"
 #include "query.hpp"
+#include "rejudge_command.hpp"
 #include "report.hpp"
 #include "store.hpp"
 #include "time_format.hpp"
@@ -44,7 +46,9 @@ constexpr const char* kUsage =
     "                  alerts, DNS names it resolved\n"
     "  report          the egress summary of a period: --period, or --since/--until\n"
     "  verify          check every sealed record against the evidence chain\n"
-    "  export          a case bundle about one device (--device) that others can verify\n";
+    "  export          a case bundle about one device (--device) that others can verify\n"
+    "  rejudge         judge the stored flows of a period (--since, --until) again\n"
+    "                  with the rules now in --rules: late alerts, sealed\n";
 
 constexpr const char* kEpilog =
     "Times T are UTC: 2026-11-02, 2026-11-02T09:00:00[.250][Z], or relative to\n"
@@ -64,7 +68,7 @@ struct UsageError {
     std::string message;
 };
 
-enum class Verb { Query, Device, Report, Verify, Export };
+enum class Verb { Query, Device, Report, Verify, Export, Rejudge };
 
 struct Invocation {
     Verb verb = Verb::Query;
@@ -75,6 +79,7 @@ struct Invocation {
     Filters filters;
     report::Scope scope;                  // report
     std::optional<std::string> output;    // -o FILE
+    std::string rules_dir;                // rejudge
 };
 
 struct OptionSet {
@@ -106,7 +111,9 @@ struct OptionSet {
             ("limit", text("N"), "print at most N rows")
             ("order", text("BY"), "time (default) or bytes (most first): flows and alerts")
             ("output,o", text("FILE"), "write to FILE instead of standard output");
-        reporting.add_options()("period", text("P"), "the report's period: 2026, 2026-11 or 2026-11-02 (UTC)");
+        reporting.add_options()
+            ("period", text("P"), "the report's period: 2026, 2026-11 or 2026-11-02 (UTC)")
+            ("rules", text("DIR"), "rejudge: the rules directory (default: the installed or bundled rules/)");
         general.add_options()
             ("help,h", "show this help and exit")
             ("version", "show the version and exit");
@@ -161,6 +168,7 @@ std::vector<std::string_view> options_of(Verb verb) {
         case Verb::Report: return {"period", "since", "until", "format", "output"};
         case Verb::Verify: return {};
         case Verb::Export: return {"device", "since", "until", "format", "output"};
+        case Verb::Rejudge: return {"device", "since", "until", "rules"};
     }
     return {};
 }
@@ -184,8 +192,9 @@ Verb parse_verb(const std::string& command, Invocation& inv) {
     if (command == "report") return Verb::Report;
     if (command == "verify") return Verb::Verify;
     if (command == "export") return Verb::Export;
+    if (command == "rejudge") return Verb::Rejudge;
     throw UsageError{"unknown command " + quoted(command) +
-                     " (expected alerts, flows, devices, dns, device, report, verify or export)"};
+                     " (expected alerts, flows, devices, dns, device, report, verify, export or rejudge)"};
 }
 
 void parse_filters(const po::variables_map& vm, std::int64_t now, Filters& f) {
@@ -236,7 +245,7 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     Invocation inv;
     auto command = get(vm, "command");
     if (!command)
-        throw UsageError{"missing command: alerts, flows, devices, dns, device, report, verify or export (see --help)"};
+        throw UsageError{"missing command: alerts, flows, devices, dns, device, report, verify, export or rejudge (see --help)"};
     inv.verb = parse_verb(*command, inv);
     check_options(vm, inv.verb, *command);
 
@@ -274,16 +283,31 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     if (inv.verb == Verb::Export && !inv.filters.device)
         throw UsageError{"export needs --device IP|MAC|NAME"};
     inv.output = get(vm, "output");
+    if (inv.verb == Verb::Rejudge) {
+        if (!inv.filters.since_us) throw UsageError{"rejudge needs --since T (and --until T)"};
+        if (inv.filters.device && inv.filters.device->kind != DeviceFilter::Kind::Ip)
+            throw UsageError{"rejudge --device takes an IP address"};
+        inv.rules_dir = get(vm, "rules").value_or(default_rules_dir());
+    }
 
     if (vm.count("db")) inv.store_paths = vm["db"].as<std::vector<std::string>>();
     if (inv.store_paths.empty() ||
         std::any_of(inv.store_paths.begin(), inv.store_paths.end(), [](const auto& p) { return p.empty(); }))
         throw UsageError{"missing store: give -d STORE.db"};
+    if (inv.verb == Verb::Rejudge && inv.store_paths.size() != 1)
+        throw UsageError{"rejudge writes to one store: give one -d STORE.db"};
     return inv;
 }
 
 // Runs the command; false only when verify found a tampered record.
 bool execute(const Invocation& inv, std::ostream& out) {
+    if (inv.verb == Verb::Rejudge) {
+        const auto& device = inv.filters.device;
+        rejudge_store({inv.store_paths[0], *inv.filters.since_us, inv.filters.until_us,
+                       device ? std::optional(device->value) : std::nullopt, inv.rules_dir},
+                      out);
+        return true;
+    }
     std::vector<std::unique_ptr<Store>> stores;
     for (const auto& path : inv.store_paths) stores.push_back(std::make_unique<Store>(path));
     switch (inv.verb) {
@@ -299,6 +323,7 @@ bool execute(const Invocation& inv, std::ostream& out) {
             return true;
         case Verb::Verify: return verify_stores(stores, out);
         case Verb::Export: export_bundle(stores, *inv.filters.device, inv.filters, out); return true;
+        case Verb::Rejudge: return true;  // above: it writes
     }
     return true;
 }

@@ -26,6 +26,7 @@ FROM flows AS f
 LEFT JOIN devices AS d ON d.ip = f.device_ip
 LEFT JOIN evidence_chain AS c ON c.flow_id = f.id
 WHERE f.state = 'closed' AND f.first_seen >= ?1 AND (?2 IS NULL OR f.device_ip = ?2)
+  AND (?3 IS NULL OR f.first_seen < ?3)
   AND NOT EXISTS (SELECT 1 FROM alerts AS a WHERE a.flow_id = f.id)
 ORDER BY f.id)SQL";
 
@@ -35,6 +36,7 @@ std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, co
     Statement candidates(db, kCandidatesSql, kOnce, std::string(kContext));
     candidates.bind(1, request.since_us);
     if (request.device_ip) candidates.bind(2, *request.device_ip);
+    if (request.until_us) candidates.bind(3, *request.until_us);
     Statement alert(db, "INSERT INTO alerts (flow_id, severity, reasons, late) VALUES (?1, ?2, ?3, 1)", kOnce, std::string(kContext));
     Statement insert(db, "INSERT INTO late_alerts (flow_id, flow_uid, flow_record_hash, raised_at, cause) "
                          "VALUES (?1, ?2, ?3, ?4, ?5)", kOnce, std::string(kContext));

@@ -8,6 +8,14 @@
 
 namespace egresswatch {
 
+std::string default_rules_dir() {
+    for (const char* dir : {EGRESSWATCH_RULES_INSTALL_DIR, EGRESSWATCH_SOURCE_RULES_DIR}) {
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(std::filesystem::path(dir) / "countries.txt", ec)) return dir;
+    }
+    return EGRESSWATCH_RULES_INSTALL_DIR;
+}
+
 const char* to_string(DeviceKind kind) {
     switch (kind) {
     case DeviceKind::other: return "other";

@@ -531,7 +531,7 @@ void Sensor::emit_devices() {
         // judge them again, once the device row above says what it is now.
         if (device.kind != device.judged_kind) {
             device.judged_kind = device.kind;
-            rejudge.push_back(RejudgeRequest{ip.to_string(), 0, "re-judged:" + device.kind_evidence,
+            rejudge.push_back(RejudgeRequest{ip.to_string(), 0, std::nullopt, "re-judged:" + device.kind_evidence,
                                              last_packet_us_, rules_});
         }
     }

@@ -11,15 +11,6 @@ namespace egresswatch::daemon {
 
 namespace po = boost::program_options;
 
-std::string default_rules_dir() {
-    // Installed rules first; a source build falls back to the checkout's rules/.
-    for (const char* dir : {EGRESSWATCH_RULES_INSTALL_DIR, EGRESSWATCH_SOURCE_RULES_DIR}) {
-        std::error_code ec;
-        if (std::filesystem::is_regular_file(std::filesystem::path(dir) / "countries.txt", ec)) return dir;
-    }
-    return EGRESSWATCH_RULES_INSTALL_DIR;
-}
-
 std::optional<Options> parse_options(int argc, const char* const* argv, int& exit_code) {
     Options o;
     std::string config_file, geoip_dir;

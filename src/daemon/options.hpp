@@ -35,7 +35,4 @@ struct Options {
 // help or a usage error; `exit_code` is then what the process should return.
 std::optional<Options> parse_options(int argc, const char* const* argv, int& exit_code);
 
-// The rules directory used when --rules is not given.
-std::string default_rules_dir();
-
 }  // namespace egresswatch::daemon
