@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -277,6 +278,7 @@ std::string SyslogFormatter::alert(const FlowRecord& r, const FlowDevice& device
     std::string out = header(syslog_severity(r.severity), "alert", now_us);
     if (format_ == SyslogFormat::cef) {
         std::string name = std::string(device.kind) + " egress to " + r.country.value_or(r.remote_ip);
+        out += "- ";  // no structured data: CEF carries the fields
         out += cef_start("alert", name, cef_severity(r.severity));
         CefExtension e(out);
         e.number("rt", to_ms(now_us)).number("start", to_ms(r.first_us)).number("end", to_ms(r.last_us));
@@ -325,6 +327,7 @@ std::string SyslogFormatter::identity(const DeviceRecord& now, const DeviceRecor
     std::string out = header(mac ? 4 : 5, "identity", now_us);
     std::string summary = identity_summary(now, before);
     if (format_ == SyslogFormat::cef) {
+        out += "- ";  // no structured data: CEF carries the fields
         out += cef_start("device-identity", before ? "device changed" : "device identified", mac ? 5 : 3);
         CefExtension e(out);
         e.number("rt", to_ms(now_us)).address(true, now.ip).add("smac", now.mac).add("shost", now.hostname);
@@ -355,6 +358,7 @@ std::string SyslogFormatter::identity(const DeviceRecord& now, const DeviceRecor
 std::string SyslogFormatter::health(const HealthEvent& event, int64_t now_us) const {
     std::string out = header(syslog_severity(event.level), "health", now_us);
     if (format_ == SyslogFormat::cef) {
+        out += "- ";  // no structured data: CEF carries the fields
         out += cef_start(("health:" + event.kind).c_str(), event.message, cef_severity(event.level));
         CefExtension e(out);
         e.number("rt", to_ms(now_us)).custom("cs1", "source", event.source).custom("cs2", "level", to_string(event.level));
@@ -480,7 +484,10 @@ void SyslogSink::run() {
     const bool datagrams = target_.transport == SyslogTarget::Transport::udp;
     std::deque<std::string> pending;
     auto backoff = std::chrono::seconds(1);
-    bool down = false, datagram_failing = false;
+    bool down = false;
+    // Datagram errors (ICMP port unreachable) come back for every other
+    // send: said once a minute at most.
+    Clock::time_point datagram_complaint{};
     auto deadline = [&] { return Clock::time_point(Clock::duration(drain_deadline_ns_.load())); };
     auto complain = [&](const std::string& what) {
         std::cerr << ("egresswatchd: syslog " + target_.url + ": " + what + "\n");
@@ -501,7 +508,8 @@ void SyslogSink::run() {
             auto next = Clock::now() + backoff;
             backoff = std::min(backoff * 2, std::chrono::seconds(30));
             if (!closed) queue_.pause_until(next);
-            else std::this_thread::sleep_until(std::min(next, deadline()));
+            // Stopping: a few seconds left, tried every second.
+            else std::this_thread::sleep_until(std::min({next, Clock::now() + std::chrono::seconds(1), deadline()}));
             continue;
         }
         if (down) complain("connected again");
@@ -511,7 +519,6 @@ void SyslogSink::run() {
             if (send_one(pending.front())) {
                 ++stats_.sent;
                 pending.pop_front();
-                datagram_failing = false;
                 continue;
             }
             std::string why = std::strerror(errno);
@@ -519,8 +526,10 @@ void SyslogSink::run() {
             if (datagrams) {  // no connection to mend: this one is lost
                 ++stats_.failed;
                 pending.pop_front();
-                if (!datagram_failing) complain("messages cannot be sent (" + why + "); each one is counted as failed");
-                datagram_failing = true;
+                if (datagram_complaint == Clock::time_point{} || Clock::now() - datagram_complaint > std::chrono::minutes(1)) {
+                    complain("messages cannot be sent (" + why + "); each one is counted as failed");
+                    datagram_complaint = Clock::now();
+                }
             } else {
                 complain("connection lost (" + why + "); reconnecting, messages wait");
                 down = true;

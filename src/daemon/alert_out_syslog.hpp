@@ -9,7 +9,7 @@
 // --syslog-format rfc5424 (default): the fields are structured data, PEN
 // 32473 (RFC 5612's example number; egresswatch has none of its own):
 //
-//   <PRI>1 TIME HOST egresswatchd PID alert - [alert@32473 severity="high"
+//   <PRI>1 TIME HOST egresswatchd PID alert [alert@32473 severity="high"
 //   reason="country:CN" reason="..." flow_uid="..." community_id="..." late="0"
 //   first_seen="..." last_seen="..." transport="tcp" app_protocol="..."
 //   bytes_out="..." bytes_in="..."][device@32473 ip="..." mac="..." kind="camera"
