@@ -139,4 +139,26 @@ for bad in "--syslog http://x:514" "--syslog udp://host" "--syslog tcp://h:99999
     [ "$rc" = 2 ] && [ ! -e "$out/bad.db" ] || fail "$bad: exit $rc: $(cat "$out/bad.err")"
 done
 echo "bad URLs: exit 2, nothing written"
+
+# 6. Sensor health: a reload that fails (a broken rules line, SIGHUP) goes
+#    out as an error. Live capture on lo needs root: skipped without it.
+if [ "$(id -u)" -eq 0 ]; then
+    cp -r "$rules" "$out/rules"
+    receiver health syslog-udp
+    "$daemon" -i lo --filter "tcp port 9" -d "$out/health.db" --geoip-dir "$geoip" --rules "$out/rules" --user root \
+        --syslog "udp://127.0.0.1:$PORT" 2> "$out/health.daemon.err" &
+    pid=$!
+    for i in $(seq 100); do grep -q "capturing on" "$out/health.daemon.err" && break; sleep 0.1; done
+    echo "AS64500 somewhere-else Example" >> "$out/rules/networks.txt"
+    kill -HUP $pid
+    for i in $(seq 50); do grep -q "health" "$out/health.got" && break; sleep 0.1; done
+    kill -TERM $pid; wait $pid || fail "live daemon exit $?"
+    if grep -q '"<131>1 [^"]* health \[health@32473 kind=\\"reload-failed\\" level=\\"error\\"' "$out/health.got"; then
+        echo "health: a failed reload went out as an error (severity 3)"
+    else
+        fail "no reload-failed health message: $(cat "$out/health.got")"
+    fi
+else
+    echo "SKIP (health): live capture on lo needs root"
+fi
 exit $status
