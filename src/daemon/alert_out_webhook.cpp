@@ -125,9 +125,18 @@ std::string WebhookSink::body(const std::vector<Item>& items) const {
         if (items.size() > kLinesInBatchText)
             text += "\n- ... and " + std::to_string(items.size() - kLinesInBatchText) + " more";
     }
+    // Slack and Teams read & < > in "text" as markup: a domain from the wire
+    // must not make a link (<https://...|click>), so they are entities.
+    std::string shown;
+    for (char c : text) {
+        if (c == '&') shown += "&amp;";
+        else if (c == '<') shown += "&lt;";
+        else if (c == '>') shown += "&gt;";
+        else shown += c;
+    }
     std::string out;
     json::Writer w(out, json::Writer::Style::compact);
-    w.begin_object().key("text").value(text).key("sensor").value(sensor_);
+    w.begin_object().key("text").value(shown).key("sensor").value(sensor_);
     if (items.size() == 1) {
         w.key("alert").raw(items[0].json);
     } else {

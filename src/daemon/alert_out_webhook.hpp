@@ -6,12 +6,13 @@
 // an alert that finds the line idle goes at once, alone; alerts that come
 // while a POST is under way, or within its second, go together in the next.
 //
-//   one alert:  {"text":"egresswatch on HOST: high alert: camera ...",
+//   one alert:  {"text":"egresswatch on HOST: high alert: camera ... -&gt; ...",
 //                "sensor":"HOST","alert":{...the JSON log's alert record...}}
 //   several:    {"text":"egresswatch on HOST: 37 alerts (2 high, 35 medium)\n
 //                - high alert: ...\n...","sensor":"HOST","alerts":[{...},...]}
 //
-// "text" is what Slack and Teams incoming webhooks show; other receivers
+// "text" is what Slack and Teams incoming webhooks show (& < > as entities,
+// so that a domain from the wire cannot become a link); other receivers
 // read "alert" or "alerts". A POST that fails (no connection, a timeout,
 // HTTP 408, 429 or 5xx) is tried again after 1, 2, 4, ... seconds, `retries`
 // times; then its alerts are counted as failed and logged. Other HTTP errors

@@ -378,6 +378,7 @@ def check_webhook(json_log, received, min_severity="low"):
         c.eq("user agent", p["user_agent"].startswith("egresswatchd/"), True)
         body = json.loads(p["body"])
         c.eq("text", isinstance(body.get("text"), str) and body["text"].startswith("egresswatch on "), True)
+        c.eq("text without markup", re.search(r"[<>]|&(?!amp;|lt;|gt;)", body["text"]), None)
         if "alert" in body:
             got.append(body["alert"])
         else:
