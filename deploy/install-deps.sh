@@ -11,6 +11,8 @@ packages=(
     # SHA-256 of the evidence chain (OpenSSL libcrypto); the HTML report's
     # browser test (headless Chromium) and the case-bundle verifier (Python).
     libssl-dev chromium python3
+    # The daemon's webhooks (--webhook): HTTP and HTTPS through libcurl.
+    libcurl4-openssl-dev
     # The central view (deploy/clickhouse) and its test: ClickHouse 18.16,
     # about 13 MB to download and 85 MB installed; jq for the loader.
     clickhouse-server clickhouse-client jq

@@ -27,12 +27,12 @@ std::string geolocation_files(const std::vector<std::string>& dirs) {
     return identity;
 }
 
-Housekeeping::Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log,
+Housekeeping::Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, AlertRouter* events,
                            int64_t now_us)
     : sensor_(sensor),
       capture_(capture),
       options_(options),
-      json_log_(json_log),
+      events_(events),
       interval_start_us_(now_us),
       last_flush_us_(now_us),
       counters_at_interval_start_(sensor.counters()),
@@ -41,7 +41,7 @@ Housekeeping::Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& 
 
 void Housekeeping::tick(int64_t now_us) {
     if (take_reload_request()) {
-        if (json_log_) json_log_->reopen();
+        if (events_) events_->reopen();
         reload("SIGHUP");
     }
     if (now_us >= next_geo_check_us_) {
@@ -68,8 +68,10 @@ void Housekeeping::reload(const char* why) {
         sensor_.reload();
         std::cerr << "egresswatchd: reloaded rules and geolocation (" << why << ")\n";
     } catch (const std::exception& e) {
-        std::cerr << "egresswatchd: reload (" << why << ") failed, still using the previous rules and geolocation: "
-                  << e.what() << "\n";
+        std::string message = std::string("reload (") + why +
+                              ") failed, still using the previous rules and geolocation: " + e.what();
+        std::cerr << "egresswatchd: " << message << "\n";
+        if (events_) events_->health({HealthEvent::Level::error, "reload-failed", "rules and geolocation", message, {}});
     }
 }
 
@@ -80,12 +82,16 @@ void Housekeeping::report(int64_t now_us) {
         bool was_dropping = dropping_.count(name) > 0;
         if (interface_dropped && !was_dropping) {
             dropping_.insert(name);
-            std::cerr << "egresswatchd: " << name << ": the kernel dropped " << interface_dropped
-                      << " packets: capture is not keeping up and the store has a gap (see capture_stats); "
-                         "a larger --buffer-mb or a --filter may help\n";
+            std::string message = "the kernel dropped " + std::to_string(interface_dropped) +
+                                  " packets: capture is not keeping up and the store has a gap (see capture_stats); "
+                                  "a larger --buffer-mb or a --filter may help";
+            std::cerr << "egresswatchd: " << name << ": " << message << "\n";
+            if (events_) events_->health({HealthEvent::Level::error, "drops", name, message, interface_dropped});
         } else if (!interface_dropped && was_dropping) {
             dropping_.erase(name);
             std::cerr << "egresswatchd: " << name << ": no drops in the last interval\n";
+            if (events_)
+                events_->health({HealthEvent::Level::notice, "drops-ended", name, "no drops in the last interval", 0});
         }
     }
     sensor_.record_capture_stats(capture_.source_name(), interval_start_us_, now_us, dropped);

@@ -9,16 +9,17 @@
 #include <set>
 #include <string>
 
+#include "alert_sink.hpp"
 #include "capture.hpp"
 #include "egresswatch/sensor.hpp"
-#include "json_log.hpp"
 #include "options.hpp"
 
 namespace egresswatch::daemon {
 
 class Housekeeping {
 public:
-    Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log, int64_t now_us);
+    // `events`: reopened on SIGHUP, and told of drops and failed reloads.
+    Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, AlertRouter* events, int64_t now_us);
     // Call at least once a second.
     void tick(int64_t now_us);
     // Records the last, partial interval.
@@ -31,7 +32,7 @@ private:
     Sensor& sensor_;
     LiveCapture& capture_;
     const Options& options_;
-    JsonLog* json_log_;
+    AlertRouter* events_;
     int64_t interval_start_us_;
     int64_t last_flush_us_;
     SensorCounters counters_at_interval_start_;

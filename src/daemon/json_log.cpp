@@ -139,24 +139,12 @@ void JsonLog::reopen() {
     file_ = file;
 }
 
-void JsonLog::record(const DeviceRecord& device) { write_line(device_json(device)); }
+void JsonLog::device(const DeviceRecord& device) { write_line(device_json(device)); }
 
-void JsonLog::record(const FlowRecord& flow, const FlowDevice& device) {
-    if (flow.late_alert) {  // a flow logged when it ended, flagged now
-        write_line(flow_json(flow, device, "alert"));
-        return;
-    }
-    if (!flow.severity.empty()) {
-        auto reported = alerted_open_.find(flow.uid);
-        if (reported == alerted_open_.end() || reported->second != flow.severity) {
-            write_line(flow_json(flow, device, "alert"));
-            if (!flow.closed) alerted_open_[flow.uid] = flow.severity;
-        }
-    }
-    if (flow.closed) {
-        alerted_open_.erase(flow.uid);
-        write_line(flow_json(flow, device, "flow"));
-    }
+void JsonLog::alert(const FlowRecord& flow, const FlowDevice& device) { write_line(flow_json(flow, device, "alert")); }
+
+void JsonLog::flow_ended(const FlowRecord& flow, const FlowDevice& device) {
+    write_line(flow_json(flow, device, "flow"));
 }
 
 void JsonLog::write_line(const std::string& line) {

@@ -14,14 +14,15 @@
 
 #include <cstdio>
 #include <string>
-#include <unordered_map>
 
+#include "alert_sink.hpp"
 #include "egresswatch/sensor.hpp"
 #include "egresswatch/store.hpp"
 
 namespace egresswatch::daemon {
 
-class JsonLog {
+// Which flow records are alerts is the AlertRouter's to say (alert_sink.hpp).
+class JsonLog : public AlertSink {
 public:
     // "-" is standard output. Throws std::runtime_error naming the file.
     explicit JsonLog(std::string path);
@@ -29,19 +30,17 @@ public:
     JsonLog(const JsonLog&) = delete;
     JsonLog& operator=(const JsonLog&) = delete;
 
-    // SensorConfig::on_flow_record and on_device_record.
-    void record(const FlowRecord& flow, const FlowDevice& device);
-    void record(const DeviceRecord& device);
+    void alert(const FlowRecord& flow, const FlowDevice& device) override;
+    void flow_ended(const FlowRecord& flow, const FlowDevice& device) override;
+    void device(const DeviceRecord& device) override;
     // After log rotation: writes go to a new file at the same path.
-    void reopen();
+    void reopen() override;
 
 private:
     void write_line(const std::string& line);
 
     std::string path_;
     std::FILE* file_ = nullptr;
-    // Open flows already reported as alerts, with the severity reported.
-    std::unordered_map<std::string, std::string> alerted_open_;
 };
 
 // One flow record as a JSON object (no newline).

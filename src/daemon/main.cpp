@@ -7,6 +7,8 @@
 #include <iostream>
 #include <optional>
 
+#include "alert_out_syslog.hpp"
+#include "alert_out_webhook.hpp"
 #include "capture.hpp"
 #include "egresswatch/clock.hpp"
 #include "housekeeping.hpp"
@@ -29,8 +31,8 @@ constexpr int kPollMs = 1000;
 
 void complain(const std::string& message) { std::cerr << "egresswatchd: " << message << "\n"; }
 
-void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log) {
-    Housekeeping housekeeping(sensor, capture, options, json_log, now_us());
+void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& options, AlertRouter* events) {
+    Housekeeping housekeeping(sensor, capture, options, events, now_us());
     while (!stop_requested()) {
         capture.dispatch(sensor, kPollMs);
         housekeeping.tick(now_us());
@@ -69,6 +71,9 @@ int run(const Options& options) {
     }
 
     std::unique_ptr<JsonLog> json_log;
+    std::vector<std::unique_ptr<SyslogSink>> syslogs;
+    std::vector<std::unique_ptr<WebhookSink>> webhooks;
+    AlertRouter events;
     SensorConfig config = options.sensor;
     // Reading files, the flush interval follows the clock unless asked to
     // follow packet time: FileCapture::run flushes, the sensor does not.
@@ -79,12 +84,16 @@ int run(const Options& options) {
     }
     std::unique_ptr<Sensor> sensor;
     try {
-        if (!options.json_log.empty()) {
-            json_log = std::make_unique<JsonLog>(options.json_log);
-            config.on_flow_record = [log = json_log.get()](const FlowRecord& r, const FlowDevice& device) {
-                log->record(r, device);
-            };
-            config.on_device_record = [log = json_log.get()](const DeviceRecord& r) { log->record(r); };
+        if (!options.json_log.empty()) events.add((json_log = std::make_unique<JsonLog>(options.json_log)).get());
+        auto format = options.syslog_cef ? SyslogFormat::cef : SyslogFormat::rfc5424;
+        for (const auto& url : options.syslog_urls)
+            events.add(syslogs.emplace_back(std::make_unique<SyslogSink>(parse_syslog_url(url), format)).get());
+        for (const auto& url : options.webhook_urls)
+            events.add(webhooks.emplace_back(std::make_unique<WebhookSink>(WebhookConfig{
+                url, options.webhook_min_severity, options.webhook_retries})).get());
+        if (!events.empty()) {
+            config.on_flow_record = [&events](const FlowRecord& r, const FlowDevice& device) { events.record(r, device); };
+            config.on_device_record = [&events](const DeviceRecord& r) { events.record(r); };
         }
         StoreWriter::set_free_space_floor(options.min_free_bytes);
         sensor = std::make_unique<Sensor>(std::move(config));
@@ -101,7 +110,7 @@ int run(const Options& options) {
             files->run(*sensor, stop_requested(), wall_flush_us);
         } else {
             complain("capturing on " + interfaces->source_name() + " into " + options.sensor.store_path);
-            capture_until_stopped(*sensor, *interfaces, options, json_log.get());
+            capture_until_stopped(*sensor, *interfaces, options, &events);
         }
     } catch (const CaptureError& e) {
         complain(e.what());
@@ -109,7 +118,16 @@ int run(const Options& options) {
     }
     auto stopping = std::chrono::steady_clock::now();
     bool stored = sensor->finish();
+    // The senders deliver what is queued (bounded in time) before the summary counts it.
+    for (auto& sink : syslogs) sink->finish();
+    for (auto& sink : webhooks) sink->finish();
     if (!options.quiet) print_summary(*sensor, options);
+    for (const auto& sink : syslogs)
+        complain("syslog " + sink->url() + ": " + describe(sink->stats()));
+    for (const auto& sink : webhooks)
+        complain("webhook " + sink->shown_url() + ": " + describe(sink->stats()) + ", in " +
+                 std::to_string(sink->stats().requests.load()) + " POSTs, " +
+                 std::to_string(sink->stats().retries.load()) + " retries");
     if (live) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopping);
         complain("stopped; open flows and the store written in " + std::to_string(ms.count()) + " ms");

@@ -7,6 +7,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "alert_out_syslog.hpp"
+#include "alert_out_webhook.hpp"
+
 namespace egresswatch::daemon {
 
 namespace po = boost::program_options;
@@ -17,6 +20,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     std::vector<std::string> local_nets;
     double flush_seconds = 60, stats_seconds = 60;
     std::string flush_clock;
+    std::string syslog_format;
     double tcp_timeout = 300, udp_timeout = 60, closed_timeout = 5;
     uint64_t min_free_mb = 100;
 
@@ -54,6 +58,13 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         ("user", po::value(&o.user), "run as this user once the capture is open (default for live capture started as root outside systemd: egresswatch; \"root\" stays root)")
         ("json-log", po::value(&o.json_log), "also write every flow and alert as JSON lines, with its Community ID, to FILE or - (standard output); reopened on SIGHUP")
         ("stats-interval", po::value(&stats_seconds)->default_value(60), "live capture: seconds between capture statistics (store and log)");
+    po::options_description alerts_out("Alerts out");
+    alerts_out.add_options()
+        ("syslog", po::value(&o.syslog_urls)->composing(), "send every alert, device identity change and sensor health event to syslog at udp://HOST:PORT, tcp://HOST:PORT (octet-counted, RFC 6587) or unix:/dev/log (repeatable)")
+        ("syslog-format", po::value(&syslog_format)->default_value("rfc5424"), "rfc5424 (fields as structured data) or cef (ArcSight CEF, as Sentinel, QRadar and Splunk read it)")
+        ("webhook", po::value(&o.webhook_urls)->composing(), "POST every alert as JSON to this http:// or https:// URL (Slack, Teams or any receiver; repeatable)")
+        ("webhook-min-severity", po::value(&o.webhook_min_severity)->default_value("low"), "only alerts at least this severe go to webhooks: low, medium or high")
+        ("webhook-retries", po::value(&o.webhook_retries)->default_value(3), "times a failed POST is tried again (after 1, 2, 4, ... s) before its alerts count as failed");
     po::options_description general("General");
     general.add_options()
         ("config,c", po::value(&config_file), "INI configuration file (same names as the long options)")
@@ -62,9 +73,9 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         ("version", "show the version");
 
     po::options_description all;
-    all.add(input).add(output).add(enrichment).add(operation).add(general);
+    all.add(input).add(output).add(enrichment).add(operation).add(alerts_out).add(general);
     po::options_description in_file;
-    in_file.add(input).add(output).add(enrichment).add(operation);
+    in_file.add(input).add(output).add(enrichment).add(operation).add(alerts_out);
 
     auto usage_error = [&](const std::string& message) -> std::optional<Options> {
         std::cerr << "egresswatchd: " << message << "\nTry 'egresswatchd --help'.\n";
@@ -131,6 +142,26 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     if (retention.flow_days < 0 || retention.alert_days < 0) return usage_error("retention days cannot be negative");
     if (retention.alert_days > 0 && (retention.flow_days == 0 || retention.alert_days < retention.flow_days))
         return usage_error("--alert-retention-days must not be shorter than --retention-days: alerts are kept longer");
+    for (const auto& url : o.syslog_urls) {
+        try {
+            parse_syslog_url(url);
+        } catch (const std::invalid_argument& e) {
+            return usage_error("--syslog " + url + ": " + e.what());
+        }
+    }
+    if (syslog_format != "rfc5424" && syslog_format != "cef")
+        return usage_error("--syslog-format is rfc5424 or cef, not \"" + syslog_format + "\"");
+    o.syslog_cef = syslog_format == "cef";
+    for (const auto& url : o.webhook_urls) {
+        try {
+            check_webhook_url(url);
+        } catch (const std::invalid_argument& e) {
+            return usage_error("--webhook " + url + ": " + e.what());
+        }
+    }
+    if (o.webhook_min_severity != "low" && o.webhook_min_severity != "medium" && o.webhook_min_severity != "high")
+        return usage_error("--webhook-min-severity is low, medium or high, not \"" + o.webhook_min_severity + "\"");
+    if (o.webhook_retries < 0 || o.webhook_retries > 20) return usage_error("--webhook-retries must be between 0 and 20");
     if (o.sensor.rules_dir.empty()) o.sensor.rules_dir = default_rules_dir();
     o.sensor.geoip_dirs = geoip_search_path(geoip_dir);
     return o;

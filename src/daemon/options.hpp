@@ -22,6 +22,12 @@ struct Options {
     // were started (see privileges.hpp).
     std::string user;
     std::string json_log;  // a file, or "-" for standard output
+    // Alerts out (alert_out_syslog.hpp, alert_out_webhook.hpp).
+    std::vector<std::string> syslog_urls;
+    bool syslog_cef = false;  // --syslog-format cef
+    std::vector<std::string> webhook_urls;
+    std::string webhook_min_severity = "low";
+    int webhook_retries = 3;
     RetentionPolicy retention;
     uint64_t min_free_bytes = 100ull << 20;
     int64_t stats_interval_us = 60'000'000;
