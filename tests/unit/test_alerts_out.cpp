@@ -55,7 +55,7 @@ struct Recorder : AlertSink {
 
 }  // namespace
 
-TEST_CASE("RFC 5424 PARAM-VALUEs escape \", \\ and ]; CEF its header and extension", "[alerts_out]") {
+TEST_CASE("RFC 5424 PARAM-VALUEs escape quote, backslash and close bracket, and CEF its header and extension", "[alerts_out]") {
     CHECK(sd_value(R"(a"b\c]d=e|f)") == R"(a\"b\\c\]d=e|f)");
     CHECK(cef_header_field(R"(a|b\c=d)") == R"(a\|b\\c=d)");
     CHECK(cef_value("a=b\\c|d\ne\rf") == R"(a\=b\\c|d\ne\rf)");
