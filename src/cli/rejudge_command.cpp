@@ -1,5 +1,7 @@
 #include "rejudge_command.hpp"
 
+#include "text.hpp"
+
 #include <egresswatch/clock.hpp>
 #include <egresswatch/common/sqlite.hpp>
 #include <egresswatch/common/time.hpp>
@@ -18,12 +20,6 @@ std::string home_country(sqlite::Connection& store) {
     if (!st.step())
         throw StoreError(store.context() + "no home_country in meta: not a store written by egresswatchd");
     return st.text(0);
-}
-
-std::string joined(const std::vector<std::string>& items) {
-    std::string text;
-    for (const auto& item : items) text += (text.empty() ? "" : "; ") + item;
-    return text;
 }
 
 }  // namespace
@@ -60,7 +56,7 @@ void rejudge_store(const RejudgeScope& scope, std::ostream& out) {
     for (const FlowRecord& r : raised)
         out << format_time(r.first_us) << ' ' << r.device_ip << " -> " << r.remote_ip
             << (r.remote_port ? ":" + std::to_string(*r.remote_port) : std::string()) << ' ' << r.transport << ' '
-            << r.severity << ": " << joined(r.reasons) << '\n';
+            << r.severity << ": " << text::joined(r.reasons) << '\n';
 }
 
 }  // namespace egresswatch::cli

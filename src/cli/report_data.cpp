@@ -5,6 +5,7 @@
 
 #include "output.hpp"
 #include "report.hpp"
+#include "text.hpp"
 
 namespace egresswatch::cli::report {
 namespace {
@@ -13,11 +14,7 @@ std::string optional_or_empty(const std::optional<std::string>& s) { return s.va
 
 std::string optional_or_empty(const std::optional<std::int64_t>& n) { return n ? std::to_string(*n) : ""; }
 
-std::string joined(const std::vector<std::string>& items) {
-    std::string out;
-    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "; " : "") + items[i];
-    return out;
-}
+using text::joined;
 
 // What the numbers of a CSV section belong to.
 struct Where {

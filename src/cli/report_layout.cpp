@@ -1,5 +1,6 @@
 // The order and wording of the report, shared by the Markdown and HTML writers.
 #include "report.hpp"
+#include "text.hpp"
 
 namespace egresswatch::cli::report {
 namespace {
@@ -46,8 +47,7 @@ void add_device(std::vector<Block>& blocks, const Device& d) {
     items.push_back("Kind: " + d.kind + "; vendor: " + text_or_dash(d.vendor) +
                     (d.vendor_country ? " (" + *d.vendor_country + ")" : "") + "; MAC: " + text_or_dash(d.mac));
     if (d.hostname || d.site) items.push_back("Hostname: " + text_or_dash(d.hostname) + "; site: " + text_or_dash(d.site));
-    std::string evidence;
-    for (const auto& e : d.identified_by) evidence += (evidence.empty() ? "" : "; ") + e;
+    std::string evidence = text::joined(d.identified_by);
     items.push_back("Identified by: " + (evidence.empty() ? "-" : evidence));
     if (d.first_seen_us) items.push_back("Active: " + when(*d.first_seen_us) + " to " + when(*d.last_seen_us));
     items.push_back("Sent abroad: " + count_of(d.abroad.bytes_out, "byte") + " in " + count_of(d.abroad.flows, "flow") +

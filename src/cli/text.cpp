@@ -54,4 +54,10 @@ std::string shortened(std::string_view s, std::size_t width) {
     return std::string(s.substr(0, end)) + "\xE2\x80\xA6";  // U+2026 …
 }
 
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "; " : "") + items[i];
+    return out;
+}
+
 }  // namespace egresswatch::cli::text

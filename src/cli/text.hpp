@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace egresswatch::cli::text {
 
@@ -16,5 +17,8 @@ std::size_t display_width(std::string_view s);
 
 // `s` cut to at most `width` code points, the last one "…" if it was cut.
 std::string shortened(std::string_view s, std::size_t width);
+
+// A list as the CLI prints it in one cell or line: items joined by "; ".
+std::string joined(const std::vector<std::string>& items);
 
 }  // namespace egresswatch::cli::text
