@@ -8,7 +8,9 @@
 #include <optional>
 
 #include "capture.hpp"
+#include "check.hpp"
 #include "egresswatch/clock.hpp"
+#include "egresswatch/version.hpp"
 #include "housekeeping.hpp"
 #include "json_log.hpp"
 #include "options.hpp"
@@ -100,6 +102,8 @@ int run(const Options& options) {
         if (files) {
             files->run(*sensor, stop_requested(), wall_flush_us);
         } else {
+            complain(std::string("egresswatchd ") + version_line() + "; geolocation " +
+                     geolocation_age(options.sensor.geoip_dirs, std::time(nullptr)));
             complain("capturing on " + interfaces->source_name() + " into " + options.sensor.store_path);
             capture_until_stopped(*sensor, *interfaces, options, json_log.get());
         }
@@ -127,6 +131,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     auto options = parse_options(argc, argv, exit_code);
     if (!options) return exit_code;
+    if (options->check) return run_check(*options);
     install_signal_handlers();
     return run(*options);
 }

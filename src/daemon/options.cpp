@@ -7,6 +7,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "check.hpp"
+#include "egresswatch/version.hpp"
+
 namespace egresswatch::daemon {
 
 namespace po = boost::program_options;
@@ -66,7 +69,8 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     po::options_description general("General");
     general.add_options()
         ("config,c", po::value(&config_file), "INI configuration file (same names as the long options)")
-        ("quiet,q", po::bool_switch(&o.quiet), "no summary on exit")
+        ("quiet,q", po::bool_switch(&o.quiet), "no summary on exit, no progress line")
+        ("check", po::bool_switch(&o.check), "test the configuration: load it, the rules, the geolocation databases and the IEEE registry, open (not start) the capture and the store, check the service user can write the store's directory; print what would run, or each problem with file:line and its fix; exit 0 or 1")
         ("help,h", "show this help")
         ("version", "show the version");
 
@@ -75,7 +79,15 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     po::options_description in_file;
     in_file.add(input).add(output).add(enrichment).add(operation);
 
+    // --check reports a problem with the line of the config file that set it, and exits 1.
+    const bool checking = std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string_view(a) == "--check"; });
+    std::string config_read;
     auto usage_error = [&](const std::string& message) -> std::optional<Options> {
+        if (checking) {
+            report_check_usage_error(config_read, message);
+            exit_code = kCheckFailed;
+            return std::nullopt;
+        }
         std::cerr << "egresswatchd: " << message << "\nTry 'egresswatchd --help'.\n";
         exit_code = 2;
         return std::nullopt;
@@ -92,13 +104,14 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
             return std::nullopt;
         }
         if (vm.count("version")) {
-            std::cout << "egresswatchd " << EGRESSWATCH_VERSION << "\n";
+            std::cout << version_text("egresswatchd", geoip_search_path(vm.count("geoip-dir") ? vm["geoip-dir"].as<std::string>() : ""));
             exit_code = 0;
             return std::nullopt;
         }
         if (vm.count("config")) {
             std::ifstream in(vm["config"].as<std::string>());
             if (!in) return usage_error("cannot read config file " + vm["config"].as<std::string>());
+            config_read = vm["config"].as<std::string>();
             // Stored after the command line, so the command line wins.
             po::store(po::parse_config_file(in, in_file), vm);
         }
@@ -142,6 +155,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         return usage_error("--alert-retention-days must not be shorter than --retention-days: alerts are kept longer");
     if (o.sensor.rules_dir.empty()) o.sensor.rules_dir = default_rules_dir();
     o.sensor.geoip_dirs = geoip_search_path(geoip_dir);
+    o.config_file = config_file;
     return o;
 }
 

@@ -29,6 +29,9 @@ struct Options {
     // packet) instead of seconds of reading (wall, the default).
     bool flush_by_packet_time = false;
     bool quiet = false;
+    // --check: test the configuration and exit (check.hpp).
+    bool check = false;
+    std::string config_file;  // --config, named with its line numbers by --check
 };
 
 // Parses argv (and the config file it names). Returns nullopt after printing
