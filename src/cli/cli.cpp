@@ -2,9 +2,14 @@
 
 #include <boost/program_options.hpp>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -13,6 +18,8 @@
 
 #include "device_story.hpp"
 #include "egresswatch/clock.hpp"
+#include "egresswatch/common/config_file.hpp"
+#include "egresswatch/version.hpp"
 #include "evidence_commands.hpp"
 #include "filters.hpp"
 #include "output.hpp"
@@ -75,6 +82,8 @@ struct Invocation {
     Filters filters;
     report::Scope scope;                  // report
     std::optional<std::string> output;    // -o FILE
+    std::string store_origin;             // where the store came from, when not -d
+    std::size_t terminal_width = 0;       // tables fit it (0: not a terminal)
 };
 
 struct OptionSet {
@@ -232,6 +241,40 @@ void parse_report_scope(const po::variables_map& vm, Invocation& inv) {
     inv.scope.period = format_time(*f.since_us) + " to " + format_time(*f.until_us);
 }
 
+// The daemon's configuration, where the CLI takes its defaults from
+// (EGRESSWATCH_CONF names another, for tests and second sensors).
+std::string config_path() {
+    const char* path = std::getenv("EGRESSWATCH_CONF");
+    return path && *path ? path : config_file::kDefaultPath;
+}
+
+// Without -d: EGRESSWATCH_DB, else the store the installed daemon writes (db =).
+void default_store(Invocation& inv) {
+    if (const char* db = std::getenv("EGRESSWATCH_DB"); db && *db) {
+        inv.store_paths = {db};
+        inv.store_origin = "EGRESSWATCH_DB";
+        return;
+    }
+    std::string path = config_path();
+    if (auto entry = config_file::find(config_file::read(path), "db"); entry && !entry->value.empty()) {
+        inv.store_paths = {entry->value};
+        inv.store_origin = "db = in " + path;
+    }
+}
+
+// The columns of the terminal that standard output is, or 0.
+std::size_t terminal_width() {
+    if (!isatty(STDOUT_FILENO)) return 0;
+    if (const char* columns = std::getenv("COLUMNS")) {
+        std::size_t n = 0;
+        auto [end, ec] = std::from_chars(columns, columns + std::strlen(columns), n);
+        if (ec == std::errc() && *end == '\0' && n >= 20) return n;
+    }
+    winsize size{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 20) return size.ws_col;
+    return 80;
+}
+
 Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     Invocation inv;
     auto command = get(vm, "command");
@@ -276,19 +319,31 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     inv.output = get(vm, "output");
 
     if (vm.count("db")) inv.store_paths = vm["db"].as<std::vector<std::string>>();
+    if (!vm.count("db")) default_store(inv);
     if (inv.store_paths.empty() ||
         std::any_of(inv.store_paths.begin(), inv.store_paths.end(), [](const auto& p) { return p.empty(); }))
-        throw UsageError{"missing store: give -d STORE.db"};
+        throw UsageError{"missing store: give -d STORE.db (or set EGRESSWATCH_DB, or db = in " + config_path() + ")"};
     return inv;
 }
 
 // Runs the command; false only when verify found a tampered record.
 bool execute(const Invocation& inv, std::ostream& out) {
     std::vector<std::unique_ptr<Store>> stores;
-    for (const auto& path : inv.store_paths) stores.push_back(std::make_unique<Store>(path));
+    for (const auto& path : inv.store_paths) {
+        try {
+            stores.push_back(std::make_unique<Store>(path));
+        } catch (const std::exception& e) {
+            if (inv.store_origin.empty()) throw;
+            // The service's store: readable by the egresswatch group.
+            throw std::runtime_error(std::string(e.what()) + " (the store named by " + inv.store_origin +
+                                     "; to read the service's store, join the egresswatch group: "
+                                     "sudo adduser $USER egresswatch, then log in again; or give -d STORE.db)");
+        }
+    }
     switch (inv.verb) {
         case Verb::Query: {
-            auto formatter = make_formatter(inv.format, columns(inv.query), command_name(inv.query), out);
+            auto formatter =
+                make_formatter(inv.format, columns(inv.query), command_name(inv.query), out, {}, inv.terminal_width);
             run_query(stores, inv.query, inv.filters, [&](const Row& row) { formatter->row(row); });
             formatter->finish();
             return true;
@@ -328,15 +383,12 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
             return kExitOk;
         }
         if (vm.count("version")) {
-#ifdef EGRESSWATCH_VERSION
-            out << "egresswatch " << EGRESSWATCH_VERSION << '\n';
-#else
-            out << "egresswatch\n";
-#endif
+            out << version_text("egresswatch", geoip_search_path(""));
             return kExitOk;
         }
 
         Invocation inv = parse_invocation(vm, now_us());
+        if (!inv.output && &out == &std::cout) inv.terminal_width = terminal_width();
         std::ofstream file;
         if (inv.output) {
             file.open(*inv.output, std::ios::binary | std::ios::trunc);

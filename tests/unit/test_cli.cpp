@@ -516,7 +516,7 @@ TEST_CASE("cli: usage errors exit 2 with one line", "[cli][error]") {
         {{"-d", db, "connections"},
          "unknown command 'connections' (expected alerts, flows, devices, dns, device, report, verify or export)"},
         {{"-d", db}, "missing command: alerts, flows, devices, dns, device, report, verify or export (see --help)"},
-        {{"flows"}, "missing store: give -d STORE.db"},
+        {{"flows"}, "missing store: give -d STORE.db (or set EGRESSWATCH_DB, or db = in /nonexistent/egresswatch.conf)"},
         {{"-d", db, "flows", "--format", "xml"},
          "unknown format 'xml' (expected table, csv, json or jsonl)"},
         {{"-d", db, "flows", "--device", "10.0.0"},

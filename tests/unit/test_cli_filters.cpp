@@ -228,7 +228,7 @@ TEST_CASE("cli: usage errors of the new options and commands exit 2", "[cli][err
          "unknown report format 'pdf' (expected md, html, csv or json)"},
         {{"-d", db, "export"}, "export needs --device IP|MAC|NAME"},
         {{"-d", db, "export", "--device", "10.0.0.5", "--format", "csv"}, "export writes json only, not 'csv'"},
-        {{"-d", db, "-d", "", "flows"}, "missing store: give -d STORE.db"},
+        {{"-d", db, "-d", "", "flows"}, "missing store: give -d STORE.db (or set EGRESSWATCH_DB, or db = in /nonexistent/egresswatch.conf)"},
     };
     for (const auto& c : cases) {
         auto r = run(c.args);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -83,6 +84,8 @@ inline Result run(const std::vector<std::string>& args) {
     std::vector<const char*> argv;
     for (const auto& a : storage) argv.push_back(a.c_str());
     std::ostringstream out, err;
+    // Not this machine's installed configuration (its store is a default).
+    setenv("EGRESSWATCH_CONF", "/nonexistent/egresswatch.conf", 0);
     int code = egresswatch::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
     return {code, out.str(), err.str()};
 }
