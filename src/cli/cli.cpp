@@ -114,7 +114,8 @@ struct OptionSet {
             ("format", text("FORMAT"), "table (default), csv, json or jsonl; report: md (default), html, csv or json")
             ("limit", text("N"), "print at most N rows")
             ("order", text("BY"), "time (default) or bytes (most first): flows and alerts")
-            ("output,o", text("FILE"), "write to FILE instead of standard output");
+            ("output,o", text("FILE"), "write to FILE instead of standard output")
+            ("tz", text("ZONE"), "show times in tables and md/html reports in ZONE, e.g. Europe/London (default: tz = in the sensor's configuration, else UTC); json, csv and sealed records stay UTC");
         reporting.add_options()("period", text("P"), "the report's period: 2026, 2026-11 or 2026-11-02 (UTC)");
         general.add_options()
             ("help,h", "show this help and exit")
@@ -175,7 +176,7 @@ std::vector<std::string_view> options_of(Verb verb) {
 }
 
 void check_options(const po::variables_map& vm, Verb verb, const std::string& command) {
-    static const std::vector<std::string_view> kGeneral = {"db", "command", "target", "help", "version"};
+    static const std::vector<std::string_view> kGeneral = {"db", "command", "target", "help", "version", "tz"};
     auto allowed = options_of(verb);
     for (const auto& [name, value] : vm) {
         if (std::find(kGeneral.begin(), kGeneral.end(), name) != kGeneral.end()) continue;
@@ -260,6 +261,20 @@ void default_store(Invocation& inv) {
         inv.store_paths = {entry->value};
         inv.store_origin = "db = in " + path;
     }
+}
+
+// --tz, else tz = in the configuration, else UTC.
+void choose_display_zone(const po::variables_map& vm) {
+    std::string zone = "UTC", from = "--tz";
+    if (auto tz = get(vm, "tz")) {
+        zone = *tz;
+    } else if (auto entry = config_file::find(config_file::read(config_path()), "tz")) {
+        zone = entry->value;
+        from = "tz = in " + config_path() + ":" + std::to_string(entry->line);
+    }
+    if (!set_display_zone(zone))
+        throw UsageError{"unknown time zone " + quoted(zone) + " (" + from +
+                         "): expected UTC or a tz database name such as Europe/London (Debian: tzdata)"};
 }
 
 // The columns of the terminal that standard output is, or 0.
@@ -387,6 +402,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
             return kExitOk;
         }
 
+        choose_display_zone(vm);
         Invocation inv = parse_invocation(vm, now_us());
         if (!inv.output && &out == &std::cout) inv.terminal_width = terminal_width();
         std::ofstream file;

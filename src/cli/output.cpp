@@ -14,10 +14,12 @@ namespace {
 
 constexpr std::string_view kListSeparator = "; ";
 
-// A non-null value as plain text (CSV and table cells).
-std::string plain_text(const Value& value, ColumnKind kind) {
+// A non-null value as plain text (CSV and table cells); tables show times in
+// the display zone (--tz), CSV in UTC.
+std::string plain_text(const Value& value, ColumnKind kind, bool display_time = false) {
     if (const auto* n = std::get_if<std::int64_t>(&value))
-        return kind == ColumnKind::Time ? format_time(*n) : std::to_string(*n);
+        return kind == ColumnKind::Time ? (display_time ? format_display_time(*n) : format_time(*n))
+                                        : std::to_string(*n);
     if (const auto* s = std::get_if<std::string>(&value)) return *s;
     std::string out;
     if (const auto* items = std::get_if<std::vector<std::string>>(&value)) {
@@ -141,6 +143,8 @@ public:
             max_widths_.push_back(columns[i].max_width);
             drop_.push_back(columns[i].narrow_drop);
             header_.emplace_back(columns[i].name);
+            // Times not in UTC name their zone in the header.
+            if (columns[i].kind == ColumnKind::Time && !display_zone_is_utc()) header_.back() += " (" + display_zone() + ")";
             widths_.push_back(header_.back().size());
         }
     }
@@ -152,7 +156,7 @@ public:
             const Value& value = row[shown_[k]];
             std::string cell = std::holds_alternative<std::monostate>(value)
                                    ? "-"
-                                   : text::terminal_safe(plain_text(value, kinds_[k]));
+                                   : text::terminal_safe(plain_text(value, kinds_[k], true));
             if (max_widths_[k]) cell = text::shortened(cell, max_widths_[k]);
             widths_[k] = std::max(widths_[k], text::display_width(cell));
             cells.push_back(std::move(cell));

@@ -1,6 +1,10 @@
 #include "time_format.hpp"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
 #include <limits>
 
 namespace egresswatch::cli {
@@ -134,6 +138,50 @@ std::optional<TimeWindow> parse_period(std::string_view text) {
     year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!date.ok()) return std::nullopt;
     return TimeWindow{to_us(sys_days{date}), to_us(sys_days{date} + days{1})};
+}
+
+namespace {
+std::string g_display_zone = "UTC";
+}  // namespace
+
+bool set_display_zone(const std::string& zone) {
+    if (zone == "UTC" || zone.empty()) {
+        g_display_zone = "UTC";
+        return true;
+    }
+    // A name from the tz database, not a path or a POSIX TZ rule.
+    if (zone.front() == '/' || zone.find("..") != std::string::npos ||
+        zone.find_first_of(",<>") != std::string::npos)
+        return false;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / zone, ec)) return false;
+    setenv("TZ", (":" + zone).c_str(), 1);
+    tzset();
+    g_display_zone = zone;
+    return true;
+}
+
+const std::string& display_zone() { return g_display_zone; }
+
+bool display_zone_is_utc() { return g_display_zone == "UTC"; }
+
+std::string format_display_time(std::int64_t us) {
+    if (display_zone_is_utc()) return format_time(us);
+    std::int64_t fraction = ((us % kMicrosPerSecond) + kMicrosPerSecond) % kMicrosPerSecond;
+    std::time_t seconds = static_cast<std::time_t>((us - fraction) / kMicrosPerSecond);
+    std::tm local{};
+    if (!localtime_r(&seconds, &local)) return format_time(us);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &local);
+    std::string out = buf;
+    if (fraction) {
+        std::snprintf(buf, sizeof buf, ".%06d", static_cast<int>(fraction));
+        out += buf;
+    }
+    long offset = local.tm_gmtoff / 60;
+    std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", offset < 0 ? '-' : '+', std::labs(offset) / 60,
+                  std::labs(offset) % 60);
+    return out + buf;
 }
 
 }  // namespace egresswatch::cli

@@ -37,4 +37,16 @@ std::optional<TimeWindow> parse_period(std::string_view text);
 // ISO 8601 UTC, as everywhere in egresswatch (egresswatch/common/time.hpp).
 using egresswatch::format_time;
 
+// The zone in which tables and the reports for people (md, html) show times
+// (--tz; JSON, CSV and the sealed records stay UTC). "UTC", or a tz database
+// name such as Europe/London: false, and no change, for a name that
+// /usr/share/zoneinfo (tzdata) does not have.
+bool set_display_zone(const std::string& zone);
+const std::string& display_zone();
+bool display_zone_is_utc();
+
+// `us` in the display zone: format_time's text in UTC, else ISO 8601 with the
+// zone's offset then, e.g. 2026-03-29T02:30:00+01:00 (British Summer Time).
+std::string format_display_time(std::int64_t us);
+
 }  // namespace egresswatch::cli

@@ -192,6 +192,14 @@ void check_as_service_user(Checker& c, const std::string& user) {
     check_geolocation(c);
     check_registry(c);
     check_json_log(c, user);
+    const std::string& tz = c.options().tz;
+    std::error_code ec;
+    if (!tz.empty() && tz != "UTC" &&
+        (tz.find("..") != std::string::npos || !fs::is_regular_file(fs::path("/usr/share/zoneinfo") / tz, ec)))
+        c.problem(c.where("tz"), "unknown time zone \"" + tz + "\"",
+                  "use a tz database name such as Europe/London (ls /usr/share/zoneinfo; Debian: tzdata)");
+    else if (!tz.empty())
+        c.line("time zone", tz + " (egresswatch's tables and reports)");
     const auto& r = c.options().retention;
     c.line("retention", r.enabled() ? "flows " + std::to_string(r.flow_days) + " days, flows with an alert " +
                                           (r.alert_days ? std::to_string(r.alert_days) + " days" : std::string("kept"))

@@ -65,7 +65,8 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     operation.add_options()
         ("user", po::value(&o.user), "run as this user once the capture is open (default for live capture started as root outside systemd: egresswatch; \"root\" stays root)")
         ("json-log", po::value(&o.json_log), "also write every flow and alert as JSON lines, with its Community ID, to FILE or - (standard output); reopened on SIGHUP")
-        ("stats-interval", po::value(&stats_seconds)->default_value(60), "live capture: seconds between capture statistics (store and log)");
+        ("stats-interval", po::value(&stats_seconds)->default_value(60), "live capture: seconds between capture statistics (store and log)")
+        ("tz", po::value(&o.tz), "the time zone in which egresswatch shows times by default, e.g. Europe/London (the daemon and the store keep UTC)");
     po::options_description general("General");
     general.add_options()
         ("config,c", po::value(&config_file), "INI configuration file (same names as the long options)")
