@@ -14,6 +14,7 @@
 #include "housekeeping.hpp"
 #include "json_log.hpp"
 #include "options.hpp"
+#include "progress.hpp"
 #include "privileges.hpp"
 #include "retention.hpp"
 #include "signals.hpp"
@@ -100,6 +101,9 @@ int run(const Options& options) {
     int status = 0;
     try {
         if (files) {
+            ProgressLine progress(!options.quiet);
+            if (progress.active())
+                files->on_progress([&](const ReadProgress& p) { progress.update(p, sensor->counters()); });
             files->run(*sensor, stop_requested(), wall_flush_us);
         } else {
             complain(std::string("egresswatchd ") + version_line() + "; geolocation " +
