@@ -5,6 +5,10 @@
 # the geolocation build scripts. Its postinst creates the egresswatch system
 # user and /var/lib/egresswatch (0750).
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/egresswatch.service DESTINATION lib/systemd/system)
+# The periodic reports: a service template and two timers, none enabled.
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/egresswatch-report@.service ${CMAKE_CURRENT_LIST_DIR}/egresswatch-report-monthly.timer
+              ${CMAKE_CURRENT_LIST_DIR}/egresswatch-report-weekly.timer DESTINATION lib/systemd/system)
+install(PROGRAMS ${CMAKE_CURRENT_LIST_DIR}/egresswatch-periodic-report DESTINATION ${CMAKE_INSTALL_DATADIR}/egresswatch)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/egresswatch.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/egresswatch)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(PROGRAMS ${CMAKE_SOURCE_DIR}/geoip/build-databases.sh ${CMAKE_SOURCE_DIR}/geoip/asn-csv-to-mmdb.pl

@@ -59,7 +59,8 @@ constexpr const char* kEpilog =
     "the window: last_seen >= since and first_seen < until (dns: the answer's\n"
     "time). Devices are selected by their own first_seen/last_seen, and flow\n"
     "filters select devices with at least one matching flow in the window.\n"
-    "A report period P is 2026 (a year), 2026-11 (a month) or 2026-11-02 (a day);\n"
+    "A report period P is 2026 (a year), 2026-11 (a month), 2026-W47 (an ISO week),\n"
+    "2026-11-02 (a day), last-month or last-week (the last whole one, UTC);\n"
     "a flow counts in the period in which it started.\n"
     "With several stores (-d A.db -d B.db) the rows of all are merged, and the\n"
     "report covers all of them.\n"
@@ -116,7 +117,7 @@ struct OptionSet {
             ("order", text("BY"), "time (default) or bytes (most first): flows and alerts")
             ("output,o", text("FILE"), "write to FILE instead of standard output")
             ("tz", text("ZONE"), "show times in tables and md/html reports in ZONE, e.g. Europe/London (default: tz = in the sensor's configuration, else UTC); json, csv and sealed records stay UTC");
-        reporting.add_options()("period", text("P"), "the report's period: 2026, 2026-11 or 2026-11-02 (UTC)");
+        reporting.add_options()("period", text("P"), "the report's period: 2026, 2026-11, 2026-W47, 2026-11-02 (UTC), last-month or last-week");
         general.add_options()
             ("help,h", "show this help and exit")
             ("version", "show the version and exit");
@@ -225,14 +226,16 @@ void parse_filters(const po::variables_map& vm, std::int64_t now, Filters& f) {
     }
 }
 
-void parse_report_scope(const po::variables_map& vm, Invocation& inv) {
+void parse_report_scope(const po::variables_map& vm, Invocation& inv, std::int64_t now) {
     Filters& f = inv.filters;
-    if (auto period = get(vm, "period")) {
+    if (auto given = get(vm, "period")) {
+        auto period = std::optional<std::string>(resolve_period(*given, now));
         if (f.since_us || f.until_us) throw UsageError{"give either --period or --since/--until, not both"};
         auto window = parse_period(*period);
         if (!window)
-            throw UsageError{"invalid --period " + quoted(*period) +
-                             ": expected a year (2026), a month (2026-11) or a day (2026-11-02)"};
+            throw UsageError{"invalid --period " + quoted(*given) +
+                             ": expected a year (2026), a month (2026-11), an ISO week (2026-W47), a day (2026-11-02), "
+                             "last-month or last-week"};
         inv.scope.window = *window;
         inv.scope.period = *period;
         return;
@@ -328,7 +331,7 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     if (inv.verb == Verb::Query)
         if (auto option = inapplicable_filter(inv.query, inv.filters))
             throw UsageError{*option + " does not apply to " + *command + " (see --help)"};
-    if (inv.verb == Verb::Report) parse_report_scope(vm, inv);
+    if (inv.verb == Verb::Report) parse_report_scope(vm, inv, now);
     if (inv.verb == Verb::Export && !inv.filters.device)
         throw UsageError{"export needs --device IP|MAC|NAME"};
     inv.output = get(vm, "output");

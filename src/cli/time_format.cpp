@@ -127,7 +127,18 @@ std::optional<TimeWindow> parse_period(std::string_view text) {
         year_month_day first{year{y}, January, day{1}};
         return TimeWindow{to_us(sys_days{first}), to_us(sys_days{first + years{1}})};
     }
-    if (!expect(text, pos, '-') || !read_digits(text, pos, 2, mo) || mo < 1 || mo > 12)
+    if (!expect(text, pos, '-')) return std::nullopt;
+    if (pos < text.size() && text[pos] == 'W') {  // an ISO 8601 week: Monday to Monday
+        int w = 0;
+        ++pos;
+        if (!read_digits(text, pos, 2, w) || pos != text.size() || w < 1) return std::nullopt;
+        sys_days jan4{year{y} / January / 4};
+        sys_days monday = jan4 - days{weekday{jan4}.iso_encoding() - 1} + weeks{w - 1};
+        // Week 53 exists only in years whose last week's Thursday is still in them.
+        if (year_month_day{monday + days{3}}.year() != year{y}) return std::nullopt;
+        return TimeWindow{to_us(monday), to_us(monday + weeks{1})};
+    }
+    if (!read_digits(text, pos, 2, mo) || mo < 1 || mo > 12)
         return std::nullopt;
     if (pos == text.size()) {
         year_month_day first{year{y}, month{static_cast<unsigned>(mo)}, day{1}};
@@ -138,6 +149,27 @@ std::optional<TimeWindow> parse_period(std::string_view text) {
     year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!date.ok()) return std::nullopt;
     return TimeWindow{to_us(sys_days{date}), to_us(sys_days{date} + days{1})};
+}
+
+std::string resolve_period(std::string_view text, std::int64_t now_us) {
+    sys_days today = floor<days>(sys_time<microseconds>{microseconds{now_us}});
+    char buf[16];
+    if (text == "last-month") {
+        year_month_day last{sys_days{year_month_day{today}.year() / year_month_day{today}.month() / 1} - days{1}};
+        std::snprintf(buf, sizeof buf, "%04d-%02u", int(last.year()), unsigned(last.month()));
+        return buf;
+    }
+    if (text == "last-week") {
+        sys_days monday = today - days{weekday{today}.iso_encoding() - 1} - weeks{1};
+        // The ISO year is the year of the week's Thursday.
+        sys_days thursday = monday + days{3};
+        int y = int(year_month_day{thursday}.year());
+        sys_days jan4{year{y} / January / 4};
+        sys_days week1 = jan4 - days{weekday{jan4}.iso_encoding() - 1};
+        std::snprintf(buf, sizeof buf, "%04d-W%02d", y, int((monday - week1).count() / 7 + 1));
+        return buf;
+    }
+    return std::string(text);
 }
 
 namespace {

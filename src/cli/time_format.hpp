@@ -30,9 +30,14 @@ struct TimeWindow {
     std::int64_t since_us = 0, until_us = 0;
 };
 
-// A calendar period in UTC: "2026" (the year), "2026-11" (the month) or
-// "2026-11-02" (the day). nullopt for anything else.
+// A calendar period in UTC: "2026" (the year), "2026-11" (the month),
+// "2026-W47" (the ISO 8601 week, Monday to Monday) or "2026-11-02" (the day).
+// nullopt for anything else.
 std::optional<TimeWindow> parse_period(std::string_view text);
+
+// "last-month" and "last-week" as the period they are at `now_us` ("2026-10",
+// "2026-W44"); any other text as it is.
+std::string resolve_period(std::string_view text, std::int64_t now_us);
 
 // ISO 8601 UTC, as everywhere in egresswatch (egresswatch/common/time.hpp).
 using egresswatch::format_time;

@@ -67,3 +67,26 @@ TEST_CASE("cli --tz: the markdown report's period in London time, the zone named
     CHECK(r.out.find("\"2026-03-29T00:00:00Z\"") != std::string::npos);
     CHECK(r.out.find("+01:00") == std::string::npos);
 }
+
+TEST_CASE("report periods: ISO weeks, last-month and last-week", "[cli][period]") {
+    auto w = cli::parse_period("2026-W01");
+    REQUIRE(w);
+    CHECK(cli::format_time(w->since_us) == "2025-12-29T00:00:00Z");
+    CHECK(cli::format_time(w->until_us) == "2026-01-05T00:00:00Z");
+    w = cli::parse_period("2026-W53");  // 2026 has 53 ISO weeks (it starts on a Thursday)
+    REQUIRE(w);
+    CHECK(cli::format_time(w->since_us) == "2026-12-28T00:00:00Z");
+    CHECK_FALSE(cli::parse_period("2027-W53"));
+    CHECK_FALSE(cli::parse_period("2026-W00"));
+    CHECK_FALSE(cli::parse_period("2026-W1"));
+    // Wednesday 2026-12-02: last month is November, last week is W48 (Nov 23-30).
+    std::int64_t now = *cli::parse_time("2026-12-02T10:00:00Z", 0);
+    CHECK(cli::resolve_period("last-month", now) == "2026-11");
+    CHECK(cli::resolve_period("last-week", now) == "2026-W48");
+    CHECK(cli::format_time(cli::parse_period("2026-W48")->since_us) == "2026-11-23T00:00:00Z");
+    // Across a year: on 2027-01-01 (a Friday) last month is 2026-12 and last week 2026-W52.
+    now = *cli::parse_time("2027-01-01T00:00:00Z", 0);
+    CHECK(cli::resolve_period("last-month", now) == "2026-12");
+    CHECK(cli::resolve_period("last-week", now) == "2026-W52");
+    CHECK(cli::resolve_period("2026-11", now) == "2026-11");
+}
