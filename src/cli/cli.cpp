@@ -19,6 +19,7 @@
 #include "device_story.hpp"
 #include "egresswatch/clock.hpp"
 #include "egresswatch/common/config_file.hpp"
+#include "egresswatch/common/option_docs.hpp"
 #include "egresswatch/version.hpp"
 #include "evidence_commands.hpp"
 #include "filters.hpp"
@@ -122,15 +123,73 @@ struct OptionSet {
             ("help,h", "show this help and exit")
             ("version", "show the version and exit");
         hidden.add_options()("command", po::value<std::string>())("target", po::value<std::string>());
+        // The build writes the man page and the bash completion with it.
+        hidden.add_options()("generate", po::value<std::string>());
         all.add(store).add(filters).add(output).add(reporting).add(general).add(hidden);
         positional.add("command", 1).add("target", 1);
     }
+
+    // egresswatch(1) and the bash completion, from these tables.
+    bool generate(const std::string& what, std::ostream& out) const;
 
     void print_help(std::ostream& out) const {
         out << kUsage << '\n' << store << '\n' << filters << '\n' << output << '\n' << reporting << '\n'
             << general << '\n' << kEpilog;
     }
 };
+
+bool OptionSet::generate(const std::string& what, std::ostream& out) const {
+    std::vector<const po::options_description*> groups = {&store, &filters, &output, &reporting, &general};
+    if (what == "man") {
+        option_docs::Page page;
+        page.program = "egresswatch";
+        page.section = 1;
+        page.summary = "investigate and report on the flow evidence egresswatchd records";
+        page.synopsis = {"[-d STORE.db ...] COMMAND [options]"};
+        std::string usage = kUsage;
+        // The usage's commands, as --help shows them.
+        page.description = usage.substr(usage.find("\n\n") + 2);
+        page.groups = groups;
+        page.sections = {
+            {"NOTES", kEpilog},
+            {"ENVIRONMENT",
+             "EGRESSWATCH_DB: the store when -d is not given.\n\n"
+             "EGRESSWATCH_CONF: the sensor's configuration, whose db = and tz = are the defaults of -d and --tz "
+             "(default /etc/egresswatch/egresswatch.conf).\n\n"
+             "COLUMNS: the width tables fit on a terminal."},
+            {"EXAMPLES", " egresswatch alerts --since 7d\n egresswatch alerts --country CN,HK,MO --kind camera,nvr\n"
+                         " egresswatch report --period last-month --format html -o report.html\n"
+                         " egresswatch -d site-a.db -d site-b.db report --period 2026-11 --tz Europe/London"},
+        };
+        page.see_also = "egresswatchd(8)";
+#ifdef EGRESSWATCH_VERSION
+        option_docs::write_man_page(out, page, EGRESSWATCH_VERSION);
+#else
+        option_docs::write_man_page(out, page, "");
+#endif
+        return true;
+    }
+    if (what == "bash-completion") {
+        option_docs::Completion c;
+        c.program = "egresswatch";
+        c.commands = {"alerts", "flows", "devices", "dns", "device", "report", "verify", "export"};
+        c.groups = groups;
+        // Every format some command takes: the parsers say which words are formats.
+        std::vector<std::string> formats;
+        for (const char* f : {"table", "csv", "json", "jsonl", "md", "html"})
+            if (parse_format(f) || report::parse_format(f)) formats.push_back(f);
+        c.values = {{"--format", formats},
+                    {"--period", {"last-month", "last-week"}},
+                    {"--severity", {"low", "medium", "high"}},
+                    {"--kind", {"camera", "nvr", "iot", "other"}},
+                    {"--order", {"time", "bytes"}}};
+        c.file_options = {"-d", "--db", "-o", "--output"};
+        c.value_commands = {{"--tz", "cd /usr/share/zoneinfo 2>/dev/null && find * -type f -name '[A-Z]*' 2>/dev/null"}};
+        option_docs::write_bash_completion(out, c);
+        return true;
+    }
+    return false;
+}
 
 std::optional<std::string> get(const po::variables_map& vm, const char* name) {
     if (!vm.count(name)) return std::nullopt;
@@ -398,6 +457,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
 
         if (vm.count("help")) {
             options.print_help(out);
+            return kExitOk;
+        }
+        if (auto what = get(vm, "generate")) {
+            if (!options.generate(*what, out)) throw UsageError{"--generate takes man or bash-completion"};
             return kExitOk;
         }
         if (vm.count("version")) {

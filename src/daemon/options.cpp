@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "check.hpp"
+#include "egresswatch/common/option_docs.hpp"
 #include "egresswatch/version.hpp"
 
 namespace egresswatch::daemon {
@@ -22,6 +23,62 @@ std::string default_rules_dir() {
     }
     return EGRESSWATCH_RULES_INSTALL_DIR;
 }
+
+namespace {
+
+// The man page egresswatchd(8) and the bash completion, from the option tables.
+bool write_generated(const std::string& what, std::vector<const po::options_description*> groups) {
+    if (what == "man") {
+        option_docs::Page page;
+        page.program = "egresswatchd";
+        page.section = 8;
+        page.summary = "passive monitor of camera and IoT egress, with an evidence store";
+        page.synopsis = {"-r FILE [-r FILE ...] -d STORE.db [options]", "-i IFACE [-i IFACE ...] -d STORE.db [options]",
+                         "--check -c /etc/egresswatch/egresswatch.conf"};
+        page.description =
+            "egresswatchd listens on a SPAN or mirror port (-i) or reads captures (-r), and records every flow in an "
+            "SQLite evidence store: the internal device (address, MAC, vendor, kind), the remote end (address, port, "
+            "country, network owner), the application and the name it used, bytes and packets each way, and times. "
+            "Flows that break a rule (rules/: countries, networks, domains, MAC vendors) are alerts, with a severity "
+            "and the reasons that fired. The store is read with egresswatch(1).\n\n"
+            "Live capture opens the interfaces first, then becomes an unprivileged user (--user; egresswatch by "
+            "default when started as root outside systemd) before it opens any other file.";
+        page.groups = std::move(groups);
+        page.sections = {
+            {"CONFIGURATION",
+             "--config FILE reads an INI file with the long options' names, one \"name = value\" a line; the "
+             "command line wins. The package's is /etc/egresswatch/egresswatch.conf. egresswatchd --check tests it."},
+            {"SIGNALS", "SIGHUP (systemctl reload) reloads the rules and the geolocation databases and reopens the "
+                        "JSON log; a reload that fails keeps the old ones. SIGTERM and SIGINT write every open flow and "
+                        "the store, then exit."},
+            {"FILES", " /etc/egresswatch/egresswatch.conf\n /var/lib/egresswatch/evidence.db\n"
+                      " /usr/share/egresswatch/rules/\n /var/lib/egresswatch/geoip/, /usr/share/GeoIP/\n"
+                      " /usr/share/ieee-data/"},
+            {"EXIT STATUS", "0 success; 1 a failure while running (--check: a problem found); 2 a configuration "
+                            "error: options, rules, geolocation databases, the store, or a capture that cannot be "
+                            "opened."},
+        };
+        page.see_also = "egresswatch(1), systemctl(1), pcap-filter(7)";
+        option_docs::write_man_page(std::cout, page, EGRESSWATCH_VERSION);
+        return true;
+    }
+    if (what == "bash-completion") {
+        option_docs::Completion c;
+        c.program = "egresswatchd";
+        c.groups = std::move(groups);
+        c.values = {{"--flush-clock", {"wall", "packet"}}, {"--home-country", {"GB"}}};
+        c.file_options = {"-r", "--read", "-d", "--db", "-c", "--config", "--rules", "--geoip-dir", "--inventory",
+                          "--oui-dir", "--json-log"};
+        c.value_commands = {{"-i|--interface", "ls /sys/class/net 2>/dev/null"},
+                            {"--tz", "cd /usr/share/zoneinfo 2>/dev/null && find * -type f -name '[A-Z]*' 2>/dev/null"}};
+        option_docs::write_bash_completion(std::cout, c);
+        return true;
+    }
+    std::cerr << "egresswatchd: --generate takes man or bash-completion\n";
+    return false;
+}
+
+}  // namespace
 
 std::optional<Options> parse_options(int argc, const char* const* argv, int& exit_code) {
     Options o;
@@ -77,6 +134,11 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
 
     po::options_description all;
     all.add(input).add(output).add(enrichment).add(operation).add(general);
+    // Not in --help: the build writes the man page and bash completion with it.
+    po::options_description generate;
+    generate.add_options()("generate", po::value<std::string>(), "man or bash-completion");
+    po::options_description parse_all;
+    parse_all.add(all).add(generate);
     po::options_description in_file;
     in_file.add(input).add(output).add(enrichment).add(operation);
 
@@ -95,13 +157,19 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     };
     try {
         po::variables_map vm;
-        po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+        po::store(po::command_line_parser(argc, argv).options(parse_all).run(), vm);
         if (vm.count("help")) {
             std::cout << "Usage: egresswatchd -r FILE [-r FILE ...] -d STORE.db [options]\n"
                          "       egresswatchd -i IFACE -d STORE.db [options]\n"
                          "Passive monitor: records every flow, flags camera/IoT egress.\n"
                       << all;
             exit_code = 0;
+            return std::nullopt;
+        }
+        if (vm.count("generate")) {
+            exit_code = write_generated(vm["generate"].as<std::string>(), {&input, &output, &enrichment, &operation, &general})
+                            ? 0
+                            : 2;
             return std::nullopt;
         }
         if (vm.count("version")) {
