@@ -103,3 +103,14 @@ else
     echo "user-can-write: exit 0"
 fi
 echo "user-cannot-write: exit 1: $(head -n1 "$OUT/user-cannot-write.err")"
+
+# A rules directory that the user cannot reach (a checkout under /root): the
+# daemon's own file:line message, not a bare filesystem error.
+mkdir -p "$OUT/private/rules"; cp "$RULES"/*.txt "$OUT/private/rules/"; chmod 700 "$OUT/private"
+status=0
+"$DAEMON" -r "$CAPTURE" -d "$OUT/store/unreached.db" --rules "$OUT/private/rules" --geoip-dir "$GEOIP" --user nobody -q \
+    2> "$OUT/unreachable-rules.err" || status=$?
+[ "$status" = 2 ] || fail "unreachable rules: exit $status"
+grep -qF "egresswatchd: $OUT/private/rules/countries.txt:1: cannot read rules file (permission denied: $OUT/private/rules or a directory above it cannot be searched by this user)" \
+    "$OUT/unreachable-rules.err" || fail "unreachable rules: $(cat "$OUT/unreachable-rules.err")"
+echo "unreachable rules: exit 2: $(head -c 150 "$OUT/unreachable-rules.err")..."
