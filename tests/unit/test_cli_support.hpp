@@ -20,6 +20,10 @@
 
 namespace egresswatch::test {
 
+// Not this machine's installed configuration (its db = and tz = are the CLI's
+// defaults): set before any test runs, in every test that calls the CLI.
+inline const bool kNoInstalledConfig = setenv("EGRESSWATCH_CONF", "/nonexistent/egresswatch.conf", 0) == 0;
+
 namespace fs = std::filesystem;
 
 // A store file that lives as long as the object.
@@ -84,8 +88,6 @@ inline Result run(const std::vector<std::string>& args) {
     std::vector<const char*> argv;
     for (const auto& a : storage) argv.push_back(a.c_str());
     std::ostringstream out, err;
-    // Not this machine's installed configuration (its store is a default).
-    setenv("EGRESSWATCH_CONF", "/nonexistent/egresswatch.conf", 0);
     int code = egresswatch::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
     return {code, out.str(), err.str()};
 }
