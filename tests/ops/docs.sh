@@ -55,3 +55,11 @@ expect "--check" egresswatchd --ch
 expect "wall packet" egresswatchd --flush-clock ""
 if [ -e /usr/share/zoneinfo/Europe/London ]; then expect "Europe/London" egresswatch alerts --tz Europe/Lon; fi
 echo "completion: loads in bash, completes commands, options and --format values"
+
+# --version: the version, nDPI's, and the geolocation databases (or their absence).
+for program in "$DAEMON" "$CLI"; do
+    out=$("$program" --version)
+    grep -qE "^egresswatchd? [0-9]+\.[0-9]+\.[0-9]+, nDPI [0-9]" <<< "$out" || fail "$program --version: $out"
+    grep -q "^geolocation: " <<< "$out" || fail "$program --version names no geolocation: $out"
+done
+echo "--version: $("$CLI" --version | head -n1)"
