@@ -36,6 +36,25 @@ dpkg-query -W -f='${Conffiles}\n' egresswatch | grep -q /etc/egresswatch/egressw
     fail "the configuration is not a conffile"
 systemd-analyze verify /usr/lib/systemd/system/egresswatch.service || fail "systemd-analyze verify"
 /usr/bin/egresswatchd --version
+# The man pages (written at build time from the option tables) render; the
+# bash completion and the periodic report's units and script are there.
+for page in /usr/share/man/man8/egresswatchd.8.gz /usr/share/man/man1/egresswatch.1.gz; do
+    [ -s "$page" ] || fail "no $page in the package"
+    if command -v man > /dev/null; then
+        man -l "$page" 2> /dev/null | grep -q "^NAME" || fail "man -l $page does not render"
+    fi
+done
+echo "man pages: egresswatchd(8), egresswatch(1) render"
+for f in /usr/share/bash-completion/completions/egresswatch /usr/share/bash-completion/completions/egresswatchd \
+         /usr/share/egresswatch/egresswatch-periodic-report; do
+    [ -s "$f" ] || fail "no $f in the package"
+done
+bash -n /usr/share/bash-completion/completions/egresswatch || fail "the completion does not parse"
+systemd-analyze verify --man=no /usr/lib/systemd/system/egresswatch-report@last-month.service \
+    /usr/lib/systemd/system/egresswatch-report-monthly.timer /usr/lib/systemd/system/egresswatch-report-weekly.timer ||
+    fail "systemd-analyze verify of the report units"
+systemctl is-enabled egresswatch-report-monthly.timer 2> /dev/null | grep -qx enabled &&
+    fail "the monthly report timer is enabled by the package; it must be disabled until the admin enables it"
 
 # As the service runs: the installed rules are found, the store is writable.
 store=/var/lib/egresswatch/package-check.db

@@ -9,7 +9,7 @@ command -v systemd-analyze > /dev/null || { echo "SKIP: no systemd-analyze"; exi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # verify wants ExecStart's program to exist: point it at this build's.
-sed "s|^ExecStart=/usr/bin/egresswatchd|ExecStart=$daemon|" "$unit" > "$work/egresswatch.service"
+sed "s|^\(Exec[A-Za-z]*\)=/usr/bin/egresswatchd|\1=$daemon|" "$unit" > "$work/egresswatch.service"
 systemd-analyze verify "$work/egresswatch.service"
 echo "systemd-analyze verify: ok"
 systemd-analyze security --offline=true --threshold=20 "$work/egresswatch.service" | tail -1

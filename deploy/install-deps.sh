@@ -18,6 +18,9 @@ packages=(
     clickhouse-server clickhouse-client jq
     # Checking the systemd unit (systemd-analyze) and building the package.
     systemd dpkg-dev
+    # Time zones for egresswatch --tz (and the ClickHouse test); man pages'
+    # check (man -l) and bash completion's; script(1) for the progress test.
+    tzdata man-db bash-completion bsdutils
 )
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

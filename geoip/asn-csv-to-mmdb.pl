@@ -7,6 +7,10 @@
 # with the GeoLite2-ASN schema, so egresswatch reads it exactly like MaxMind's
 # own ASN database.
 #
+# MMDB_BUILD_EPOCH (seconds since 1970, UTC), if set, is the database's build
+# date: build-databases.sh gives the data's own date, so that the daemon, its
+# logs and the report date the data, not the day it was converted.
+#
 # Why this tool: Debian ships MaxMind's own reference writer
 # (libmaxmind-db-writer-perl), so no third-party converter is needed.
 use strict;
@@ -59,6 +63,10 @@ for my $file (@csv) {
 # An empty result means the input format changed; don't ship an empty DB.
 die "$0: no usable rows in @csv\n" unless $rows;
 
+if ( defined $ENV{MMDB_BUILD_EPOCH} && $ENV{MMDB_BUILD_EPOCH} ne '' ) {
+    $ENV{MMDB_BUILD_EPOCH} =~ /\A[0-9]+\z/ or die "$0: MMDB_BUILD_EPOCH is not a number of seconds\n";
+    $tree->_set_build_epoch( $ENV{MMDB_BUILD_EPOCH} );
+}
 open my $fh, '>:raw', $out or die "$0: $out: $!\n";
 $tree->write_tree($fh);
 close $fh or die "$0: $out: $!\n";

@@ -8,6 +8,8 @@
 #
 # Produces OUTDIR/country.mmdb, OUTDIR/asn.mmdb, OUTDIR/VERSION.txt and
 # OUTDIR/licenses/ (the packages' licence files, needed for attribution).
+# Says how old the data is, and warns when it is over 45 days old: upstream
+# has deprecated the npm packages (see geoip/README.md).
 set -euo pipefail
 shopt -s inherit_errexit  # so die() inside $(...) stops the script
 
@@ -40,10 +42,23 @@ trap 'rm -rf "$tmp"' EXIT
 spec() { echo "$1${IPLOCDB_VERSION:+@$IPLOCDB_VERSION}"; }
 
 # npm's own stderr is noisy (config warnings); keep it for error messages only.
+# npm 10 says "npm error", Debian 12's npm 9 "npm ERR!"; either way the script
+# must say what failed and what to do, not stop silently (set -e, grep's 1).
 npm_or_die() {
     if ! npm "$@" 2>"$tmp/npm.err"; then
-        grep '^npm error' "$tmp/npm.err" | grep -v '^npm error  *at ' | head -n 4 >&2
-        die "'npm $*' failed: is the npm registry reachable ($(npm config get registry 2>/dev/null)) and does the version exist?"
+        { grep -E '^npm (error|ERR!)' "$tmp/npm.err" | grep -Ev '^npm (error|ERR!) +at ' | head -n 6 >&2; } || true
+        local registry hint
+        registry=$(npm config get registry 2>/dev/null || echo "https://registry.npmjs.org/")
+        if grep -qE 'SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF|CERT_|certificate' "$tmp/npm.err"; then
+            hint="npm does not trust the registry's TLS certificate, as behind a TLS-inspecting proxy: give npm the proxy's CA certificate (NODE_EXTRA_CA_CERTS=/path/to/ca.pem, or npm config set cafile /path/to/ca.pem) and run this again"
+        elif grep -qE 'ETIMEDOUT|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ENETUNREACH|network' "$tmp/npm.err"; then
+            hint="the npm registry ($registry) cannot be reached: behind a web proxy, set it (npm config set proxy http://PROXY:PORT; npm config set https-proxy http://PROXY:PORT) and run this again"
+        elif grep -qE 'E404|ETARGET|No matching version' "$tmp/npm.err"; then
+            hint="no such package version${IPLOCDB_VERSION:+ (IPLOCDB_VERSION=$IPLOCDB_VERSION)}"
+        else
+            hint="is the npm registry ($registry) reachable, and does the version exist?"
+        fi
+        die "'npm $*' failed: $hint. Without the npm registry, use MaxMind's GeoLite2 files instead: geoipupdate, then --geoip-dir /var/lib/GeoIP (README.md, \"Geolocation data\")"
     fi
 }
 
@@ -58,9 +73,37 @@ latest() {
 country_ver=$(latest "$COUNTRY_PKG")
 asn_ver=$(latest "$ASN_PKG")
 
+# The data's own date: ip-location-db's versions end in YYYYMMDDHH
+# (2.3.2026061719 is data of 2026-06-17). Empty when a version does not.
+data_date() {
+    [[ $1 =~ \.(20[0-9]{2})([0-9]{2})([0-9]{2})[0-9]{2}$ ]] || return 0
+    echo "${BASH_REMATCH[1]}-${BASH_REMATCH[2]}-${BASH_REMATCH[3]}"
+}
+STALE_DAYS=45
+# Says how old the data is; warns past STALE_DAYS.
+report_age() {
+    local name=$1 date=$2 days
+    if [[ -z $date ]]; then
+        say "$name: the data's date is unknown (version $3)"
+        return
+    fi
+    days=$(( ($(date -u +%s) - $(date -u -d "$date" +%s)) / 86400 ))
+    say "$name: data of $date, $days days old"
+    if (( days > STALE_DAYS )); then
+        echo "build-databases: warning: $name's data is $days days old (over $STALE_DAYS): networks move, so" \
+             "countries and owners drift. ip-location-db has deprecated its npm packages and will stop updating" \
+             "them (geoip/README.md); for current data use MaxMind's GeoLite2 with geoipupdate (README.md," \
+             "\"Geolocation data\")." >&2
+    fi
+}
+country_date=$(data_date "$country_ver")
+asn_date=$(data_date "$asn_ver")
+
 if (( !force )) && [[ -s $outdir/country.mmdb && -s $outdir/asn.mmdb && -f $outdir/VERSION.txt ]] &&
    grep -q "^country.mmdb	$COUNTRY_PKG@$country_ver	" "$outdir/VERSION.txt" &&
    grep -q "^asn.mmdb	$ASN_PKG@$asn_ver	" "$outdir/VERSION.txt"; then
+    report_age country.mmdb "$country_date" "$country_ver"
+    report_age asn.mmdb "$asn_date" "$asn_ver"
     say "$outdir is already up to date ($COUNTRY_PKG@$country_ver, $ASN_PKG@$asn_ver); use --force to rebuild"
     exit 0
 fi
@@ -118,7 +161,8 @@ done
 head -n1 "$asn_dir/asn-ipv4.csv" | grep -Eq '^[0-9.]+,[0-9.]+,[0-9]+,' ||
     die "unexpected first line in asn-ipv4.csv: $(head -n1 "$asn_dir/asn-ipv4.csv")"
 say "converting $(cat "$asn_dir"/asn-ipv[46].csv | wc -l) ASN ranges to mmdb"
-"$here/asn-csv-to-mmdb.pl" "$outdir/asn.mmdb.new" "$asn_dir/asn-ipv4.csv" "$asn_dir/asn-ipv6.csv" 2>"$tmp/convert.log" ||
+MMDB_BUILD_EPOCH=${asn_date:+$(date -u -d "$asn_date" +%s)} \
+    "$here/asn-csv-to-mmdb.pl" "$outdir/asn.mmdb.new" "$asn_dir/asn-ipv4.csv" "$asn_dir/asn-ipv6.csv" 2>"$tmp/convert.log" ||
     { cat "$tmp/convert.log" >&2; die "ASN conversion failed"; }
 cat "$tmp/convert.log" >&2
 mv "$outdir/asn.mmdb.new" "$outdir/asn.mmdb"
@@ -139,6 +183,8 @@ done
     printf 'asn.mmdb\t%s@%s\t%s\t%s\n' "$ASN_PKG" "$asn_ver" "$(licence "$asn_dir")" "$now"
 } >"$outdir/VERSION.txt"
 
+report_age country.mmdb "$country_date" "$country_ver"
+report_age asn.mmdb "$asn_date" "$asn_ver"
 say "done in $((SECONDS - start))s:"
 ls -l "$outdir/country.mmdb" "$outdir/asn.mmdb"
 cat "$outdir/VERSION.txt"

@@ -39,6 +39,8 @@ public:
     const std::string& path() const { return path_; }
     // "GeoLite2-ASN, built 2026-11-01" for the store's method notes.
     std::string describe() const;
+    // When the database was built (its metadata), seconds since the epoch.
+    uint64_t build_epoch() const { return db_.metadata.build_epoch; }
 
 private:
     std::string path_;
@@ -56,6 +58,8 @@ public:
     const GeoInfo& lookup(const IpAddress& address);
     std::string describe() const;
     size_t cache_size() const { return cache_.size(); }
+    const MaxMindDb& country_db() const { return *country_; }
+    const MaxMindDb& asn_db() const { return *asn_; }
 
     static const std::vector<std::string>& country_file_names();
     static const std::vector<std::string>& asn_file_names();

@@ -2,9 +2,14 @@
 
 #include <boost/program_options.hpp>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -14,6 +19,9 @@
 #include "device_story.hpp"
 #include "egresswatch/clock.hpp"
 #include "egresswatch/rules.hpp"
+#include "egresswatch/common/config_file.hpp"
+#include "egresswatch/common/option_docs.hpp"
+#include "egresswatch/version.hpp"
 #include "evidence_commands.hpp"
 #include "filters.hpp"
 #include "output.hpp"
@@ -56,7 +64,8 @@ constexpr const char* kEpilog =
     "the window: last_seen >= since and first_seen < until (dns: the answer's\n"
     "time). Devices are selected by their own first_seen/last_seen, and flow\n"
     "filters select devices with at least one matching flow in the window.\n"
-    "A report period P is 2026 (a year), 2026-11 (a month) or 2026-11-02 (a day);\n"
+    "A report period P is 2026 (a year), 2026-11 (a month), 2026-W47 (an ISO week),\n"
+    "2026-11-02 (a day), last-month or last-week (the last whole one, UTC);\n"
     "a flow counts in the period in which it started.\n"
     "With several stores (-d A.db -d B.db) the rows of all are merged, and the\n"
     "report covers all of them.\n"
@@ -80,6 +89,8 @@ struct Invocation {
     report::Scope scope;                  // report
     std::optional<std::string> output;    // -o FILE
     std::string rules_dir;                // rejudge
+    std::string store_origin;             // where the store came from, when not -d
+    std::size_t terminal_width = 0;       // tables fit it (0: not a terminal)
 };
 
 struct OptionSet {
@@ -110,23 +121,82 @@ struct OptionSet {
             ("format", text("FORMAT"), "table (default), csv, json or jsonl; report: md (default), html, csv or json")
             ("limit", text("N"), "print at most N rows")
             ("order", text("BY"), "time (default) or bytes (most first): flows and alerts")
-            ("output,o", text("FILE"), "write to FILE instead of standard output");
+            ("output,o", text("FILE"), "write to FILE instead of standard output")
+            ("tz", text("ZONE"), "show times in tables and md/html reports in ZONE, e.g. Europe/London (default: tz = in the sensor's configuration, else UTC); json, csv and sealed records stay UTC");
         reporting.add_options()
-            ("period", text("P"), "the report's period: 2026, 2026-11 or 2026-11-02 (UTC)")
+            ("period", text("P"), "the report's period: 2026, 2026-11, 2026-W47, 2026-11-02 (UTC), last-month or last-week")
             ("rules", text("DIR"), "rejudge: the rules directory (default: the installed or bundled rules/)");
         general.add_options()
             ("help,h", "show this help and exit")
             ("version", "show the version and exit");
         hidden.add_options()("command", po::value<std::string>())("target", po::value<std::string>());
+        // The build writes the man page and the bash completion with it.
+        hidden.add_options()("generate", po::value<std::string>());
         all.add(store).add(filters).add(output).add(reporting).add(general).add(hidden);
         positional.add("command", 1).add("target", 1);
     }
+
+    // egresswatch(1) and the bash completion, from these tables.
+    bool generate(const std::string& what, std::ostream& out) const;
 
     void print_help(std::ostream& out) const {
         out << kUsage << '\n' << store << '\n' << filters << '\n' << output << '\n' << reporting << '\n'
             << general << '\n' << kEpilog;
     }
 };
+
+bool OptionSet::generate(const std::string& what, std::ostream& out) const {
+    std::vector<const po::options_description*> groups = {&store, &filters, &output, &reporting, &general};
+    if (what == "man") {
+        option_docs::Page page;
+        page.program = "egresswatch";
+        page.section = 1;
+        page.summary = "investigate and report on the flow evidence egresswatchd records";
+        page.synopsis = {"[-d STORE.db ...] COMMAND [options]"};
+        std::string usage = kUsage;
+        // The usage's commands, as --help shows them.
+        page.description = usage.substr(usage.find("\n\n") + 2);
+        page.groups = groups;
+        page.sections = {
+            {"NOTES", kEpilog},
+            {"ENVIRONMENT",
+             "EGRESSWATCH_DB: the store when -d is not given.\n\n"
+             "EGRESSWATCH_CONF: the sensor's configuration, whose db = and tz = are the defaults of -d and --tz "
+             "(default /etc/egresswatch/egresswatch.conf).\n\n"
+             "COLUMNS: the width tables fit on a terminal."},
+            {"EXAMPLES", " egresswatch alerts --since 7d\n egresswatch alerts --country CN,HK,MO --kind camera,nvr\n"
+                         " egresswatch report --period last-month --format html -o report.html\n"
+                         " egresswatch -d site-a.db -d site-b.db report --period 2026-11 --tz Europe/London"},
+        };
+        page.see_also = "egresswatchd(8)";
+#ifdef EGRESSWATCH_VERSION
+        option_docs::write_man_page(out, page, EGRESSWATCH_VERSION);
+#else
+        option_docs::write_man_page(out, page, "");
+#endif
+        return true;
+    }
+    if (what == "bash-completion") {
+        option_docs::Completion c;
+        c.program = "egresswatch";
+        c.commands = {"alerts", "flows", "devices", "dns", "device", "report", "verify", "export", "rejudge"};
+        c.groups = groups;
+        // Every format some command takes: the parsers say which words are formats.
+        std::vector<std::string> formats;
+        for (const char* f : {"table", "csv", "json", "jsonl", "md", "html"})
+            if (parse_format(f) || report::parse_format(f)) formats.push_back(f);
+        c.values = {{"--format", formats},
+                    {"--period", {"last-month", "last-week"}},
+                    {"--severity", {"low", "medium", "high"}},
+                    {"--kind", {"camera", "nvr", "iot", "other"}},
+                    {"--order", {"time", "bytes"}}};
+        c.file_options = {"-d", "--db", "-o", "--output"};
+        c.value_commands = {{"--tz", "cd /usr/share/zoneinfo 2>/dev/null && find * -type f -name '[A-Z]*' 2>/dev/null"}};
+        option_docs::write_bash_completion(out, c);
+        return true;
+    }
+    return false;
+}
 
 std::optional<std::string> get(const po::variables_map& vm, const char* name) {
     if (!vm.count(name)) return std::nullopt;
@@ -174,7 +244,7 @@ std::vector<std::string_view> options_of(Verb verb) {
 }
 
 void check_options(const po::variables_map& vm, Verb verb, const std::string& command) {
-    static const std::vector<std::string_view> kGeneral = {"db", "command", "target", "help", "version"};
+    static const std::vector<std::string_view> kGeneral = {"db", "command", "target", "help", "version", "tz"};
     auto allowed = options_of(verb);
     for (const auto& [name, value] : vm) {
         if (std::find(kGeneral.begin(), kGeneral.end(), name) != kGeneral.end()) continue;
@@ -224,14 +294,16 @@ void parse_filters(const po::variables_map& vm, std::int64_t now, Filters& f) {
     }
 }
 
-void parse_report_scope(const po::variables_map& vm, Invocation& inv) {
+void parse_report_scope(const po::variables_map& vm, Invocation& inv, std::int64_t now) {
     Filters& f = inv.filters;
-    if (auto period = get(vm, "period")) {
+    if (auto given = get(vm, "period")) {
+        auto period = std::optional<std::string>(resolve_period(*given, now));
         if (f.since_us || f.until_us) throw UsageError{"give either --period or --since/--until, not both"};
         auto window = parse_period(*period);
         if (!window)
-            throw UsageError{"invalid --period " + quoted(*period) +
-                             ": expected a year (2026), a month (2026-11) or a day (2026-11-02)"};
+            throw UsageError{"invalid --period " + quoted(*given) +
+                             ": expected a year (2026), a month (2026-11), an ISO week (2026-W47), a day (2026-11-02), "
+                             "last-month or last-week"};
         inv.scope.window = *window;
         inv.scope.period = *period;
         return;
@@ -239,6 +311,54 @@ void parse_report_scope(const po::variables_map& vm, Invocation& inv) {
     if (!f.since_us) throw UsageError{"report needs --period P, or --since T (and --until T)"};
     inv.scope.window = {*f.since_us, *f.until_us};
     inv.scope.period = format_time(*f.since_us) + " to " + format_time(*f.until_us);
+}
+
+// The daemon's configuration, where the CLI takes its defaults from
+// (EGRESSWATCH_CONF names another, for tests and second sensors).
+std::string config_path() {
+    const char* path = std::getenv("EGRESSWATCH_CONF");
+    return path && *path ? path : config_file::kDefaultPath;
+}
+
+// Without -d: EGRESSWATCH_DB, else the store the installed daemon writes (db =).
+void default_store(Invocation& inv) {
+    if (const char* db = std::getenv("EGRESSWATCH_DB"); db && *db) {
+        inv.store_paths = {db};
+        inv.store_origin = "EGRESSWATCH_DB";
+        return;
+    }
+    std::string path = config_path();
+    if (auto entry = config_file::find(config_file::read(path), "db"); entry && !entry->value.empty()) {
+        inv.store_paths = {entry->value};
+        inv.store_origin = "db = in " + path;
+    }
+}
+
+// --tz, else tz = in the configuration, else UTC.
+void choose_display_zone(const po::variables_map& vm) {
+    std::string zone = "UTC", from = "--tz";
+    if (auto tz = get(vm, "tz")) {
+        zone = *tz;
+    } else if (auto entry = config_file::find(config_file::read(config_path()), "tz")) {
+        zone = entry->value;
+        from = "tz = in " + config_path() + ":" + std::to_string(entry->line);
+    }
+    if (!set_display_zone(zone))
+        throw UsageError{"unknown time zone " + quoted(zone) + " (" + from +
+                         "): expected UTC or a tz database name such as Europe/London (Debian: tzdata)"};
+}
+
+// The columns of the terminal that standard output is, or 0.
+std::size_t terminal_width() {
+    if (!isatty(STDOUT_FILENO)) return 0;
+    if (const char* columns = std::getenv("COLUMNS")) {
+        std::size_t n = 0;
+        auto [end, ec] = std::from_chars(columns, columns + std::strlen(columns), n);
+        if (ec == std::errc() && *end == '\0' && n >= 20) return n;
+    }
+    winsize size{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 20) return size.ws_col;
+    return 80;
 }
 
 Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
@@ -279,7 +399,7 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     if (inv.verb == Verb::Query)
         if (auto option = inapplicable_filter(inv.query, inv.filters))
             throw UsageError{*option + " does not apply to " + *command + " (see --help)"};
-    if (inv.verb == Verb::Report) parse_report_scope(vm, inv);
+    if (inv.verb == Verb::Report) parse_report_scope(vm, inv, now);
     if (inv.verb == Verb::Export && !inv.filters.device)
         throw UsageError{"export needs --device IP|MAC|NAME"};
     inv.output = get(vm, "output");
@@ -291,9 +411,10 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     }
 
     if (vm.count("db")) inv.store_paths = vm["db"].as<std::vector<std::string>>();
+    if (!vm.count("db")) default_store(inv);
     if (inv.store_paths.empty() ||
         std::any_of(inv.store_paths.begin(), inv.store_paths.end(), [](const auto& p) { return p.empty(); }))
-        throw UsageError{"missing store: give -d STORE.db"};
+        throw UsageError{"missing store: give -d STORE.db (or set EGRESSWATCH_DB, or db = in " + config_path() + ")"};
     if (inv.verb == Verb::Rejudge && inv.store_paths.size() != 1)
         throw UsageError{"rejudge writes to one store: give one -d STORE.db"};
     return inv;
@@ -309,10 +430,21 @@ bool execute(const Invocation& inv, std::ostream& out) {
         return true;
     }
     std::vector<std::unique_ptr<Store>> stores;
-    for (const auto& path : inv.store_paths) stores.push_back(std::make_unique<Store>(path));
+    for (const auto& path : inv.store_paths) {
+        try {
+            stores.push_back(std::make_unique<Store>(path));
+        } catch (const std::exception& e) {
+            if (inv.store_origin.empty()) throw;
+            // The service's store: readable by the egresswatch group.
+            throw std::runtime_error(std::string(e.what()) + " (the store named by " + inv.store_origin +
+                                     "; to read the service's store, join the egresswatch group: "
+                                     "sudo adduser $USER egresswatch, then log in again; or give -d STORE.db)");
+        }
+    }
     switch (inv.verb) {
         case Verb::Query: {
-            auto formatter = make_formatter(inv.format, columns(inv.query), command_name(inv.query), out);
+            auto formatter =
+                make_formatter(inv.format, columns(inv.query), command_name(inv.query), out, {}, inv.terminal_width);
             run_query(stores, inv.query, inv.filters, [&](const Row& row) { formatter->row(row); });
             formatter->finish();
             return true;
@@ -352,16 +484,18 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
             options.print_help(out);
             return kExitOk;
         }
+        if (auto what = get(vm, "generate")) {
+            if (!options.generate(*what, out)) throw UsageError{"--generate takes man or bash-completion"};
+            return kExitOk;
+        }
         if (vm.count("version")) {
-#ifdef EGRESSWATCH_VERSION
-            out << "egresswatch " << EGRESSWATCH_VERSION << '\n';
-#else
-            out << "egresswatch\n";
-#endif
+            out << version_text("egresswatch", geoip_search_path(""));
             return kExitOk;
         }
 
+        choose_display_zone(vm);
         Invocation inv = parse_invocation(vm, now_us());
+        if (!inv.output && &out == &std::cout) inv.terminal_width = terminal_width();
         std::ofstream file;
         if (inv.output) {
             file.open(*inv.output, std::ios::binary | std::ios::trunc);

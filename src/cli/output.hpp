@@ -55,8 +55,14 @@ public:
 //          the terminal.
 // `section`, if given, is the first member of every JSON lines object
 // ("section":"<section>"), for output that mixes several kinds of rows.
+// `width` (a terminal's columns; 0: none) fits the table to it: list columns
+// (reasons) leave the grid and are shown whole under each row, one item a
+// line, wrapped at spaces; then, while too wide, the columns with the highest
+// narrow_drop are left out (named in a last line), then times are shown to
+// the second, then the widest cuttable text columns (those with a max_width)
+// are cut short, not below 10 columns.
 std::unique_ptr<Formatter> make_formatter(Format format, const std::vector<Column>& columns,
                                           std::string_view noun, std::ostream& out,
-                                          std::string_view section = {});
+                                          std::string_view section = {}, std::size_t width = 0);
 
 }  // namespace egresswatch::cli

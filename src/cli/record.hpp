@@ -21,6 +21,9 @@ struct Column {
     ColumnKind kind;
     bool compact;  // shown by the table format
     std::size_t max_width = 0;  // the table cuts longer cells short (0: never)
+    // On a terminal too narrow for the table, columns are left out from the
+    // highest of these down (0: always shown); see make_formatter.
+    int narrow_drop = 0;
 };
 
 // std::monostate is SQL NULL (an unknown value). Time columns hold the

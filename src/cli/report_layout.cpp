@@ -18,7 +18,7 @@ Block table(std::vector<std::string> headings, std::vector<bool> numeric) {
 }
 
 // Times for people: to the second (CSV and JSON keep the microseconds).
-std::string when(std::int64_t us) { return format_time(us - ((us % 1'000'000) + 1'000'000) % 1'000'000); }
+std::string when(std::int64_t us) { return format_display_time(us - ((us % 1'000'000) + 1'000'000) % 1'000'000); }
 
 std::string text_or_dash(const std::optional<std::string>& s) { return s.value_or("-"); }
 
@@ -124,7 +124,7 @@ std::string title(const Report& r) { return "Egress report: " + r.scope.period; 
 
 std::string subtitle(const Report& r) {
     return "Period: " + when(r.scope.window.since_us) + " to " + when(r.scope.window.until_us) +
-           " (UTC)." + (r.scope.device ? " Device: " + r.scope.device->value + "." : "");
+           " (" + display_zone() + ")." + (r.scope.device ? " Device: " + r.scope.device->value + "." : "");
 }
 
 std::vector<Block> layout(const Report& r) {

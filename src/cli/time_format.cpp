@@ -1,6 +1,10 @@
 #include "time_format.hpp"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
 #include <limits>
 
 namespace egresswatch::cli {
@@ -123,7 +127,18 @@ std::optional<TimeWindow> parse_period(std::string_view text) {
         year_month_day first{year{y}, January, day{1}};
         return TimeWindow{to_us(sys_days{first}), to_us(sys_days{first + years{1}})};
     }
-    if (!expect(text, pos, '-') || !read_digits(text, pos, 2, mo) || mo < 1 || mo > 12)
+    if (!expect(text, pos, '-')) return std::nullopt;
+    if (pos < text.size() && text[pos] == 'W') {  // an ISO 8601 week: Monday to Monday
+        int w = 0;
+        ++pos;
+        if (!read_digits(text, pos, 2, w) || pos != text.size() || w < 1) return std::nullopt;
+        sys_days jan4{year{y} / January / 4};
+        sys_days monday = jan4 - days{weekday{jan4}.iso_encoding() - 1} + weeks{w - 1};
+        // Week 53 exists only in years whose last week's Thursday is still in them.
+        if (year_month_day{monday + days{3}}.year() != year{y}) return std::nullopt;
+        return TimeWindow{to_us(monday), to_us(monday + weeks{1})};
+    }
+    if (!read_digits(text, pos, 2, mo) || mo < 1 || mo > 12)
         return std::nullopt;
     if (pos == text.size()) {
         year_month_day first{year{y}, month{static_cast<unsigned>(mo)}, day{1}};
@@ -134,6 +149,71 @@ std::optional<TimeWindow> parse_period(std::string_view text) {
     year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!date.ok()) return std::nullopt;
     return TimeWindow{to_us(sys_days{date}), to_us(sys_days{date} + days{1})};
+}
+
+std::string resolve_period(std::string_view text, std::int64_t now_us) {
+    sys_days today = floor<days>(sys_time<microseconds>{microseconds{now_us}});
+    char buf[16];
+    if (text == "last-month") {
+        year_month_day last{sys_days{year_month_day{today}.year() / year_month_day{today}.month() / 1} - days{1}};
+        std::snprintf(buf, sizeof buf, "%04d-%02u", int(last.year()), unsigned(last.month()));
+        return buf;
+    }
+    if (text == "last-week") {
+        sys_days monday = today - days{weekday{today}.iso_encoding() - 1} - weeks{1};
+        // The ISO year is the year of the week's Thursday.
+        sys_days thursday = monday + days{3};
+        int y = int(year_month_day{thursday}.year());
+        sys_days jan4{year{y} / January / 4};
+        sys_days week1 = jan4 - days{weekday{jan4}.iso_encoding() - 1};
+        std::snprintf(buf, sizeof buf, "%04d-W%02d", y, int((monday - week1).count() / 7 + 1));
+        return buf;
+    }
+    return std::string(text);
+}
+
+namespace {
+std::string g_display_zone = "UTC";
+}  // namespace
+
+bool set_display_zone(const std::string& zone) {
+    if (zone == "UTC" || zone.empty()) {
+        g_display_zone = "UTC";
+        return true;
+    }
+    // A name from the tz database, not a path or a POSIX TZ rule.
+    if (zone.front() == '/' || zone.find("..") != std::string::npos ||
+        zone.find_first_of(",<>") != std::string::npos)
+        return false;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / zone, ec)) return false;
+    setenv("TZ", (":" + zone).c_str(), 1);
+    tzset();
+    g_display_zone = zone;
+    return true;
+}
+
+const std::string& display_zone() { return g_display_zone; }
+
+bool display_zone_is_utc() { return g_display_zone == "UTC"; }
+
+std::string format_display_time(std::int64_t us) {
+    if (display_zone_is_utc()) return format_time(us);
+    std::int64_t fraction = ((us % kMicrosPerSecond) + kMicrosPerSecond) % kMicrosPerSecond;
+    std::time_t seconds = static_cast<std::time_t>((us - fraction) / kMicrosPerSecond);
+    std::tm local{};
+    if (!localtime_r(&seconds, &local)) return format_time(us);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &local);
+    std::string out = buf;
+    if (fraction) {
+        std::snprintf(buf, sizeof buf, ".%06d", static_cast<int>(fraction));
+        out += buf;
+    }
+    long offset = local.tm_gmtoff / 60;
+    std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", offset < 0 ? '-' : '+', std::labs(offset) / 60,
+                  std::labs(offset) % 60);
+    return out + buf;
 }
 
 }  // namespace egresswatch::cli

@@ -30,11 +30,28 @@ struct TimeWindow {
     std::int64_t since_us = 0, until_us = 0;
 };
 
-// A calendar period in UTC: "2026" (the year), "2026-11" (the month) or
-// "2026-11-02" (the day). nullopt for anything else.
+// A calendar period in UTC: "2026" (the year), "2026-11" (the month),
+// "2026-W47" (the ISO 8601 week, Monday to Monday) or "2026-11-02" (the day).
+// nullopt for anything else.
 std::optional<TimeWindow> parse_period(std::string_view text);
+
+// "last-month" and "last-week" as the period they are at `now_us` ("2026-10",
+// "2026-W44"); any other text as it is.
+std::string resolve_period(std::string_view text, std::int64_t now_us);
 
 // ISO 8601 UTC, as everywhere in egresswatch (egresswatch/common/time.hpp).
 using egresswatch::format_time;
+
+// The zone in which tables and the reports for people (md, html) show times
+// (--tz; JSON, CSV and the sealed records stay UTC). "UTC", or a tz database
+// name such as Europe/London: false, and no change, for a name that
+// /usr/share/zoneinfo (tzdata) does not have.
+bool set_display_zone(const std::string& zone);
+const std::string& display_zone();
+bool display_zone_is_utc();
+
+// `us` in the display zone: format_time's text in UTC, else ISO 8601 with the
+// zone's offset then, e.g. 2026-03-29T02:30:00+01:00 (British Summer Time).
+std::string format_display_time(std::int64_t us);
 
 }  // namespace egresswatch::cli

@@ -58,11 +58,20 @@ std::string lower(std::string_view s) {
 class RulesFile {
 public:
     explicit RulesFile(std::filesystem::path path) : path_(std::move(path)), in_(path_) {
-        if (!in_)
+        if (!in_) {
+            // Without the error_code, a directory above that this user cannot
+            // search throws a bare filesystem_error instead of this message.
+            std::error_code ec;
+            bool exists = std::filesystem::exists(path_, ec);
+            if (ec)
+                throw RulesError(path_.string() + ":1: cannot read rules file (permission denied: " +
+                                 path_.parent_path().string() + " or a directory above it cannot be searched by "
+                                 "this user); make it readable (chmod o+rx on the directories, or a checkout "
+                                 "outside a private home such as /root), or pass --rules DIR");
             throw RulesError(path_.string() + ": cannot read rules file (" +
-                             (std::filesystem::exists(path_) ? "permission denied or unreadable"
-                                                             : "no such file") +
+                             (exists ? "permission denied or unreadable" : "no such file") +
                              "); restore it from the egresswatch rules/ directory or pass --rules DIR");
+        }
     }
 
     // Next non-empty line split into fields; false at end of file.

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "egresswatch/clock.hpp"
@@ -96,6 +97,16 @@ FileCapture::FileCapture(const std::vector<std::string>& paths) {
         }
         files_.push_back(std::move(file));
     }
+    // The progress line's percentage: unknown when one of them is a pipe.
+    for (const auto& path : paths) {
+        std::error_code ec;
+        uint64_t size = path == "-" ? 0 : std::filesystem::file_size(path, ec);
+        if (ec || size == 0) {
+            read_.bytes_total = 0;
+            break;
+        }
+        read_.bytes_total += size;
+    }
     std::stable_sort(files_.begin(), files_.end(),
                      [](const auto& a, const auto& b) { return a->first_time() < b->first_time(); });
 }
@@ -115,6 +126,8 @@ void FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop, std::option
             if (first == 0) first = ts;
             last = std::max(last, ts);
             sensor.process(file->linktype, header, frame, frames_stay);
+            read_.bytes_read += header.caplen + 16;  // a pcap record header is 16 bytes
+            if (progress_ && ++read_.packets % 4096 == 0) progress_(read_);
             // The clock is read every 4096 packets (a millisecond or so).
             if (wall_flush_interval_us && ++packets % 4096 == 0 && now_us() - last_flush_us >= *wall_flush_interval_us) {
                 sensor.flush_open(ts);

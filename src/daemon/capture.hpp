@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <optional>
@@ -19,6 +20,13 @@ class CaptureError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Where a read of capture files has got to (the progress line of -r).
+struct ReadProgress {
+    uint64_t bytes_read = 0;   // record headers and frames read (pcapng: a little less than the file)
+    uint64_t bytes_total = 0;  // the files' sizes; 0 when one is a pipe
+    uint64_t packets = 0;
+};
+
 // Capture files read as one capture, ordered by their first packet's time.
 // Also reads a pipe ("-" is standard input).
 class FileCapture {
@@ -29,10 +37,14 @@ public:
     // With `wall_flush_interval_us`, writes open flows that often by the
     // clock (the sensor then must not flush by packet time).
     void run(Sensor& sensor, const std::atomic<bool>& stop, std::optional<int64_t> wall_flush_interval_us = {});
+    // Called every 4096 packets while run() reads.
+    void on_progress(std::function<void(const ReadProgress&)> hook) { progress_ = std::move(hook); }
 
 private:
     struct File;
     std::vector<std::unique_ptr<File>> files_;
+    std::function<void(const ReadProgress&)> progress_;
+    ReadProgress read_;
 };
 
 // Kernel drops per interface.

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "egresswatch/version.hpp"
 #include "signals.hpp"
 
 namespace egresswatch::daemon {
@@ -67,6 +68,8 @@ void Housekeeping::reload(const char* why) {
     try {
         sensor_.reload();
         std::cerr << "egresswatchd: reloaded rules and geolocation (" << why << ")\n";
+        std::cerr << "egresswatchd: geolocation "
+                  << geolocation_age(options_.sensor.geoip_dirs, std::time(nullptr)) << "\n";
     } catch (const std::exception& e) {
         std::string message = std::string("reload (") + why +
                               ") failed, still using the previous rules and geolocation: " + e.what();

@@ -10,10 +10,13 @@
 #include "alert_out_syslog.hpp"
 #include "alert_out_webhook.hpp"
 #include "capture.hpp"
+#include "check.hpp"
 #include "egresswatch/clock.hpp"
+#include "egresswatch/version.hpp"
 #include "housekeeping.hpp"
 #include "json_log.hpp"
 #include "options.hpp"
+#include "progress.hpp"
 #include "privileges.hpp"
 #include "retention.hpp"
 #include "signals.hpp"
@@ -107,8 +110,13 @@ int run(const Options& options) {
     int status = 0;
     try {
         if (files) {
+            ProgressLine progress(!options.quiet);
+            if (progress.active())
+                files->on_progress([&](const ReadProgress& p) { progress.update(p, sensor->counters()); });
             files->run(*sensor, stop_requested(), wall_flush_us);
         } else {
+            complain(std::string("egresswatchd ") + version_line() + "; geolocation " +
+                     geolocation_age(options.sensor.geoip_dirs, std::time(nullptr)));
             complain("capturing on " + interfaces->source_name() + " into " + options.sensor.store_path);
             capture_until_stopped(*sensor, *interfaces, options, &events);
         }
@@ -145,6 +153,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     auto options = parse_options(argc, argv, exit_code);
     if (!options) return exit_code;
+    if (options->check) return run_check(*options);
     install_signal_handlers();
     return run(*options);
 }

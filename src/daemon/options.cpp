@@ -9,10 +9,70 @@
 
 #include "alert_out_syslog.hpp"
 #include "alert_out_webhook.hpp"
+#include "check.hpp"
+#include "egresswatch/common/option_docs.hpp"
+#include "egresswatch/version.hpp"
 
 namespace egresswatch::daemon {
 
 namespace po = boost::program_options;
+
+namespace {
+
+// The man page egresswatchd(8) and the bash completion, from the option tables.
+bool write_generated(const std::string& what, std::vector<const po::options_description*> groups) {
+    if (what == "man") {
+        option_docs::Page page;
+        page.program = "egresswatchd";
+        page.section = 8;
+        page.summary = "passive monitor of camera and IoT egress, with an evidence store";
+        page.synopsis = {"-r FILE [-r FILE ...] -d STORE.db [options]", "-i IFACE [-i IFACE ...] -d STORE.db [options]",
+                         "--check -c /etc/egresswatch/egresswatch.conf"};
+        page.description =
+            "egresswatchd listens on a SPAN or mirror port (-i) or reads captures (-r), and records every flow in an "
+            "SQLite evidence store: the internal device (address, MAC, vendor, kind), the remote end (address, port, "
+            "country, network owner), the application and the name it used, bytes and packets each way, and times. "
+            "Flows that break a rule (rules/: countries, networks, domains, MAC vendors) are alerts, with a severity "
+            "and the reasons that fired. The store is read with egresswatch(1).\n\n"
+            "Live capture opens the interfaces first, then becomes an unprivileged user (--user; egresswatch by "
+            "default when started as root outside systemd) before it opens any other file.";
+        page.groups = std::move(groups);
+        page.sections = {
+            {"CONFIGURATION",
+             "--config FILE reads an INI file with the long options' names, one \"name = value\" a line; the "
+             "command line wins. The package's is /etc/egresswatch/egresswatch.conf. egresswatchd --check tests it."},
+            {"SIGNALS", "SIGHUP (systemctl reload) reloads the rules and the geolocation databases and reopens the "
+                        "JSON log; a reload that fails keeps the old ones. SIGTERM and SIGINT write every open flow and "
+                        "the store, then exit."},
+            {"FILES", " /etc/egresswatch/egresswatch.conf\n /var/lib/egresswatch/evidence.db\n"
+                      " /usr/share/egresswatch/rules/\n /var/lib/egresswatch/geoip/, /usr/share/GeoIP/\n"
+                      " /usr/share/ieee-data/"},
+            {"EXIT STATUS", "0 success; 1 a failure while running (--check: a problem found); 2 a configuration "
+                            "error: options, rules, geolocation databases, the store, or a capture that cannot be "
+                            "opened."},
+        };
+        page.see_also = "egresswatch(1), systemctl(1), pcap-filter(7)";
+        option_docs::write_man_page(std::cout, page, EGRESSWATCH_VERSION);
+        return true;
+    }
+    if (what == "bash-completion") {
+        option_docs::Completion c;
+        c.program = "egresswatchd";
+        c.groups = std::move(groups);
+        c.values = {{"--flush-clock", {"wall", "packet"}}, {"--home-country", {"GB"}}, {"--syslog-format", {"rfc5424", "cef"}},
+                    {"--webhook-min-severity", {"low", "medium", "high"}}};
+        c.file_options = {"-r", "--read", "-d", "--db", "-c", "--config", "--rules", "--geoip-dir", "--inventory",
+                          "--oui-dir", "--json-log"};
+        c.value_commands = {{"-i|--interface", "ls /sys/class/net 2>/dev/null"},
+                            {"--tz", "cd /usr/share/zoneinfo 2>/dev/null && find * -type f -name '[A-Z]*' 2>/dev/null"}};
+        option_docs::write_bash_completion(std::cout, c);
+        return true;
+    }
+    std::cerr << "egresswatchd: --generate takes man or bash-completion\n";
+    return false;
+}
+
+}  // namespace
 
 std::optional<Options> parse_options(int argc, const char* const* argv, int& exit_code) {
     Options o;
@@ -57,7 +117,8 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     operation.add_options()
         ("user", po::value(&o.user), "run as this user once the capture is open (default for live capture started as root outside systemd: egresswatch; \"root\" stays root)")
         ("json-log", po::value(&o.json_log), "also write every flow and alert as JSON lines, with its Community ID, to FILE or - (standard output); reopened on SIGHUP")
-        ("stats-interval", po::value(&stats_seconds)->default_value(60), "live capture: seconds between capture statistics (store and log)");
+        ("stats-interval", po::value(&stats_seconds)->default_value(60), "live capture: seconds between capture statistics (store and log)")
+        ("tz", po::value(&o.tz), "the time zone in which egresswatch shows times by default, e.g. Europe/London (the daemon and the store keep UTC)");
     po::options_description alerts_out("Alerts out");
     alerts_out.add_options()
         ("syslog", po::value(&o.syslog_urls)->composing(), "send every alert, device identity change and sensor health event to syslog at udp://HOST:PORT, tcp://HOST:PORT (octet-counted, RFC 6587) or unix:/dev/log (repeatable)")
@@ -68,23 +129,37 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     po::options_description general("General");
     general.add_options()
         ("config,c", po::value(&config_file), "INI configuration file (same names as the long options)")
-        ("quiet,q", po::bool_switch(&o.quiet), "no summary on exit")
+        ("quiet,q", po::bool_switch(&o.quiet), "no summary on exit, no progress line")
+        ("check", po::bool_switch(&o.check), "test the configuration: load it, the rules, the geolocation databases and the IEEE registry, open (not start) the capture and the store, check the service user can write the store's directory; print what would run, or each problem with file:line and its fix; exit 0 or 1")
         ("help,h", "show this help")
         ("version", "show the version");
 
     po::options_description all;
     all.add(input).add(output).add(enrichment).add(operation).add(alerts_out).add(general);
+    // Not in --help: the build writes the man page and bash completion with it.
+    po::options_description generate;
+    generate.add_options()("generate", po::value<std::string>(), "man or bash-completion");
+    po::options_description parse_all;
+    parse_all.add(all).add(generate);
     po::options_description in_file;
     in_file.add(input).add(output).add(enrichment).add(operation).add(alerts_out);
 
+    // --check reports a problem with the line of the config file that set it, and exits 1.
+    const bool checking = std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string_view(a) == "--check"; });
+    std::string config_read;
     auto usage_error = [&](const std::string& message) -> std::optional<Options> {
+        if (checking) {
+            report_check_usage_error(config_read, message);
+            exit_code = kCheckFailed;
+            return std::nullopt;
+        }
         std::cerr << "egresswatchd: " << message << "\nTry 'egresswatchd --help'.\n";
         exit_code = 2;
         return std::nullopt;
     };
     try {
         po::variables_map vm;
-        po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+        po::store(po::command_line_parser(argc, argv).options(parse_all).run(), vm);
         if (vm.count("help")) {
             std::cout << "Usage: egresswatchd -r FILE [-r FILE ...] -d STORE.db [options]\n"
                          "       egresswatchd -i IFACE -d STORE.db [options]\n"
@@ -93,14 +168,21 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
             exit_code = 0;
             return std::nullopt;
         }
+        if (vm.count("generate")) {
+            exit_code = write_generated(vm["generate"].as<std::string>(), {&input, &output, &enrichment, &operation, &general})
+                            ? 0
+                            : 2;
+            return std::nullopt;
+        }
         if (vm.count("version")) {
-            std::cout << "egresswatchd " << EGRESSWATCH_VERSION << "\n";
+            std::cout << version_text("egresswatchd", geoip_search_path(vm.count("geoip-dir") ? vm["geoip-dir"].as<std::string>() : ""));
             exit_code = 0;
             return std::nullopt;
         }
         if (vm.count("config")) {
             std::ifstream in(vm["config"].as<std::string>());
             if (!in) return usage_error("cannot read config file " + vm["config"].as<std::string>());
+            config_read = vm["config"].as<std::string>();
             // Stored after the command line, so the command line wins.
             po::store(po::parse_config_file(in, in_file), vm);
         }
@@ -164,6 +246,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     if (o.webhook_retries < 0 || o.webhook_retries > 20) return usage_error("--webhook-retries must be between 0 and 20");
     if (o.sensor.rules_dir.empty()) o.sensor.rules_dir = default_rules_dir();
     o.sensor.geoip_dirs = geoip_search_path(geoip_dir);
+    o.config_file = config_file;
     return o;
 }
 

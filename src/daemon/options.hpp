@@ -35,6 +35,10 @@ struct Options {
     // packet) instead of seconds of reading (wall, the default).
     bool flush_by_packet_time = false;
     bool quiet = false;
+    // --check: test the configuration and exit (check.hpp).
+    bool check = false;
+    std::string config_file;  // --config, named with its line numbers by --check
+    std::string tz;  // the CLI's default time zone (the daemon keeps UTC)
 };
 
 // Parses argv (and the config file it names). Returns nullopt after printing

@@ -51,6 +51,8 @@ else
     start_up_fails geoip-missing "geoip/build-databases.sh"
 fi
 if [ "$root" = yes ]; then
+    source "$(dirname "$0")/../live/lib.sh"
+    require_readable_by_nobody "$OUT/config/rules" "$OUT/config/geoip"
     fresh_config; chmod 000 "$OUT/config/rules/countries.txt"
     start_up_fails rules-unreadable "$OUT/config/rules/countries.txt: cannot read rules file (permission denied" --user nobody
     fresh_config; chmod 000 "$OUT/config/geoip/country.mmdb"

@@ -6,11 +6,30 @@
 require_live_capture() {
     if [ "$(id -u)" -ne 0 ]; then echo "SKIP: live capture tests need root (network namespaces)"; exit 77; fi
     command -v tcpreplay > /dev/null || { echo "SKIP: no tcpreplay (apt-get install tcpreplay)"; exit 77; }
+    require_readable_by_nobody "${GEOIP:-}" "${RULES:-}" "${OUT:-}"
     NETNS=ew-test-$$
     if ! ip netns add "$NETNS" 2> /dev/null; then echo "SKIP: cannot create a network namespace here"; exit 77; fi
+    # Set at once: a setup step that fails below must not leave the namespace behind.
+    trap cleanup_live_capture EXIT
     # No IPv6 and no addresses: the kernel sends nothing of its own on the links.
     ip netns exec "$NETNS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    trap cleanup_live_capture EXIT
+}
+
+# The tests run the daemon as nobody, which must read the rules and databases
+# and reach the output folder: a checkout or build under a private home (/root
+# is mode 700) cannot. Skips (77) with the reason and what to do.
+require_readable_by_nobody() {
+    local path
+    for path; do
+        [ -n "$path" ] && [ -e "$path" ] || continue
+        if ! runuser -u nobody -- test -r "$path" 2> /dev/null ||
+           { [ -d "$path" ] && ! runuser -u nobody -- test -x "$path" 2> /dev/null; }; then
+            echo "SKIP: these tests run egresswatchd as nobody, who cannot read $path: the checkout or build" \
+                 "directory is under a private directory (such as /root, mode 700); build under /srv, /opt or" \
+                 "/tmp, or chmod o+x the directories above it"
+            exit 77
+        fi
+    done
 }
 
 cleanup_live_capture() {

@@ -516,7 +516,7 @@ TEST_CASE("cli: usage errors exit 2 with one line", "[cli][error]") {
         {{"-d", db, "connections"},
          "unknown command 'connections' (expected alerts, flows, devices, dns, device, report, verify, export or rejudge)"},
         {{"-d", db}, "missing command: alerts, flows, devices, dns, device, report, verify, export or rejudge (see --help)"},
-        {{"flows"}, "missing store: give -d STORE.db"},
+        {{"flows"}, "missing store: give -d STORE.db (or set EGRESSWATCH_DB, or db = in /nonexistent/egresswatch.conf)"},
         {{"-d", db, "rejudge"}, "rejudge needs --since T (and --until T)"},
         {{"-d", db, "rejudge", "--since", "7d", "--device", "44:19:b6:00:00:21"},
          "rejudge --device takes an IP address"},

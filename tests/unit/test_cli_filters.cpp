@@ -218,7 +218,8 @@ TEST_CASE("cli: usage errors of the new options and commands exit 2", "[cli][err
         {{"-d", db, "device", "10.0.0"}, "invalid device '10.0.0': expected an IP address or a MAC address"},
         {{"-d", db, "report"}, "report needs --period P, or --since T (and --until T)"},
         {{"-d", db, "report", "--period", "2026-13"},
-         "invalid --period '2026-13': expected a year (2026), a month (2026-11) or a day (2026-11-02)"},
+         "invalid --period '2026-13': expected a year (2026), a month (2026-11), an ISO week (2026-W47), a day "
+         "(2026-11-02), last-month or last-week"},
         {{"-d", db, "report", "--period", "2026-11", "--since", "2026-11-02"},
          "give either --period or --since/--until, not both"},
         {{"-d", db, "report", "--since", "yesterday"},
@@ -228,7 +229,7 @@ TEST_CASE("cli: usage errors of the new options and commands exit 2", "[cli][err
          "unknown report format 'pdf' (expected md, html, csv or json)"},
         {{"-d", db, "export"}, "export needs --device IP|MAC|NAME"},
         {{"-d", db, "export", "--device", "10.0.0.5", "--format", "csv"}, "export writes json only, not 'csv'"},
-        {{"-d", db, "-d", "", "flows"}, "missing store: give -d STORE.db"},
+        {{"-d", db, "-d", "", "flows"}, "missing store: give -d STORE.db (or set EGRESSWATCH_DB, or db = in /nonexistent/egresswatch.conf)"},
     };
     for (const auto& c : cases) {
         auto r = run(c.args);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,10 @@
 #include "../../src/cli/cli.hpp"
 
 namespace egresswatch::test {
+
+// Not this machine's installed configuration (its db = and tz = are the CLI's
+// defaults): set before any test runs, in every test that calls the CLI.
+inline const bool kNoInstalledConfig = setenv("EGRESSWATCH_CONF", "/nonexistent/egresswatch.conf", 0) == 0;
 
 namespace fs = std::filesystem;
 
