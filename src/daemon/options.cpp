@@ -169,7 +169,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
             return std::nullopt;
         }
         if (vm.count("generate")) {
-            exit_code = write_generated(vm["generate"].as<std::string>(), {&input, &output, &enrichment, &operation, &general})
+            exit_code = write_generated(vm["generate"].as<std::string>(), {&input, &output, &enrichment, &operation, &alerts_out, &general})
                             ? 0
                             : 2;
             return std::nullopt;
