@@ -19,6 +19,9 @@ class CaptureError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// How reading the files went, worst first: what main's exit status says.
+enum class InputOutcome { read, damaged, changed };
+
 // Capture files read as one capture, ordered by their first packet's time.
 // Also reads a pipe ("-" is standard input).
 class FileCapture {
@@ -27,8 +30,10 @@ public:
     ~FileCapture();
     // Feeds every packet to the sensor, file by file; stops early on `stop`.
     // With `wall_flush_interval_us`, writes open flows that often by the
-    // clock (the sensor then must not flush by packet time).
-    void run(Sensor& sensor, const std::atomic<bool>& stop, std::optional<int64_t> wall_flush_interval_us = {});
+    // clock (the sensor then must not flush by packet time). Returns
+    // `damaged` if a file is damaged or cut short, `changed` if one shrank
+    // while it was read (what was read before is processed either way).
+    InputOutcome run(Sensor& sensor, const std::atomic<bool>& stop, std::optional<int64_t> wall_flush_interval_us = {});
 
 private:
     struct File;

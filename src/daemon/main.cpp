@@ -1,7 +1,8 @@
 // egresswatchd: the capture daemon.
 //
 // Start-up order matters: the capture is opened first (it may need root),
-// then the daemon becomes its unprivileged user, and only then opens the
+// then the daemon becomes its unprivileged user and gives up every
+// capability (also as root, and under systemd), and only then opens the
 // store, the rules, the geolocation databases and the JSON log, and reads packets.
 #include <chrono>
 #include <iostream>
@@ -22,9 +23,13 @@ using namespace egresswatch;
 using namespace egresswatch::daemon;
 
 // Exit codes: configuration the operator must fix (or a capture that cannot
-// be opened) is 2; a failure while running is 1.
+// be opened) is 2; a failure while running is 1. Reading files, everything
+// read is stored, and then: 3 if a file is damaged or cut short, 4 if one
+// shrank while it was read (README "Exit status").
 constexpr int kExitConfiguration = 2;
 constexpr int kExitFailure = 1;
+constexpr int kExitDamagedInput = 3;
+constexpr int kExitInputChanged = 4;
 constexpr int kPollMs = 1000;
 
 void complain(const std::string& message) { std::cerr << "egresswatchd: " << message << "\n"; }
@@ -63,6 +68,7 @@ int run(const Options& options) {
         if (live) interfaces.emplace(options);
         else files.emplace(options.read_files);
         if (auto user = user_to_become(options.user, live)) become_user(*user);
+        drop_capabilities();  // the capture is open: nothing after needs any
     } catch (const std::exception& e) {  // CaptureError, PrivilegeError
         complain(e.what());
         return kExitConfiguration;
@@ -98,7 +104,11 @@ int run(const Options& options) {
     int status = 0;
     try {
         if (files) {
-            files->run(*sensor, stop_requested(), wall_flush_us);
+            switch (files->run(*sensor, stop_requested(), wall_flush_us)) {
+            case InputOutcome::read: break;
+            case InputOutcome::damaged: status = kExitDamagedInput; break;
+            case InputOutcome::changed: status = kExitInputChanged; break;
+            }
         } else {
             complain("capturing on " + interfaces->source_name() + " into " + options.sensor.store_path);
             capture_until_stopped(*sensor, *interfaces, options, json_log.get());
