@@ -16,6 +16,8 @@ packages=(
     clickhouse-server clickhouse-client jq
     # Checking the systemd unit (systemd-analyze) and building the package.
     systemd dpkg-dev
+    # The hostile-traffic tests' peak memory (/usr/bin/time -v).
+    time
 )
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
