@@ -91,8 +91,8 @@ struct SensorCounters {
 inline constexpr size_t kDnsMaxAnswersKept = 32;   // answer records stored and remembered
 inline constexpr size_t kDnsMaxAliases = 8;        // CNAME hops followed from the question
 inline constexpr size_t kDnsMaxNameChars = 255;    // a name's presentation form (253 plus room)
-// A packet more than this ahead of the capture clock does not move it unless
-// the next packet confirms the new time (see Sensor::capture_time).
+// A packet more than this ahead of the capture clock is held until the next
+// packet says whether time moved on or it is an outlier (see Sensor::process).
 inline constexpr int64_t kMaxClockLeapUs = 3'600'000'000;
 // Frames the lanes hand to the capture thread for inspection (DNS, DHCP,
 // discovery) between two service_lanes() calls.
@@ -141,8 +141,8 @@ public:
     const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return devices_.all(); }
     uint64_t devices_evicted() const { return devices_.evicted(); }
     uint64_t dns_evicted() const { return dns_cache_.evicted(); }
-    // The time the last packet given to process() was taken at (0: it was
-    // skipped for its time stamp).
+    // The latest time a packet was taken at in the last process() call (0:
+    // none was: a stamp refused, or a packet held; see process()).
     int64_t last_packet_time_us() const { return last_time_used_us_; }
 
 private:
@@ -159,8 +159,7 @@ private:
     void write_evicted_devices();
     void device_record(const IpAddress& ip, DeviceState& device, std::vector<StoreRecord>& records,
                        std::vector<RejudgeRequest>& rejudge);
-    // The time a packet is taken at, and whether it is taken at all.
-    std::optional<int64_t> capture_time(const timeval& ts);
+    void process_at(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays, int64_t ts_us);
     void remember_dhcp_hint(const MacAddress& mac, const DeviceHint& hint, int strength);
     void report_bound(bool& reported, const std::string& message);
     // Late alerts the store raised (re-judged flows) go to on_flow_record.
@@ -184,7 +183,14 @@ private:
     std::unordered_map<std::string, PendingHint> hints_by_mac_;
     std::list<std::string> hint_recency_;
     int64_t clock_us_ = 0;            // the capture clock: packet time, not moved by outliers
-    int64_t leap_candidate_us_ = 0;   // an outlier's time, which the next packet may confirm
+    // A packet far ahead of the clock, until the next says what it is.
+    struct HeldPacket {
+        int linktype;
+        pcap_pkthdr header;
+        std::vector<uint8_t> frame;
+        int64_t ts_us;
+    };
+    std::optional<HeldPacket> held_;
     int64_t last_time_used_us_ = 0;
     bool reported_bad_time_ = false, reported_outlier_ = false, reported_dns_ = false,
          reported_dns_evicted_ = false, reported_devices_ = false, reported_hints_ = false, reported_lanes_ = false;

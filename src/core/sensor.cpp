@@ -85,51 +85,53 @@ void Sensor::report_bound(bool& reported, const std::string& message) {
     std::cerr << "egresswatchd: " << message << "\n";
 }
 
-// The capture clock follows packet time, but one packet far ahead of it (a
-// damaged or forged record in a file) does not move it: were it moved, every
-// open flow would expire at once, and that one flow, stamped in the future,
-// would stay at the head of the idle order and stop every flow behind it
-// from expiring. The packet is taken at the clock's time instead. A real
-// jump (a gap between files, a quiet night) is confirmed by the next packet,
-// which is near the outlier: the clock then follows.
-std::optional<int64_t> Sensor::capture_time(const timeval& stamp) {
-    auto ts = packet_time_us(stamp);
+// The capture clock follows packet time, but not on one packet far ahead of
+// it (a damaged or forged record in a file): were it moved, every open flow
+// would expire at once, and that one flow, stamped in the future, would stay
+// at the head of the idle order and stop every flow behind it from expiring.
+// Such a packet is held until the next one. If the next is near it, time
+// really moved on (a gap between files, a quiet night): the held packet is
+// taken at its own time and the clock follows, so real captures come out as
+// before. Otherwise it is an outlier: taken at the clock's time, and counted.
+// The last packet of a capture is taken at its own time (nothing follows it
+// whose expiry it could stop).
+void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays) {
+    last_time_used_us_ = 0;
+    auto ts = packet_time_us(header.ts);
     if (!ts) {
+        ++counters_.packets;
+        counters_.bytes += header.caplen;
+        ++counters_.malformed;
         ++counters_.bad_timestamps;
         report_bound(reported_bad_time_, "a packet is stamped before 1970 or after the year 9999: counted as "
                                          "malformed and skipped (capture_stats.bad_timestamps)");
-        return std::nullopt;
-    }
-    if (clock_us_ == 0 || *ts <= clock_us_ + kMaxClockLeapUs) {
-        clock_us_ = std::max(clock_us_, *ts);
-        leap_candidate_us_ = 0;
-        return ts;
-    }
-    if (leap_candidate_us_ != 0 && *ts >= leap_candidate_us_ - kMaxClockLeapUs &&
-        *ts <= leap_candidate_us_ + kMaxClockLeapUs) {
-        clock_us_ = *ts;  // two packets agree: time moved on
-        leap_candidate_us_ = 0;
-        return ts;
-    }
-    leap_candidate_us_ = *ts;
-    ++counters_.time_outliers;
-    report_bound(reported_outlier_, "a packet is stamped more than an hour ahead of the packets before it: taken "
-                                    "at their time, the capture clock does not jump on one packet "
-                                    "(capture_stats.time_outliers)");
-    return clock_us_;
-}
-
-void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays) {
-    ++counters_.packets;
-    counters_.bytes += header.caplen;
-    last_time_used_us_ = 0;
-    auto time = capture_time(header.ts);
-    if (!time) {
-        ++counters_.malformed;
         return;
     }
-    int64_t ts_us = *time;
-    last_time_used_us_ = ts_us;
+    if (held_) {
+        HeldPacket held = std::move(*held_);
+        held_.reset();
+        bool confirmed = *ts >= held.ts_us - kMaxClockLeapUs && *ts <= held.ts_us + kMaxClockLeapUs;
+        if (!confirmed) {
+            ++counters_.time_outliers;
+            report_bound(reported_outlier_, "a packet is stamped more than an hour ahead of those around it: taken "
+                                            "at their time; the capture clock does not jump on one packet "
+                                            "(capture_stats.time_outliers)");
+        }
+        process_at(held.linktype, held.header, held.frame.data(), false, confirmed ? held.ts_us : clock_us_);
+    }
+    if (clock_us_ != 0 && *ts > clock_us_ + kMaxClockLeapUs) {
+        held_ = HeldPacket{linktype, header, std::vector<uint8_t>(frame, frame + header.caplen), *ts};
+        return;
+    }
+    process_at(linktype, header, frame, frame_stays, *ts);
+}
+
+void Sensor::process_at(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays,
+                        int64_t ts_us) {
+    ++counters_.packets;
+    counters_.bytes += header.caplen;
+    clock_us_ = std::max(clock_us_, ts_us);
+    last_time_used_us_ = std::max(last_time_used_us_, ts_us);
     last_packet_us_ = std::max(last_packet_us_, ts_us);
 
     DecodedPacket packet;
@@ -734,6 +736,11 @@ void Sensor::record_capture_stats(const std::string& source, int64_t start_us, i
 }
 
 bool Sensor::finish() {
+    if (held_) {
+        HeldPacket held = std::move(*held_);
+        held_.reset();
+        process_at(held.linktype, held.header, held.frame.data(), false, held.ts_us);
+    }
     stop_lanes();
     emit_flows(flows_->end_all());
     emit_devices();
