@@ -88,7 +88,10 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
             std::cout << "Usage: egresswatchd -r FILE [-r FILE ...] -d STORE.db [options]\n"
                          "       egresswatchd -i IFACE -d STORE.db [options]\n"
                          "Passive monitor: records every flow, flags camera/IoT egress.\n"
-                      << all;
+                      << all
+                      << "\nExit status: 0 done; 1 a failure while running (capture, store); 2 configuration to fix.\n"
+                         "Reading files, after storing what was read: 3 a file is damaged or cut short;\n"
+                         "4 a file shrank while it was read.\n";
             exit_code = 0;
             return std::nullopt;
         }
