@@ -1,9 +1,9 @@
 // egresswatchd: the capture daemon.
 //
 // Start-up order matters: the capture is opened first (it may need root),
-// then the daemon becomes its unprivileged user and gives up every
-// capability (also as root, and under systemd), and only then opens the
-// store, the rules, the geolocation databases and the JSON log, and reads packets.
+// then the daemon becomes its unprivileged user, and only then opens the
+// store, the rules, the geolocation databases and the JSON log; then it gives
+// up every capability (also as root, and under systemd) and reads packets.
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -68,7 +68,6 @@ int run(const Options& options) {
         if (live) interfaces.emplace(options);
         else files.emplace(options.read_files);
         if (auto user = user_to_become(options.user, live)) become_user(*user);
-        drop_capabilities();  // the capture is open: nothing after needs any
     } catch (const std::exception& e) {  // CaptureError, PrivilegeError
         complain(e.what());
         return kExitConfiguration;
@@ -100,6 +99,15 @@ int run(const Options& options) {
     }
     std::optional<RetentionWorker> retention;
     if (options.retention.enabled()) retention.emplace(options.sensor.store_path, options.retention);
+    // The capture and every file are open: packets are read with no
+    // capability at all. (Not sooner: root, staying root to read files into
+    // a store the service user owns, still needs its file powers to open it.)
+    try {
+        drop_capabilities();
+    } catch (const PrivilegeError& e) {
+        complain(e.what());
+        return kExitFailure;
+    }
 
     int status = 0;
     try {

@@ -165,6 +165,24 @@ damaged-file)
     grep -q "truncated dump file" c.err || fail "no message: $(cat c.err)"
     expect packets "$(stat_of c packets)" $(((500000 - 24) / 90))
     ;;
+capabilities)
+    # As root, reading a pipe: once the first packets flow, the daemon holds
+    # no capability and has no_new_privs (what packets meet if they exploit it).
+    [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (to start with capabilities)"; exit 77; }
+    gen dns-repeat p.pcap 20
+    rm -f p.db p.db-wal p.db-shm
+    { head -c 2000 p.pcap; sleep 2; tail -c +2001 p.pcap; } |
+        "$daemon" -r - -d p.db --geoip-dir "$geoip" --rules "$rules" 2> p.err &
+    sleep 1
+    pid=$(pgrep -n -f -- "-d p.db --geoip-dir")
+    [ -n "$pid" ] || fail "the daemon is not running"
+    expect "CapEff CapPrm CapInh CapAmb NoNewPrivs" \
+        "$(awk '/^(CapEff|CapPrm|CapInh|CapAmb|NoNewPrivs):/ {printf "%s ", $2}' /proc/$pid/status)" \
+        "0000000000000000 0000000000000000 0000000000000000 0000000000000000 1 "
+    status=0; wait || status=$?
+    expect exit "$status" 0
+    expect flows "$(sqlite3 p.db 'SELECT count(*) FROM flows')" 20
+    ;;
 *) fail "unknown attack" ;;
 esac
 echo "ok: $attack"
