@@ -21,6 +21,8 @@ packages=(
     # Time zones for egresswatch --tz (and the ClickHouse test); man pages'
     # check (man -l) and bash completion's; script(1) for the progress test.
     tzdata man-db bash-completion bsdutils
+    # The hostile-traffic tests' peak memory (/usr/bin/time -v).
+    time
 )
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

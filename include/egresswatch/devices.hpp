@@ -7,11 +7,15 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
+
+#include <algorithm>
 
 #include "egresswatch/net.hpp"
 #include "egresswatch/oui.hpp"
@@ -80,6 +84,10 @@ struct DeviceState {
         int strength;
     };
     std::vector<Weight> weights;  // one per identified_by item
+    // The items of identified_by, and how many there are of each signal kind:
+    // a new item is checked in O(1), however many packets bring new names.
+    std::unordered_set<std::string> evidence_set;
+    std::unordered_map<std::string, size_t> per_signal;
     // It answers DNS queries of other internal devices (a router, a site
     // resolver): the names it resolves are its clients', not its own.
     std::vector<IpAddress> dns_clients;
@@ -100,11 +108,23 @@ struct DeviceState {
     // learned from a name it resolved, withdrawn if it turns out a resolver.
     void infer_vendor(const std::string& name, bool from_dns_name = false);
     bool vendor_from_dns_name = false;
+    // Its place in the registry's least-recently-seen order.
+    std::list<IpAddress>::iterator recency;
+
+private:
+    void push_evidence(const std::string& evidence, std::optional<DeviceKind> kind, int strength);
 };
 
+// The devices in memory, at most `max_devices`: a new device beyond that
+// evicts the least recently seen one (observe() order), which waits in
+// take_evicted() to be written to the store. The pointer observe() returns
+// stays valid until the next observe() of a *new* device evicts it, which a
+// device just observed never is (it is the most recently seen).
 class DeviceRegistry {
 public:
-    DeviceRegistry(const OuiRegistry& oui, const Inventory* inventory) : oui_(oui), inventory_(inventory) {}
+    static constexpr size_t kDefaultMaxDevices = 65536;
+    DeviceRegistry(const OuiRegistry& oui, const Inventory* inventory, size_t max_devices = kDefaultMaxDevices)
+        : oui_(oui), inventory_(inventory), max_devices_(std::max<size_t>(max_devices, 2)) {}
 
     // Notes the device's activity (and MAC); identifies its vendor on first sight of a MAC.
     DeviceState& observe(const IpAddress& ip, const MacAddress* mac, int64_t first_us, int64_t last_us,
@@ -113,10 +133,20 @@ public:
     const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& all() const { return devices_; }
     std::unordered_map<IpAddress, DeviceState, IpAddressHash>& all() { return devices_; }
 
+    // Devices evicted since the last call, oldest first.
+    std::vector<std::pair<IpAddress, DeviceState>> take_evicted();
+    size_t evicted_waiting() const { return evicted_waiting_.size(); }
+    uint64_t evicted() const { return evicted_; }
+    size_t max_devices() const { return max_devices_; }
+
 private:
     const OuiRegistry& oui_;
     const Inventory* inventory_;
+    size_t max_devices_;
     std::unordered_map<IpAddress, DeviceState, IpAddressHash> devices_;
+    std::list<IpAddress> recency_;  // least recently seen first
+    std::vector<std::pair<IpAddress, DeviceState>> evicted_waiting_;
+    uint64_t evicted_ = 0;
 };
 
 }  // namespace egresswatch

@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 8;
+inline constexpr int kVersion = 9;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -202,6 +202,50 @@ CREATE TABLE late_alert_chain (
     record_hash  TEXT NOT NULL,
     chain_hash   TEXT NOT NULL
 );
+)SQL",
+    // 8 -> 9: hostile traffic. Passive DNS is stored deduplicated: one row
+    // per client, resolver, transport, question and answer, with the first
+    // (time) and last (last_time) response and how many (count), so that
+    // repeated or forged responses cannot grow the store; rows of older
+    // stores are merged the same way. capture_stats counts what the bounds
+    // on packet-grown state turned away (running counts, like flows_evicted).
+    R"SQL(
+CREATE TABLE dns_v9 (
+    id           INTEGER PRIMARY KEY,
+    time         INTEGER NOT NULL,                  -- first response time, microseconds UTC
+    last_time    INTEGER,                           -- last response time (NULL: the same as time)
+    count        INTEGER NOT NULL DEFAULT 1,        -- responses that carried this answer
+    client_ip    TEXT NOT NULL,
+    resolver_ip  TEXT NOT NULL,
+    transport    TEXT NOT NULL,
+    query        TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    answer       TEXT NOT NULL,
+    ttl          INTEGER NOT NULL                   -- of the last response
+);
+INSERT INTO dns_v9 (time, last_time, count, client_ip, resolver_ip, transport, query, name, type, answer, ttl)
+    SELECT g.first_time, g.last_time, g.n, d.client_ip, d.resolver_ip, d.transport, d.query, d.name, d.type,
+           d.answer, d.ttl
+    FROM (SELECT min(time) AS first_time, max(time) AS last_time, count(*) AS n, min(id) AS first_id,
+                 max(id) AS last_id
+          FROM dns GROUP BY client_ip, query, name, type, answer, resolver_ip, transport) AS g
+    JOIN dns AS d ON d.id = g.last_id
+    ORDER BY g.first_id;
+DROP TABLE dns;
+ALTER TABLE dns_v9 RENAME TO dns;
+CREATE UNIQUE INDEX dns_observation ON dns(client_ip, query, name, type, answer, resolver_ip, transport);
+CREATE INDEX dns_client_time ON dns(client_ip, time);
+CREATE INDEX dns_answer ON dns(answer);
+CREATE INDEX dns_query ON dns(query);
+
+ALTER TABLE capture_stats ADD COLUMN dns_evicted INTEGER NOT NULL DEFAULT 0;        -- passive DNS full (bytes)
+ALTER TABLE capture_stats ADD COLUMN dns_dropped INTEGER NOT NULL DEFAULT 0;        -- beyond per-response bounds
+ALTER TABLE capture_stats ADD COLUMN devices_evicted INTEGER NOT NULL DEFAULT 0;    -- --max-devices
+ALTER TABLE capture_stats ADD COLUMN dhcp_hints_evicted INTEGER NOT NULL DEFAULT 0; -- --max-devices
+ALTER TABLE capture_stats ADD COLUMN bad_timestamps INTEGER NOT NULL DEFAULT 0;     -- before 1970, after 9999
+ALTER TABLE capture_stats ADD COLUMN time_outliers INTEGER NOT NULL DEFAULT 0;      -- did not move the clock
+ALTER TABLE capture_stats ADD COLUMN lane_dropped INTEGER NOT NULL DEFAULT 0;       -- --workers queue full
 )SQL",
 };
 

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <list>
+#include <optional>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -46,6 +48,11 @@ struct SensorConfig {
     std::vector<Cidr> local_networks = default_local_networks();
     int64_t flush_interval_us = 60'000'000;
     size_t max_flows = 2'000'000;
+    // Devices kept in memory (least recently seen evicted, written first and
+    // counted), and DHCP clients whose hints wait for their address.
+    size_t max_devices = DeviceRegistry::kDefaultMaxDevices;
+    // Memory for passive DNS answers (least recently learnt evicted, counted).
+    size_t dns_cache_bytes = DnsCache::kDefaultMaxBytes;
     // Threads that track flows and run nDPI (1: the capture thread does it).
     int workers = 1;
     FlowTimeouts timeouts;
@@ -71,7 +78,25 @@ struct SensorCounters {
     uint64_t alerts = 0;  // flows flagged (final records, and late alerts)
     uint64_t late_alerts = 0;  // flows flagged when judged again (see rejudge.hpp)
     uint64_t dns_answers = 0;
+    // What the bounds on packet-grown state turned away (running counts, in
+    // capture_stats): see README "Hostile traffic".
+    uint64_t bad_timestamps = 0;   // before 1970 or after 9999 (also in malformed)
+    uint64_t time_outliers = 0;    // far ahead of the capture clock: did not move it
+    uint64_t dns_dropped = 0;      // answers, names and aliases beyond the per-response bounds
+    uint64_t dhcp_hints_evicted = 0;
+    uint64_t lane_dropped = 0;     // frames the lanes could not hand over (queue full)
 };
+
+// Per DNS response: what passive DNS keeps at most (the rest is counted in dns_dropped).
+inline constexpr size_t kDnsMaxAnswersKept = 32;   // answer records stored and remembered
+inline constexpr size_t kDnsMaxAliases = 8;        // CNAME hops followed from the question
+inline constexpr size_t kDnsMaxNameChars = 255;    // a name's presentation form (253 plus room)
+// A packet more than this ahead of the capture clock is held until the next
+// packet says whether time moved on or it is an outlier (see Sensor::process).
+inline constexpr int64_t kMaxClockLeapUs = 3'600'000'000;
+// Frames the lanes hand to the capture thread for inspection (DNS, DHCP,
+// discovery) between two service_lanes() calls.
+inline constexpr size_t kMaxLaneFramesWaiting = 65536;
 
 class Sensor {
 public:
@@ -114,6 +139,11 @@ public:
     size_t open_flows() const { return flows_->open_flows(); }
     uint64_t flows_evicted() const { return flows_->evicted(); }
     const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return devices_.all(); }
+    uint64_t devices_evicted() const { return devices_.evicted(); }
+    uint64_t dns_evicted() const { return dns_cache_.evicted(); }
+    // The latest time a packet was taken at in the last process() call (0:
+    // none was: a stamp refused, or a packet held; see process()).
+    int64_t last_packet_time_us() const { return last_time_used_us_; }
 
 private:
     bool is_local(const IpAddress& address) const;
@@ -126,6 +156,12 @@ private:
     void learn_dns_answers(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
     void apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength, int64_t ts_us);
     void emit_devices();
+    void write_evicted_devices();
+    void device_record(const IpAddress& ip, DeviceState& device, std::vector<StoreRecord>& records,
+                       std::vector<RejudgeRequest>& rejudge);
+    void process_at(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays, int64_t ts_us);
+    void remember_dhcp_hint(const MacAddress& mac, const DeviceHint& hint, int strength);
+    void report_bound(bool& reported, const std::string& message);
     // Late alerts the store raised (re-judged flows) go to on_flow_record.
     void emit_late_alerts();
 
@@ -138,7 +174,26 @@ private:
     DnsCache dns_cache_;
     // Hints from DHCP messages sent before the client had an address, by MAC,
     // until the MAC shows up with an IP.
-    std::unordered_map<std::string, std::pair<DeviceHint, int>> hints_by_mac_;
+    // At most max_devices of them, least recently heard evicted.
+    struct PendingHint {
+        DeviceHint hint;
+        int strength;
+        std::list<std::string>::iterator recency;
+    };
+    std::unordered_map<std::string, PendingHint> hints_by_mac_;
+    std::list<std::string> hint_recency_;
+    int64_t clock_us_ = 0;            // the capture clock: packet time, not moved by outliers
+    // A packet far ahead of the clock, until the next says what it is.
+    struct HeldPacket {
+        int linktype;
+        pcap_pkthdr header;
+        std::vector<uint8_t> frame;
+        int64_t ts_us;
+    };
+    std::optional<HeldPacket> held_;
+    int64_t last_time_used_us_ = 0;
+    bool reported_bad_time_ = false, reported_outlier_ = false, reported_dns_ = false,
+         reported_dns_evicted_ = false, reported_devices_ = false, reported_hints_ = false, reported_lanes_ = false;
     std::unique_ptr<FlowWorkers> flows_;
     StoreWriter store_;
     std::string run_id_;
@@ -150,6 +205,7 @@ private:
     // Lanes (live capture with PACKET_FANOUT): what their threads hand over.
     struct LaneCounters {
         std::atomic<uint64_t> packets{0}, bytes{0}, ip_packets{0}, not_ip{0}, malformed{0}, unsupported_link{0};
+        std::atomic<uint64_t> bad_timestamps{0}, dropped{0};
         std::atomic<uint64_t> total_packets{0};  // never taken
     };
     struct InspectedFrame {

@@ -64,6 +64,8 @@ struct DeviceRecord {
     int64_t first_us = 0, last_us = 0;
 };
 
+// Stored deduplicated: one row per client, resolver, transport, question
+// and answer, with the first and last time seen and how often.
 struct DnsObservation {
     int64_t time_us = 0;
     std::string client_ip, resolver_ip, transport, query, name, type, answer;
@@ -74,6 +76,10 @@ struct CaptureStatsRecord {
     std::string source;
     int64_t start_us = 0, end_us = 0;
     uint64_t packets = 0, bytes = 0, malformed = 0, dropped = 0, flows_evicted = 0;
+    // What the bounds on packet-grown state turned away: running counts for
+    // the sensor's run, like flows_evicted (README "Hostile traffic").
+    uint64_t dns_evicted = 0, dns_dropped = 0, devices_evicted = 0, dhcp_hints_evicted = 0, bad_timestamps = 0,
+             time_outliers = 0, lane_dropped = 0;
 };
 
 struct MetaRecord {

@@ -66,24 +66,21 @@ const InventoryEntry* Inventory::find(const IpAddress& ip, const MacAddress* mac
     return it == by_ip_.end() ? nullptr : &it->second;
 }
 
+void DeviceState::push_evidence(const std::string& evidence, std::optional<DeviceKind> evidence_kind, int strength) {
+    identified_by.push_back(evidence);
+    weights.push_back({evidence_kind, strength});
+    evidence_set.insert(evidence);
+    ++per_signal[std::string(signal_of(evidence))];
+    dirty = true;
+}
+
 void DeviceState::add_evidence(const std::string& evidence, std::optional<DeviceKind> evidence_kind, int strength) {
     if (is_resolver() && evidence.rfind(kDnsEvidence, 0) == 0) return;
-    // One scan, bounded by kMaxEvidencePerSignal times the few signal kinds.
-    std::string_view signal = signal_of(evidence);
-    size_t same_signal = 0;
-    bool known = false;
-    for (const auto& item : identified_by) {
-        if (item == evidence) {
-            known = true;
-            break;
-        }
-        if (signal_of(item) == signal) ++same_signal;
-    }
-    if (!known) {
-        if (same_signal >= kMaxEvidencePerSignal) return;  // enough of this kind
-        identified_by.push_back(evidence);
-        weights.push_back({evidence_kind, strength});
-        dirty = true;
+    // O(1): a hash lookup for the item, one for its signal kind's count.
+    if (!evidence_set.count(evidence)) {
+        auto same_signal = per_signal.find(std::string(signal_of(evidence)));
+        if (same_signal != per_signal.end() && same_signal->second >= kMaxEvidencePerSignal) return;  // enough of this kind
+        push_evidence(evidence, evidence_kind, strength);
     }
     // Equal strength: the more specific kind wins (nvr > camera > iot), so a
     // generic "udhcp" never hides a host name that says camera.
@@ -100,6 +97,9 @@ void DeviceState::withdraw_evidence(std::string_view prefix) {
     bool removed = false;
     for (size_t i = identified_by.size(); i-- > 0;)
         if (identified_by[i].rfind(prefix, 0) == 0) {
+            evidence_set.erase(identified_by[i]);
+            auto count = per_signal.find(std::string(signal_of(identified_by[i])));
+            if (count != per_signal.end() && --count->second == 0) per_signal.erase(count);
             identified_by.erase(identified_by.begin() + static_cast<std::ptrdiff_t>(i));
             weights.erase(weights.begin() + static_cast<std::ptrdiff_t>(i));
             removed = true;
@@ -130,9 +130,7 @@ void DeviceState::answered_dns_client(const IpAddress& client) {
     }
     std::string role = "dns-server:" + std::to_string(dns_clients.size()) +
                        (dns_clients.size() == 1 ? " client" : " clients");
-    identified_by.push_back(role);
-    weights.push_back({std::nullopt, signal_strength::note});
-    dirty = true;
+    push_evidence(role, std::nullopt, signal_strength::note);
 }
 
 void DeviceState::infer_vendor(const std::string& name, bool from_dns_name) {
@@ -140,6 +138,12 @@ void DeviceState::infer_vendor(const std::string& name, bool from_dns_name) {
     vendor = name;
     vendor_from_dns_name = from_dns_name;
     dirty = true;
+}
+
+std::vector<std::pair<IpAddress, DeviceState>> DeviceRegistry::take_evicted() {
+    std::vector<std::pair<IpAddress, DeviceState>> taken;
+    taken.swap(evicted_waiting_);
+    return taken;
 }
 
 DeviceState* DeviceRegistry::find(const IpAddress& ip) {
@@ -154,6 +158,17 @@ DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac,
     if (inserted) {
         device.first_us = first_us;
         device.last_us = last_us;
+        device.recency = recency_.insert(recency_.end(), ip);
+        if (devices_.size() > max_devices_) {
+            // The least recently seen goes (never this one: it is at the back).
+            auto oldest = devices_.find(recency_.front());
+            recency_.pop_front();
+            evicted_waiting_.emplace_back(oldest->first, std::move(oldest->second));
+            devices_.erase(oldest);
+            ++evicted_;
+        }
+    } else {
+        recency_.splice(recency_.end(), recency_, device.recency);
     }
     if (first_us < device.first_us) device.first_us = first_us, device.dirty = true;
     if (last_us > device.last_us) device.last_us = last_us, device.dirty = true;

@@ -44,7 +44,8 @@ Sensor::Sensor(SensorConfig config)
       oui_(OuiRegistry::load(config_.oui_dir)),
       inventory_(config_.inventory_file.empty() ? nullptr
                                                 : std::make_unique<Inventory>(Inventory::load(config_.inventory_file))),
-      devices_(oui_, inventory_.get()),
+      devices_(oui_, inventory_.get(), config_.max_devices),
+      dns_cache_(config_.dns_cache_bytes),
       store_(config_.store_path),
       run_id_(new_run_id()) {
     FlowShardConfig shards;
@@ -78,10 +79,59 @@ bool Sensor::is_local(const IpAddress& address) const {
     return false;
 }
 
+void Sensor::report_bound(bool& reported, const std::string& message) {
+    if (reported) return;
+    reported = true;
+    std::cerr << "egresswatchd: " << message << "\n";
+}
+
+// The capture clock follows packet time, but not on one packet far ahead of
+// it (a damaged or forged record in a file): were it moved, every open flow
+// would expire at once, and that one flow, stamped in the future, would stay
+// at the head of the idle order and stop every flow behind it from expiring.
+// Such a packet is held until the next one. If the next is near it, time
+// really moved on (a gap between files, a quiet night): the held packet is
+// taken at its own time and the clock follows, so real captures come out as
+// before. Otherwise it is an outlier: taken at the clock's time, and counted.
+// The last packet of a capture is taken at its own time (nothing follows it
+// whose expiry it could stop).
 void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays) {
+    last_time_used_us_ = 0;
+    auto ts = packet_time_us(header.ts);
+    if (!ts) {
+        ++counters_.packets;
+        counters_.bytes += header.caplen;
+        ++counters_.malformed;
+        ++counters_.bad_timestamps;
+        report_bound(reported_bad_time_, "a packet is stamped before 1970 or after the year 9999: counted as "
+                                         "malformed and skipped (capture_stats.bad_timestamps)");
+        return;
+    }
+    if (held_) {
+        HeldPacket held = std::move(*held_);
+        held_.reset();
+        bool confirmed = *ts >= held.ts_us - kMaxClockLeapUs && *ts <= held.ts_us + kMaxClockLeapUs;
+        if (!confirmed) {
+            ++counters_.time_outliers;
+            report_bound(reported_outlier_, "a packet is stamped more than an hour ahead of those around it: taken "
+                                            "at their time; the capture clock does not jump on one packet "
+                                            "(capture_stats.time_outliers)");
+        }
+        process_at(held.linktype, held.header, held.frame.data(), false, confirmed ? held.ts_us : clock_us_);
+    }
+    if (clock_us_ != 0 && *ts > clock_us_ + kMaxClockLeapUs) {
+        held_ = HeldPacket{linktype, header, std::vector<uint8_t>(frame, frame + header.caplen), *ts};
+        return;
+    }
+    process_at(linktype, header, frame, frame_stays, *ts);
+}
+
+void Sensor::process_at(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays,
+                        int64_t ts_us) {
     ++counters_.packets;
     counters_.bytes += header.caplen;
-    int64_t ts_us = to_us(header.ts);
+    clock_us_ = std::max(clock_us_, ts_us);
+    last_time_used_us_ = std::max(last_time_used_us_, ts_us);
     last_packet_us_ = std::max(last_packet_us_, ts_us);
 
     DecodedPacket packet;
@@ -108,7 +158,14 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
 DeviceState* Sensor::observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us,
                                     int64_t last_us) {
     if (!is_local(ip) || ip.is_group_or_unspecified()) return nullptr;
-    return &devices_.observe(ip, mac, first_us, last_us, *rules_);
+    DeviceState* device = &devices_.observe(ip, mac, first_us, last_us, *rules_);
+    if (devices_.evicted() > 0)
+        report_bound(reported_devices_, "more devices than --max-devices " + std::to_string(config_.max_devices) +
+                                            ": the least recently seen is written to the store and forgotten "
+                                            "(capture_stats.devices_evicted)");
+    // Evicted devices wait for the next flush, but not in their thousands.
+    if (devices_.evicted_waiting() >= 256) write_evicted_devices();
+    return device;
 }
 
 namespace {
@@ -182,12 +239,14 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
                                   : p.src_ip.is_group_or_unspecified() ? nullptr : &p.src_ip;
             const MacAddress* mac = dhcp->client_mac ? &*dhcp->client_mac : src_mac;
             if (ip) apply_hint(*ip, mac, dhcp->hint, signal_strength::names_itself, ts_us);
-            else if (mac) hints_by_mac_[mac_to_string(*mac)] = {dhcp->hint, signal_strength::names_itself};
+            else if (mac) remember_dhcp_hint(*mac, dhcp->hint, signal_strength::names_itself);
         } else if (dhcp->your_ip && dhcp->client_mac) {  // the server's answer binds MAC to IP
             auto pending = hints_by_mac_.find(mac_to_string(*dhcp->client_mac));
             if (pending != hints_by_mac_.end()) {
-                apply_hint(*dhcp->your_ip, &*dhcp->client_mac, pending->second.first, pending->second.second, ts_us);
+                PendingHint hint = std::move(pending->second);
+                hint_recency_.erase(hint.recency);
                 hints_by_mac_.erase(pending);
+                apply_hint(*dhcp->your_ip, &*dhcp->client_mac, hint.hint, hint.strength, ts_us);
             }
         }
         return;
@@ -210,6 +269,30 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
     }
 }
 
+// A DHCP client's hint, kept until the server's answer gives it an address.
+// At most max_devices wait; beyond that the least recently heard goes.
+void Sensor::remember_dhcp_hint(const MacAddress& mac, const DeviceHint& hint, int strength) {
+    std::string key = mac_to_string(mac);
+    auto it = hints_by_mac_.find(key);
+    if (it != hints_by_mac_.end()) {
+        it->second.hint = hint;
+        it->second.strength = strength;
+        hint_recency_.splice(hint_recency_.end(), hint_recency_, it->second.recency);
+        return;
+    }
+    if (hints_by_mac_.size() >= config_.max_devices) {
+        hints_by_mac_.erase(hint_recency_.front());
+        hint_recency_.pop_front();
+        ++counters_.dhcp_hints_evicted;
+        report_bound(reported_hints_, "more DHCP clients wait for an address than --max-devices " +
+                                          std::to_string(config_.max_devices) +
+                                          ": the least recently heard one's hints are dropped "
+                                          "(capture_stats.dhcp_hints_evicted)");
+    }
+    auto recency = hint_recency_.insert(hint_recency_.end(), key);
+    hints_by_mac_.emplace(std::move(key), PendingHint{hint, strength, recency});
+}
+
 void Sensor::apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength,
                         int64_t ts_us) {
     if (hint.empty()) return;
@@ -229,6 +312,14 @@ void Sensor::apply_hint(const IpAddress& ip, const MacAddress* mac, const Device
     if (hint.vendor) device->infer_vendor(*hint.vendor);
 }
 
+namespace {
+std::string dns_bounds_message() {
+    return "a DNS response is beyond passive DNS's bounds (names of " + std::to_string(kDnsMaxNameChars) +
+           " characters, " + std::to_string(kDnsMaxAliases) + " aliases, " + std::to_string(kDnsMaxAnswersKept) +
+           " answers per response): the rest is counted (capture_stats.dns_dropped)";
+}
+}  // namespace
+
 // Passive DNS: remembers which client resolved which name to which address,
 // stores every answer, and notes clients that look up camera vendor clouds.
 void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p, int64_t ts_us) {
@@ -240,26 +331,47 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
         if (DeviceState* resolver = observe_device(p.src_ip, p.has_src_mac ? &p.src_mac : nullptr, ts_us, ts_us))
             resolver->answered_dns_client(client);
     if (message.rcode != 0 || message.qname.empty()) return;
+    // Bounds per response (a forged one may carry 512 records with 255-octet
+    // names, each four times longer in presentation form): at most
+    // kDnsMaxAliases hops, kDnsMaxAnswersKept answers, names of at most
+    // kDnsMaxNameChars characters. What is left out is counted.
+    uint64_t dropped = 0;
+    auto too_long = [](const std::string& name) { return name.size() > kDnsMaxNameChars; };
+    if (too_long(message.qname)) {
+        counters_.dns_dropped += message.answers.size() + 1;
+        report_bound(reported_dns_, dns_bounds_message());
+        return;
+    }
     // Follow the CNAME chain from the question so that only answers for it count.
-    ResolvedName resolved{message.qname, {}};
+    auto resolved = std::make_shared<ResolvedName>(ResolvedName{message.qname, {}});
     std::string current = message.qname;
-    for (size_t hops = 0; hops < 16; ++hops) {
+    for (size_t hops = 0; hops <= kDnsMaxAliases; ++hops) {
         auto next = std::find_if(message.answers.begin(), message.answers.end(), [&](const DnsRecord& r) {
             return r.type == dns_type::cname && r.name == current;
         });
         if (next == message.answers.end()) break;
+        if (hops == kDnsMaxAliases || too_long(next->target)) {
+            ++dropped;
+            break;
+        }
         current = next->target;
-        resolved.aliases.push_back(current);
+        resolved->aliases.push_back(current);
     }
     auto in_chain = [&](const std::string& name) {
         return name == message.qname ||
-               std::find(resolved.aliases.begin(), resolved.aliases.end(), name) != resolved.aliases.end();
+               std::find(resolved->aliases.begin(), resolved->aliases.end(), name) != resolved->aliases.end();
     };
     std::vector<StoreRecord> observations;
     std::string transport = p.ip_protocol == 6 ? "tcp" : "udp";
+    size_t kept = 0;
     for (const auto& answer : message.answers) {
         bool address = answer.type == dns_type::a || answer.type == dns_type::aaaa;
         if (!address && answer.type != dns_type::cname) continue;
+        if (kept == kDnsMaxAnswersKept || too_long(answer.name) || (!address && too_long(answer.target))) {
+            ++dropped;
+            continue;
+        }
+        ++kept;
         if (address && in_chain(answer.name) && !client.is_group_or_unspecified())
             dns_cache_.remember(client, answer.address, resolved, answer.ttl, ts_us);
         DnsObservation o;
@@ -275,10 +387,17 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
         observations.emplace_back(std::move(o));
         ++counters_.dns_answers;
     }
+    if (dropped) {
+        counters_.dns_dropped += dropped;
+        report_bound(reported_dns_, dns_bounds_message());
+    }
+    if (dns_cache_.evicted() > 0)
+        report_bound(reported_dns_evicted_, "passive DNS is full (" + std::to_string(config_.dns_cache_bytes >> 20) +
+                                                " MiB): the oldest answers are evicted (capture_stats.dns_evicted)");
     if (!observations.empty()) store_.submit(std::move(observations));
 
     const DomainRule* rule = rules_->match_domain(message.qname);
-    for (size_t i = 0; !rule && i < resolved.aliases.size(); ++i) rule = rules_->match_domain(resolved.aliases[i]);
+    for (size_t i = 0; !rule && i < resolved->aliases.size(); ++i) rule = rules_->match_domain(resolved->aliases[i]);
     if (auto kind = rule ? kind_from_cloud(*rule) : std::nullopt) {
         if (DeviceState* device = observe_device(client, p.has_dst_mac ? &p.dst_mac : nullptr, ts_us, ts_us)) {
             device->add_evidence("dns:" + message.qname, *kind, signal_strength::vendor_cloud);
@@ -306,12 +425,20 @@ void Sensor::process_on_lane(size_t lane, int linktype, const pcap_pkthdr& heade
     case DecodeStatus::malformed: c.malformed.fetch_add(1, std::memory_order_relaxed); return;
     case DecodeStatus::unsupported_link: c.unsupported_link.fetch_add(1, std::memory_order_relaxed); return;
     }
+    auto time = packet_time_us(header.ts);
+    if (!time) {
+        c.malformed.fetch_add(1, std::memory_order_relaxed);
+        c.bad_timestamps.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
     c.ip_packets.fetch_add(1, std::memory_order_relaxed);
-    int64_t ts_us = to_us(header.ts);
+    int64_t ts_us = *time;
     flows_->process_on_lane(lane, packet, ts_us, lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1);
     if (needs_inspection(packet)) {
         std::lock_guard lock(inspect_mutex_);
-        to_inspect_.push_back({linktype, header, std::vector<uint8_t>(frame, frame + header.caplen)});
+        // Bounded: if the capture thread falls behind, frames are dropped and counted.
+        if (to_inspect_.size() >= kMaxLaneFramesWaiting) c.dropped.fetch_add(1, std::memory_order_relaxed);
+        else to_inspect_.push_back({linktype, header, std::vector<uint8_t>(frame, frame + header.caplen)});
     }
 }
 
@@ -325,7 +452,13 @@ void Sensor::service_lanes() {
         counters_.not_ip += c.not_ip.exchange(0, std::memory_order_relaxed);
         counters_.malformed += c.malformed.exchange(0, std::memory_order_relaxed);
         counters_.unsupported_link += c.unsupported_link.exchange(0, std::memory_order_relaxed);
+        counters_.bad_timestamps += c.bad_timestamps.exchange(0, std::memory_order_relaxed);
+        counters_.lane_dropped += c.dropped.exchange(0, std::memory_order_relaxed);
     }
+    if (counters_.lane_dropped > 0)
+        report_bound(reported_lanes_, "the lanes' queue of DNS, DHCP and discovery frames is full (" +
+                                          std::to_string(kMaxLaneFramesWaiting) +
+                                          "): frames are dropped (capture_stats.lane_dropped)");
     std::vector<InspectedFrame> frames;
     {
         std::lock_guard lock(inspect_mutex_);
@@ -335,7 +468,7 @@ void Sensor::service_lanes() {
         DecodedPacket packet;
         if (decode_packet(f.linktype, f.frame.data(), f.header.caplen, f.header.len, packet) != DecodeStatus::ok)
             continue;
-        int64_t ts_us = to_us(f.header.ts);
+        int64_t ts_us = packet_time_us(f.header.ts).value_or(0);  // checked on the lane
         last_packet_us_ = std::max(last_packet_us_, ts_us);
         inspect_payload(packet, ts_us);
     }
@@ -507,34 +640,50 @@ void Sensor::identify_from_flow(const FlowOutput& output, DeviceState* device, D
     }
 }
 
-void Sensor::emit_devices() {
+void Sensor::device_record(const IpAddress& ip, DeviceState& device, std::vector<StoreRecord>& records,
+                           std::vector<RejudgeRequest>& rejudge) {
+    DeviceRecord r;
+    r.ip = ip.to_string();
+    if (device.has_mac) r.mac = mac_to_string(device.mac);
+    if (!device.vendor.empty()) r.vendor = device.vendor;
+    if (!device.vendor_country.empty()) r.vendor_country = device.vendor_country;
+    r.kind = to_string(device.kind);
+    r.identified_by = device.identified_by;
+    if (!device.hostname.empty()) r.hostname = device.hostname;
+    if (!device.label.empty()) r.label = device.label;
+    if (!device.site.empty()) r.site = device.site;
+    r.first_us = device.first_us;
+    r.last_us = device.last_us;
+    if (config_.on_device_record) config_.on_device_record(r);
+    records.emplace_back(std::move(r));
+    device.dirty = false;
+    // Identified (or re-identified) after some of its flows were judged:
+    // judge them again, once the device row above says what it is now.
+    if (device.kind != device.judged_kind) {
+        device.judged_kind = device.kind;
+        rejudge.push_back(RejudgeRequest{ip.to_string(), 0, std::nullopt, "re-judged:" + device.kind_evidence,
+                                         last_packet_us_, rules_});
+    }
+}
+
+// Devices evicted at the --max-devices cap: what changed is written before
+// they are forgotten (a device seen again starts afresh, and its row is
+// updated as before).
+void Sensor::write_evicted_devices() {
     std::vector<StoreRecord> records;
     std::vector<RejudgeRequest> rejudge;
-    for (auto& [ip, device] : devices_.all()) {
-        if (!device.dirty) continue;
-        DeviceRecord r;
-        r.ip = ip.to_string();
-        if (device.has_mac) r.mac = mac_to_string(device.mac);
-        if (!device.vendor.empty()) r.vendor = device.vendor;
-        if (!device.vendor_country.empty()) r.vendor_country = device.vendor_country;
-        r.kind = to_string(device.kind);
-        r.identified_by = device.identified_by;
-        if (!device.hostname.empty()) r.hostname = device.hostname;
-        if (!device.label.empty()) r.label = device.label;
-        if (!device.site.empty()) r.site = device.site;
-        r.first_us = device.first_us;
-        r.last_us = device.last_us;
-        if (config_.on_device_record) config_.on_device_record(r);
-        records.emplace_back(std::move(r));
-        device.dirty = false;
-        // Identified (or re-identified) after some of its flows were judged:
-        // judge them again, once the device row above says what it is now.
-        if (device.kind != device.judged_kind) {
-            device.judged_kind = device.kind;
-            rejudge.push_back(RejudgeRequest{ip.to_string(), 0, std::nullopt, "re-judged:" + device.kind_evidence,
-                                             last_packet_us_, rules_});
-        }
-    }
+    for (auto& [ip, device] : devices_.take_evicted())
+        if (device.dirty) device_record(ip, device, records, rejudge);
+    for (auto& request : rejudge) records.emplace_back(std::move(request));
+    if (!records.empty()) store_.submit(std::move(records));
+}
+
+void Sensor::emit_devices() {
+    write_evicted_devices();
+    std::vector<StoreRecord> records;
+    std::vector<RejudgeRequest> rejudge;
+    for (auto& [ip, device] : devices_.all())
+        if (device.dirty) device_record(ip, device, records, rejudge);
     for (auto& request : rejudge) records.emplace_back(std::move(request));
     if (!records.empty()) store_.submit(std::move(records));
 }
@@ -575,11 +724,23 @@ void Sensor::record_capture_stats(const std::string& source, int64_t start_us, i
     r.malformed = counters_.malformed - counters_at_last_stats_.malformed;
     r.dropped = dropped;
     r.flows_evicted = flows_->evicted();
+    r.dns_evicted = dns_cache_.evicted();
+    r.dns_dropped = counters_.dns_dropped;
+    r.devices_evicted = devices_.evicted();
+    r.dhcp_hints_evicted = counters_.dhcp_hints_evicted;
+    r.bad_timestamps = counters_.bad_timestamps;
+    r.time_outliers = counters_.time_outliers;
+    r.lane_dropped = counters_.lane_dropped;
     counters_at_last_stats_ = counters_;
     store_.submit(std::move(r));
 }
 
 bool Sensor::finish() {
+    if (held_) {
+        HeldPacket held = std::move(*held_);
+        held_.reset();
+        process_at(held.linktype, held.header, held.frame.data(), false, held.ts_us);
+    }
     stop_lanes();
     emit_flows(flows_->end_all());
     emit_devices();

@@ -521,9 +521,15 @@ ON CONFLICT(ip) DO UPDATE SET
 }
 
 void StoreWriter::write(const DnsObservation& r) {
+    // Deduplicated: the same answer again (to the same client, by the same
+    // resolver) widens its row's time span and counts, instead of a new row,
+    // so repeated or replayed responses cannot grow the store.
     static const char* kSql =
-        "INSERT INTO dns (time, client_ip, resolver_ip, transport, query, name, type, answer, ttl) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        "INSERT INTO dns (time, last_time, count, client_ip, resolver_ip, transport, query, name, type, answer, ttl) "
+        "VALUES (?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "ON CONFLICT (client_ip, query, name, type, answer, resolver_ip, transport) DO UPDATE SET "
+        "time = min(time, excluded.time), last_time = max(coalesce(last_time, time), excluded.last_time), count = count + 1, "
+        "ttl = excluded.ttl";
     auto& s = statements_->dns;
     if (!s) s = std::make_unique<Statement>(db_, kSql);
     s->bind(1, r.time_us).bind(2, r.client_ip).bind(3, r.resolver_ip).bind(4, r.transport)
@@ -534,12 +540,17 @@ void StoreWriter::write(const DnsObservation& r) {
 void StoreWriter::write(const CaptureStatsRecord& r) {
     static const char* kSql =
         "INSERT INTO capture_stats (source, start_time, end_time, packets, bytes, malformed, dropped, "
-        "flows_evicted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        "flows_evicted, dns_evicted, dns_dropped, devices_evicted, dhcp_hints_evicted, bad_timestamps, "
+        "time_outliers, lane_dropped) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
     auto& s = statements_->capture_stats;
     if (!s) s = std::make_unique<Statement>(db_, kSql);
     s->bind(1, r.source).bind(2, r.start_us).bind(3, r.end_us).bind(4, static_cast<int64_t>(r.packets))
         .bind(5, static_cast<int64_t>(r.bytes)).bind(6, static_cast<int64_t>(r.malformed))
-        .bind(7, static_cast<int64_t>(r.dropped)).bind(8, static_cast<int64_t>(r.flows_evicted)).run();
+        .bind(7, static_cast<int64_t>(r.dropped)).bind(8, static_cast<int64_t>(r.flows_evicted))
+        .bind(9, static_cast<int64_t>(r.dns_evicted)).bind(10, static_cast<int64_t>(r.dns_dropped))
+        .bind(11, static_cast<int64_t>(r.devices_evicted)).bind(12, static_cast<int64_t>(r.dhcp_hints_evicted))
+        .bind(13, static_cast<int64_t>(r.bad_timestamps)).bind(14, static_cast<int64_t>(r.time_outliers))
+        .bind(15, static_cast<int64_t>(r.lane_dropped)).run();
 }
 
 void StoreWriter::write(const RejudgeRequest& r) {

@@ -50,7 +50,9 @@ struct FileCapture::File {
     const uint8_t* first_frame = nullptr;  // in the map, or in first_data
     std::vector<uint8_t> first_data;
 
-    int64_t first_time() const { return first_status == 1 ? to_us(first_header.ts) : INT64_MIN; }
+    int64_t first_time() const {
+        return first_status == 1 ? packet_time_us(first_header.ts).value_or(INT64_MIN) : INT64_MIN;
+    }
 
     // 1 and the next packet, 0 at the end, -1 if the file is damaged (error()).
     int next(pcap_pkthdr& header, const uint8_t*& frame) {
@@ -113,7 +115,9 @@ FileCapture::FileCapture(const std::vector<std::string>& paths) {
 
 FileCapture::~FileCapture() = default;
 
-void FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop, std::optional<int64_t> wall_flush_interval_us) {
+InputOutcome FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop,
+                              std::optional<int64_t> wall_flush_interval_us) {
+    InputOutcome outcome = InputOutcome::read;
     int64_t last_flush_us = now_us();
     uint64_t packets = 0;
     for (auto& file : files_) {
@@ -122,12 +126,14 @@ void FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop, std::option
         // the sensor may queue them for a worker without copying.
         bool frames_stay = file->mapped != nullptr;
         auto process = [&](const pcap_pkthdr& header, const uint8_t* frame) {
-            int64_t ts = to_us(header.ts);
-            if (first == 0) first = ts;
-            last = std::max(last, ts);
             sensor.process(file->linktype, header, frame, frames_stay);
             read_.bytes_read += header.caplen + 16;  // a pcap record header is 16 bytes
             if (progress_ && ++read_.packets % 4096 == 0) progress_(read_);
+            // The time the sensor took it at: not a stamp it refused, nor an outlier's.
+            int64_t ts = sensor.last_packet_time_us();
+            if (ts == 0) return;
+            if (first == 0) first = ts;
+            last = std::max(last, ts);
             // The clock is read every 4096 packets (a millisecond or so).
             if (wall_flush_interval_us && ++packets % 4096 == 0 && now_us() - last_flush_us >= *wall_flush_interval_us) {
                 sensor.flush_open(ts);
@@ -144,12 +150,14 @@ void FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop, std::option
             // A truncated file (a capture cut off by a crash) keeps what was read.
             std::cerr << "egresswatchd: " << file->path << ": " << file->error()
                       << " (packets before this point were processed)\n";
+            outcome = std::max(outcome, status == MappedPcap::kChanged ? InputOutcome::changed : InputOutcome::damaged);
         }
         sensor.record_capture_stats(file->path, first, last, 0);
         // Mapped files stay open: queued frames point into them.
         file->pcap.reset();
-        if (stop) return;
+        if (stop) return outcome;
     }
+    return outcome;
 }
 
 // ---- live interfaces -----------------------------------------------------------

@@ -26,6 +26,8 @@ struct ReadProgress {
     uint64_t bytes_total = 0;  // the files' sizes; 0 when one is a pipe
     uint64_t packets = 0;
 };
+// How reading the files went, worst first: what main's exit status says.
+enum class InputOutcome { read, damaged, changed };
 
 // Capture files read as one capture, ordered by their first packet's time.
 // Also reads a pipe ("-" is standard input).
@@ -35,8 +37,10 @@ public:
     ~FileCapture();
     // Feeds every packet to the sensor, file by file; stops early on `stop`.
     // With `wall_flush_interval_us`, writes open flows that often by the
-    // clock (the sensor then must not flush by packet time).
-    void run(Sensor& sensor, const std::atomic<bool>& stop, std::optional<int64_t> wall_flush_interval_us = {});
+    // clock (the sensor then must not flush by packet time). Returns
+    // `damaged` if a file is damaged or cut short, `changed` if one shrank
+    // while it was read (what was read before is processed either way).
+    InputOutcome run(Sensor& sensor, const std::atomic<bool>& stop, std::optional<int64_t> wall_flush_interval_us = {});
     // Called every 4096 packets while run() reads.
     void on_progress(std::function<void(const ReadProgress&)> hook) { progress_ = std::move(hook); }
 

@@ -2,7 +2,8 @@
 //
 // Start-up order matters: the capture is opened first (it may need root),
 // then the daemon becomes its unprivileged user, and only then opens the
-// store, the rules, the geolocation databases and the JSON log, and reads packets.
+// store, the rules, the geolocation databases and the JSON log; then it gives
+// up every capability (also as root, and under systemd) and reads packets.
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -27,9 +28,13 @@ using namespace egresswatch;
 using namespace egresswatch::daemon;
 
 // Exit codes: configuration the operator must fix (or a capture that cannot
-// be opened) is 2; a failure while running is 1.
+// be opened) is 2; a failure while running is 1. Reading files, everything
+// read is stored, and then: 3 if a file is damaged or cut short, 4 if one
+// shrank while it was read (README "Exit status").
 constexpr int kExitConfiguration = 2;
 constexpr int kExitFailure = 1;
+constexpr int kExitDamagedInput = 3;
+constexpr int kExitInputChanged = 4;
 constexpr int kPollMs = 1000;
 
 void complain(const std::string& message) { std::cerr << "egresswatchd: " << message << "\n"; }
@@ -106,6 +111,15 @@ int run(const Options& options) {
     }
     std::optional<RetentionWorker> retention;
     if (options.retention.enabled()) retention.emplace(options.sensor.store_path, options.retention);
+    // The capture and every file are open: packets are read with no
+    // capability at all. (Not sooner: root, staying root to read files into
+    // a store the service user owns, still needs its file powers to open it.)
+    try {
+        drop_capabilities();
+    } catch (const PrivilegeError& e) {
+        complain(e.what());
+        return kExitFailure;
+    }
 
     int status = 0;
     try {
@@ -113,7 +127,11 @@ int run(const Options& options) {
             ProgressLine progress(!options.quiet);
             if (progress.active())
                 files->on_progress([&](const ReadProgress& p) { progress.update(p, sensor->counters()); });
-            files->run(*sensor, stop_requested(), wall_flush_us);
+            switch (files->run(*sensor, stop_requested(), wall_flush_us)) {
+            case InputOutcome::read: break;
+            case InputOutcome::damaged: status = kExitDamagedInput; break;
+            case InputOutcome::changed: status = kExitInputChanged; break;
+            }
         } else {
             complain(std::string("egresswatchd ") + version_line() + "; geolocation " +
                      geolocation_age(options.sensor.geoip_dirs, std::time(nullptr)));

@@ -6,9 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "capture.hpp"
 
@@ -59,7 +63,66 @@ uint32_t dlt_of(uint32_t linktype) {
     }
 }
 
+// ---- the SIGBUS guard ----------------------------------------------------------
+// A mapped file that shrinks while it is read (a tcpdump -W ring file being
+// reused, a file cut by another program) makes every read of a page beyond
+// its new end raise SIGBUS, which would kill the daemon and lose what it had
+// read. The handler below, for an address inside a guarded mapping only,
+// maps a page of zeros over the faulting page, marks the mapping, and
+// returns: the read completes (with zeros), and the reader, which checks the
+// mark after each record, stops there and says so. Any other SIGBUS is the
+// default one: the handler restores it and the fault repeats.
+constexpr int kGuards = 64;
+struct Guard {
+    std::atomic<uintptr_t> begin{0}, end{0};
+    std::atomic<bool> faulted{false};
+};
+Guard guards[kGuards];
+
+void on_sigbus(int, siginfo_t* info, void*) {
+    auto address = reinterpret_cast<uintptr_t>(info->si_addr);
+    for (Guard& guard : guards) {
+        uintptr_t begin = guard.begin.load(std::memory_order_acquire);
+        if (begin == 0 || address < begin || address >= guard.end.load(std::memory_order_acquire)) continue;
+        static const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+        void* at = reinterpret_cast<void*>(address / page * page);
+        if (mmap(at, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) break;
+        guard.faulted.store(true, std::memory_order_release);
+        return;
+    }
+    signal(SIGBUS, SIG_DFL);
+}
+
+int guard_mapping(const void* data, size_t size) {
+    static std::once_flag installed;
+    std::call_once(installed, [] {
+        struct sigaction action {};
+        action.sa_sigaction = on_sigbus;
+        action.sa_flags = SA_SIGINFO | SA_NODEFER;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGBUS, &action, nullptr);
+    });
+    static std::mutex slots;
+    std::lock_guard lock(slots);
+    for (int i = 0; i < kGuards; ++i) {
+        if (guards[i].begin.load() != 0) continue;
+        guards[i].faulted.store(false);
+        guards[i].end.store(reinterpret_cast<uintptr_t>(data) + size, std::memory_order_release);
+        guards[i].begin.store(reinterpret_cast<uintptr_t>(data), std::memory_order_release);
+        return i;
+    }
+    return -1;  // more files open than slots: such a file is read unguarded
+}
+
+void unguard_mapping(int slot) {
+    if (slot < 0) return;
+    guards[slot].begin.store(0, std::memory_order_release);
+    guards[slot].end.store(0, std::memory_order_release);
+}
+
 }  // namespace
+
+bool MappedPcap::shrank() const { return guard_ >= 0 && guards[guard_].faulted.load(std::memory_order_acquire); }
 
 std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -79,6 +142,7 @@ std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
     file->fd_ = fd;
     file->data_ = static_cast<const uint8_t*>(map);
     file->size_ = size;
+    file->guard_ = guard_mapping(map, size);
     uint32_t magic = file->read32(0);
     file->swapped_ = magic == swap32(kMicroseconds) || magic == swap32(kNanoseconds);
     file->nanoseconds_ = magic == kNanoseconds || magic == swap32(kNanoseconds);
@@ -96,6 +160,7 @@ std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
 
 MappedPcap::~MappedPcap() {
     stop_pager();
+    unguard_mapping(guard_);
     if (data_) munmap(const_cast<uint8_t*>(data_), size_);
     close_file();
 }
@@ -163,6 +228,11 @@ void MappedPcap::keep_pages() {
 }
 
 int MappedPcap::read_next(pcap_pkthdr& header, const uint8_t*& frame) {
+    if (shrank()) {
+        error_ = "the file shrank while it was read (rewritten or cut by another program, e.g. a tcpdump -W ring "
+                 "file reused): reading stopped at byte " + std::to_string(offset_);
+        return kChanged;
+    }
     if (offset_ == size_) return 0;
     size_t left = size_ - offset_;
     if (left < kRecordHeader) {
@@ -181,6 +251,10 @@ int MappedPcap::read_next(pcap_pkthdr& header, const uint8_t*& frame) {
                  std::to_string(left - kRecordHeader);
         return -1;
     }
+    // The record's last byte: if the file was cut before it, the guard says
+    // so now (a cut removes the end of a file), not after the frame was used.
+    if (captured > 0) static_cast<void>(*static_cast<const volatile uint8_t*>(data_ + offset_ + kRecordHeader + captured - 1));
+    if (shrank()) return read_next(header, frame);
     uint32_t fraction = read32(offset_ + 4);
     header.ts.tv_sec = static_cast<time_t>(read32(offset_));
     header.ts.tv_usec = static_cast<suseconds_t>(nanoseconds_ ? fraction / 1000 : fraction);

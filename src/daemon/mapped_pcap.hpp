@@ -33,7 +33,9 @@ public:
 
     int linktype() const { return linktype_; }
     // The next packet: 1 with its header and frame (valid while this object
-    // lives); 0 at the end; -1 if the file is damaged or cut short (error()).
+    // lives); 0 at the end; -1 if the file is damaged or cut short (error());
+    // kChanged if the file shrank while it was read (error()).
+    static constexpr int kChanged = -2;
     int next(pcap_pkthdr& header, const uint8_t*& frame);
     const std::string& error() const { return error_; }
 
@@ -46,7 +48,10 @@ private:
     void stop_pager();
     void close_file();
 
+    bool shrank() const;
+
     int fd_ = -1;
+    int guard_ = -1;  // its slot in the SIGBUS guard (see mapped_pcap.cpp)
 
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;

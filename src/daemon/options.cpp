@@ -108,6 +108,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         ("home-country", po::value(&o.sensor.home_country)->default_value("GB"), "ISO 3166 alpha-2 code of \"in country\"")
         ("local-net", po::value(&local_nets)->composing(), "internal network CIDR, repeatable (default: RFC 1918, 100.64/10, fc00::/7, link-local)")
         ("max-flows", po::value(&o.sensor.max_flows)->default_value(2'000'000), "hard cap on tracked flows (oldest evicted, counted)")
+        ("max-devices", po::value(&o.sensor.max_devices)->default_value(65536), "cap on devices kept in memory, and on DHCP clients awaiting an address (least recently seen evicted: written first, counted)")
         ("tcp-timeout", po::value(&tcp_timeout)->default_value(300), "seconds without a packet after which an established TCP flow ends")
         ("udp-timeout", po::value(&udp_timeout)->default_value(60), "the same for UDP and other protocols")
         ("vlan-in-flow-key", po::bool_switch(&o.sensor.vlan_in_flow_key), "keep the 802.1Q ids in the flow key, for sites whose VLANs reuse the same addresses (VRFs); by default a flow is its addresses, ports and protocol, whatever the tags each way")
@@ -164,7 +165,10 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
             std::cout << "Usage: egresswatchd -r FILE [-r FILE ...] -d STORE.db [options]\n"
                          "       egresswatchd -i IFACE -d STORE.db [options]\n"
                          "Passive monitor: records every flow, flags camera/IoT egress.\n"
-                      << all;
+                      << all
+                      << "\nExit status: 0 done; 1 a failure while running (capture, store); 2 configuration to fix.\n"
+                         "Reading files, after storing what was read: 3 a file is damaged or cut short;\n"
+                         "4 a file shrank while it was read.\n";
             exit_code = 0;
             return std::nullopt;
         }
@@ -218,6 +222,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     if (o.snaplen <= 0 || o.buffer_mb <= 0) return usage_error("--snaplen and --buffer-mb must be positive");
     if (stats_seconds <= 0) return usage_error("--stats-interval must be positive");
     if (o.sensor.workers < 1 || o.sensor.workers > 64) return usage_error("--workers must be between 1 and 64");
+    if (o.sensor.max_devices < 16) return usage_error("--max-devices must be at least 16");
     o.stats_interval_us = static_cast<int64_t>(stats_seconds * 1e6);
     o.min_free_bytes = min_free_mb << 20;
     const auto& retention = o.retention;

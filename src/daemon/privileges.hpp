@@ -25,4 +25,12 @@ std::optional<std::string> user_to_become(const std::string& requested, bool liv
 // saying what to do when the user does not exist or we are not root.
 void become_user(const std::string& name);
 
+// Once the capture and the files are open, before the first packet: gives up every
+// capability for good, whoever we are, root or a service user that systemd
+// gave AmbientCapabilities: the ambient set is cleared, the bounding set
+// emptied where we may (CAP_SETPCAP), the effective, permitted and
+// inheritable sets emptied (capset), and no_new_privs set so that no exec
+// can bring any back. Throws PrivilegeError if a set cannot be emptied.
+void drop_capabilities();
+
 }  // namespace egresswatch::daemon
