@@ -75,6 +75,7 @@ struct Invocation {
     Filters filters;
     report::Scope scope;                  // report
     std::optional<std::string> output;    // -o FILE
+    std::optional<std::string> key;       // verify --key PUB
 };
 
 struct OptionSet {
@@ -82,6 +83,7 @@ struct OptionSet {
     po::options_description filters{"Filters"};
     po::options_description output{"Output"};
     po::options_description reporting{"Report"};
+    po::options_description verifying{"Verify"};
     po::options_description general{"General"};
     po::options_description hidden;
     po::options_description all;
@@ -107,17 +109,19 @@ struct OptionSet {
             ("order", text("BY"), "time (default) or bytes (most first): flows and alerts")
             ("output,o", text("FILE"), "write to FILE instead of standard output");
         reporting.add_options()("period", text("P"), "the report's period: 2026, 2026-11 or 2026-11-02 (UTC)");
+        verifying.add_options()("key", text("PUB"),
+                                "verify: the sensor's Ed25519 public key (PEM); checks its signed checkpoints");
         general.add_options()
             ("help,h", "show this help and exit")
             ("version", "show the version and exit");
         hidden.add_options()("command", po::value<std::string>())("target", po::value<std::string>());
-        all.add(store).add(filters).add(output).add(reporting).add(general).add(hidden);
+        all.add(store).add(filters).add(output).add(reporting).add(verifying).add(general).add(hidden);
         positional.add("command", 1).add("target", 1);
     }
 
     void print_help(std::ostream& out) const {
         out << kUsage << '\n' << store << '\n' << filters << '\n' << output << '\n' << reporting << '\n'
-            << general << '\n' << kEpilog;
+            << verifying << '\n' << general << '\n' << kEpilog;
     }
 };
 
@@ -159,7 +163,7 @@ std::vector<std::string_view> options_of(Verb verb) {
         case Verb::Device:
             return {"since", "until", "country", "asn", "domain", "severity", "app", "format", "output"};
         case Verb::Report: return {"period", "since", "until", "format", "output"};
-        case Verb::Verify: return {};
+        case Verb::Verify: return {"key"};
         case Verb::Export: return {"device", "since", "until", "format", "output"};
     }
     return {};
@@ -274,6 +278,7 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     if (inv.verb == Verb::Export && !inv.filters.device)
         throw UsageError{"export needs --device IP|MAC|NAME"};
     inv.output = get(vm, "output");
+    inv.key = get(vm, "key");
 
     if (vm.count("db")) inv.store_paths = vm["db"].as<std::vector<std::string>>();
     if (inv.store_paths.empty() ||
@@ -297,7 +302,7 @@ bool execute(const Invocation& inv, std::ostream& out) {
         case Verb::Report:
             report::write_report(report::build_report(stores, inv.scope), inv.report_format, out);
             return true;
-        case Verb::Verify: return verify_stores(stores, out);
+        case Verb::Verify: return verify_stores(stores, out, inv.key);
         case Verb::Export: export_bundle(stores, *inv.filters.device, inv.filters, out); return true;
     }
     return true;

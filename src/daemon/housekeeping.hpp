@@ -10,6 +10,7 @@
 #include <string>
 
 #include "capture.hpp"
+#include "chain_signer.hpp"
 #include "egresswatch/sensor.hpp"
 #include "json_log.hpp"
 #include "options.hpp"
@@ -18,7 +19,9 @@ namespace egresswatch::daemon {
 
 class Housekeeping {
 public:
-    Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log, int64_t now_us);
+    // `signer` (may be null) signs the chain heads at each flush interval.
+    Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log,
+                 ChainSigner* signer, int64_t now_us);
     // Call at least once a second.
     void tick(int64_t now_us);
     // Records the last, partial interval.
@@ -32,6 +35,7 @@ private:
     LiveCapture& capture_;
     const Options& options_;
     JsonLog* json_log_;
+    ChainSigner* signer_;
     int64_t interval_start_us_;
     int64_t last_flush_us_;
     SensorCounters counters_at_interval_start_;

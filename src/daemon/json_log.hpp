@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "egresswatch/sensor.hpp"
+#include "egresswatch/signing.hpp"
 #include "egresswatch/store.hpp"
 
 namespace egresswatch::daemon {
@@ -32,6 +33,10 @@ public:
     // SensorConfig::on_flow_record and on_device_record.
     void record(const FlowRecord& flow, const FlowDevice& device);
     void record(const DeviceRecord& device);
+    // A signed checkpoint of the evidence chain (chain_signer.hpp):
+    // {"event_type":"checkpoint", "signed_at", "signed_at_us" (what is signed), "chain_seq", "chain_hash",
+    //  "late_alert_seq", "late_alert_hash", "key_fingerprint", "signature"}.
+    void checkpoint(const evidence::Checkpoint& checkpoint);
     // After log rotation: writes go to a new file at the same path.
     void reopen();
 

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "capture.hpp"
+#include "chain_signer.hpp"
 #include "egresswatch/clock.hpp"
 #include "housekeeping.hpp"
 #include "json_log.hpp"
@@ -29,8 +30,9 @@ constexpr int kPollMs = 1000;
 
 void complain(const std::string& message) { std::cerr << "egresswatchd: " << message << "\n"; }
 
-void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log) {
-    Housekeeping housekeeping(sensor, capture, options, json_log, now_us());
+void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& options, JsonLog* json_log,
+                           ChainSigner* signer) {
+    Housekeeping housekeeping(sensor, capture, options, json_log, signer, now_us());
     while (!stop_requested()) {
         capture.dispatch(sensor, kPollMs);
         housekeeping.tick(now_us());
@@ -92,6 +94,13 @@ int run(const Options& options) {
         complain(e.what());
         return kExitConfiguration;
     }
+    std::optional<ChainSigner> signer;
+    try {
+        if (!options.signing_key.empty()) signer.emplace(options.sensor.store_path, options.signing_key, json_log.get());
+    } catch (const std::exception& e) {  // KeyError, StoreError
+        complain(e.what());
+        return kExitConfiguration;
+    }
     std::optional<RetentionWorker> retention;
     if (options.retention.enabled()) retention.emplace(options.sensor.store_path, options.retention);
 
@@ -101,7 +110,10 @@ int run(const Options& options) {
             files->run(*sensor, stop_requested(), wall_flush_us);
         } else {
             complain("capturing on " + interfaces->source_name() + " into " + options.sensor.store_path);
-            capture_until_stopped(*sensor, *interfaces, options, json_log.get());
+            complain(signer ? "signing the evidence chain's head with key " + signer->fingerprint() + " (" +
+                                  options.signing_key + ")"
+                            : std::string("no --signing-key: the evidence chain's head is not signed"));
+            capture_until_stopped(*sensor, *interfaces, options, json_log.get(), signer ? &*signer : nullptr);
         }
     } catch (const CaptureError& e) {
         complain(e.what());
@@ -109,6 +121,7 @@ int run(const Options& options) {
     }
     auto stopping = std::chrono::steady_clock::now();
     bool stored = sensor->finish();
+    if (signer) signer->checkpoint(now_us());  // everything the run stored
     if (!options.quiet) print_summary(*sensor, options);
     if (live) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopping);

@@ -62,6 +62,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     operation.add_options()
         ("user", po::value(&o.user), "run as this user once the capture is open (default for live capture started as root outside systemd: egresswatch; \"root\" stays root)")
         ("json-log", po::value(&o.json_log), "also write every flow and alert as JSON lines, with its Community ID, to FILE or - (standard output); reopened on SIGHUP")
+        ("signing-key", po::value(&o.signing_key), "Ed25519 private key (PEM) with which to sign the evidence chain's head at each flush interval and on exit (signed checkpoints; `egresswatch verify --key PUB` checks them)")
         ("stats-interval", po::value(&stats_seconds)->default_value(60), "live capture: seconds between capture statistics (store and log)");
     po::options_description general("General");
     general.add_options()

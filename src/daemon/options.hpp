@@ -22,6 +22,7 @@ struct Options {
     // were started (see privileges.hpp).
     std::string user;
     std::string json_log;  // a file, or "-" for standard output
+    std::string signing_key;  // Ed25519 private key (PEM) for signed checkpoints; empty: none
     RetentionPolicy retention;
     uint64_t min_free_bytes = 100ull << 20;
     int64_t stats_interval_us = 60'000'000;
