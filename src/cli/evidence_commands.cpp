@@ -68,6 +68,23 @@ StoreRecords write_store(json::Writer& w, Store& store, const DeviceFilter& devi
     auto [head_seq, head_hash] = evidence::chain_head(store.handle());
     w.begin_object().key("path").value(store.path());
     w.key("chain_head").begin_object().key("seq").value(head_seq).key("hash").value(head_hash).end_object();
+    // The latest signed checkpoint: the proof below reaches back to its head,
+    // so that a verifier with the sensor's public key can tie the records to it.
+    auto checkpoint = evidence::latest_checkpoint(store.handle());
+    w.key("signed_checkpoint");
+    if (checkpoint)
+        w.begin_object()
+            .key("format").value(evidence::kCheckpointFormat)
+            .key("signed_at_us").value(checkpoint->signed_us)
+            .key("chain_seq").value(checkpoint->heads.chain_seq)
+            .key("chain_hash").value(checkpoint->heads.chain_hash)
+            .key("late_alert_seq").value(checkpoint->heads.late_seq)
+            .key("late_alert_hash").value(checkpoint->heads.late_hash)
+            .key("key_fingerprint").value(checkpoint->key_fingerprint)
+            .key("signature").value(checkpoint->signature)
+            .end_object();
+    else
+        w.null();
     w.key("records").begin_array();
     while (records.step()) {
         sqlite3_stmt* stmt = records.handle();
@@ -87,11 +104,13 @@ StoreRecords write_store(json::Writer& w, Store& store, const DeviceFilter& devi
 
     w.key("chain_proof").begin_object();
     if (seen.count) {
-        Statement previous = store.prepare("SELECT chain_hash FROM evidence_chain WHERE seq = ?", {seen.first_seq - 1});
+        std::int64_t first_seq = seen.first_seq;
+        if (checkpoint && checkpoint->heads.chain_seq > 0) first_seq = std::min(first_seq, checkpoint->heads.chain_seq);
+        Statement previous = store.prepare("SELECT chain_hash FROM evidence_chain WHERE seq = ?", {first_seq - 1});
         w.key("previous_hash").value(previous.step() ? previous.text(0) : std::string(evidence::kGenesisHash));
         w.key("links").begin_array();
         Statement links = store.prepare("SELECT seq, record_hash, chain_hash FROM evidence_chain WHERE seq >= ? ORDER BY seq",
-                                        {seen.first_seq});
+                                        {first_seq});
         while (links.step())
             w.raw("[" + std::to_string(links.integer(0)) + ", " + json::quote(links.text(1)) + ", " +
                   json::quote(links.text(2)) + "]");

@@ -502,6 +502,8 @@ ChainReport verify_chain(sqlite3* db, std::size_t max_problems) {
             if (sealed == prunings.end() || sealed->second.seq < seq) {
                 problem({seq, flow_id, "", missing + "pruned_flows names pruning " + std::to_string(id) +
                                                ", which is not sealed in the chain after it"});
+            } else if (!sealed->second.row_present || !sealed->second.text_matches) {
+                // The pruning itself no longer verifies: reported at its own entry.
             } else if (sealed->second.pruning.kind == kPruneBeforeSealing) {
                 ++report.pruned_before_sealing;
             } else if (const Pruning& p = sealed->second.pruning; !has_last_seen || last_seen >= p.cutoff_us) {

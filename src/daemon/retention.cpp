@@ -16,10 +16,14 @@ constexpr int kRowsPerTransaction = 2000;
 constexpr auto kPruneEvery = std::chrono::hours(1);
 
 // Old closed flows, with (?2 = 1) or without (?2 = 0) an alert, ended before ?1.
+// Never the row with the highest id: SQLite gives a new row the highest id
+// plus one, so deleting that row would give its id, still in the chain, to
+// the next flow (the chain seals each flow id once).
 constexpr const char* kOldFlows = R"SQL(
 SELECT f.id FROM flows f
 WHERE f.first_seen < ?1 AND f.last_seen < ?1 AND f.state = 'closed'
-  AND EXISTS (SELECT 1 FROM alerts a WHERE a.flow_id = f.id) = ?2)SQL";
+  AND EXISTS (SELECT 1 FROM alerts a WHERE a.flow_id = f.id) = ?2
+  AND f.id < (SELECT max(id) FROM flows))SQL";
 // A sealed flow's chain entry stays when the flow goes; pruned_flows lists
 // the deletion (?2: when retention ran, ?1: its cutoff) and the transaction
 // seals the list as a pruning in the chain, so that verify can tell policy
