@@ -7,11 +7,12 @@
 #   - a tampered signature fails verify --key;
 #   - the case bundle carries the signed head: verify_bundle.py --key checks
 #     it (with python3-cryptography if installed, and with openssl pkeyutl);
-#   - the JSON log and the report carry the checkpoint.
+#   - the JSON log and the report carry the checkpoint;
+#   - a flow with a late alert, pruned, still verifies (both chains).
 #
-#   tests/report/evidence-seal.sh EGRESSWATCHD EGRESSWATCH GEOIP_DIR SOURCE_DIR OUT_DIR
+#   tests/report/evidence-seal.sh EGRESSWATCHD EGRESSWATCH GEOIP_DIR SOURCE_DIR OUT_DIR CAPTURES_DIR
 set -euo pipefail
-daemon=$1 cli=$2 geoip=$3 source=$4 out=$5
+daemon=$1 cli=$2 geoip=$3 source=$4 out=$5 captures=$6
 rm -rf "$out"; mkdir -p "$out"
 store="$out/store.db" sample="$source/samples/camera-network.pcap" rules="$source/rules"
 verify_bundle="$source/tests/report/verify_bundle.py"
@@ -127,4 +128,23 @@ done
 "$cli" -d "$store" report --since 60d --format json > "$out/report.json"
 grep -q "\"signature\": \"$(q "$store" 'SELECT signature FROM chain_signatures WHERE id = 3')\"" "$out/report.json" ||
     fail "the report does not carry the latest checkpoint"
+# A late alert (rejudge.pcap: a camera identified after its upload ended) on a
+# flow 40 days old: retention prunes the flow; both chains still verify.
+late_store="$out/late.db"
+shift "$captures/rejudge.pcap" "$out/late-old.pcap" $((40 * 86400))
+"$daemon" -d "$late_store" --geoip-dir "$geoip" --rules "$rules" -q -r "$out/late-old.pcap" "${sign[@]}"
+late_flow=$(q "$late_store" "SELECT flow_id FROM late_alerts")
+[ -n "$late_flow" ] || fail "rejudge.pcap should raise a late alert"
+rm -f "$out/fifo"; mkfifo "$out/fifo"
+"$daemon" -d "$late_store" --geoip-dir "$geoip" --rules "$rules" -q -r "$out/fifo" "${sign[@]}" \
+    --retention-days 30 --alert-retention-days 35 2> "$out/late-retention.log" &
+pid=$!
+{ cat "$out/young.pcap"; sleep 3; } > "$out/fifo"
+wait "$pid" || fail "retention run (late alert): $(cat "$out/late-retention.log")"
+[ "$(q "$late_store" "SELECT count(*) FROM flows WHERE id = $late_flow")" = 0 ] || fail "the late-alerted flow was not pruned"
+[ "$(q "$late_store" "SELECT p.kind FROM pruned_flows f JOIN evidence_prunings p ON p.id = f.pruning_id
+                      WHERE f.flow_id = $late_flow")" = alerted_flows ] || fail "the late-alerted flow was not pruned as alerted"
+"$cli" -d "$late_store" verify --key "$out/signing.pub" > "$out/verify-late.txt" ||
+    fail "verify with a pruned late alert: $(cat "$out/verify-late.txt")"
+
 echo "evidence seal ok: 18 flows pruned in 2 sealed prunings, 3 checkpoints verified; forgeries and a bad signature caught"
