@@ -32,6 +32,9 @@ uid=$(id -u egresswatch)
     fail "/var/lib/egresswatch is $(stat -c '%a %U:%G' /var/lib/egresswatch)"
 [ "$(stat -c '%a %U:%G' /etc/egresswatch/egresswatch.conf)" = "640 root:egresswatch" ] ||
     fail "/etc/egresswatch/egresswatch.conf is $(stat -c '%a %U:%G' /etc/egresswatch/egresswatch.conf)"
+[ "$(stat -c '%a %U:%G' /etc/egresswatch/signing.key)" = "400 egresswatch:egresswatch" ] ||
+    fail "/etc/egresswatch/signing.key is $(stat -c '%a %U:%G' /etc/egresswatch/signing.key)"
+openssl pkey -pubin -in /etc/egresswatch/signing.pub -noout || fail "no public key /etc/egresswatch/signing.pub"
 dpkg-query -W -f='${Conffiles}\n' egresswatch | grep -q /etc/egresswatch/egresswatch.conf ||
     fail "the configuration is not a conffile"
 systemd-analyze verify /usr/lib/systemd/system/egresswatch.service || fail "systemd-analyze verify"
@@ -58,9 +61,10 @@ systemctl is-enabled egresswatch-report-monthly.timer 2> /dev/null | grep -qx en
 
 # As the service runs: the installed rules are found, the store is writable.
 store=/var/lib/egresswatch/package-check.db
-runuser -u egresswatch -- /usr/bin/egresswatchd -r "$capture" -d "$store" --geoip-dir "$geoip" ||
-    fail "egresswatchd as the egresswatch user"
+runuser -u egresswatch -- /usr/bin/egresswatchd -r "$capture" -d "$store" --geoip-dir "$geoip" \
+    --signing-key /etc/egresswatch/signing.key || fail "egresswatchd as the egresswatch user"
 [ "$(stat -c %U "$store")" = egresswatch ] || fail "store not owned by egresswatch"
+/usr/bin/egresswatch -d "$store" verify --key /etc/egresswatch/signing.pub || fail "verify --key of the installed key"
 
 # Started as root outside systemd on a live interface, it becomes egresswatch.
 if ip netns add "$netns" 2> /dev/null; then

@@ -8,9 +8,10 @@ packages=(
     libboost-program-options-dev libsqlite3-dev sqlite3 catch2
     ieee-data libmaxmind-db-writer-perl
     tshark tcpreplay iproute2 clang libclang-rt-14-dev
-    # SHA-256 of the evidence chain (OpenSSL libcrypto); the HTML report's
+    # SHA-256 of the evidence chain and Ed25519 signed checkpoints (OpenSSL
+    # libcrypto; the openssl tool makes keys); the HTML report's
     # browser test (headless Chromium) and the case-bundle verifier (Python).
-    libssl-dev chromium python3
+    libssl-dev openssl chromium python3
     # The daemon's webhooks (--webhook): HTTP and HTTPS through libcurl.
     libcurl4-openssl-dev
     # The central view (deploy/clickhouse) and its test: ClickHouse 18.16,

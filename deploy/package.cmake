@@ -54,7 +54,8 @@ set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, ieee-data, libcurl4")
+# openssl: postinst makes the key that signs the evidence chain.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, ieee-data, libcurl4, openssl")
 # For geoip-tools/build-databases.sh, or MaxMind's databases instead.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "npm, libmaxmind-db-writer-perl, geoipupdate")
 set(CPACK_STRIP_FILES TRUE)

@@ -68,6 +68,9 @@ std::string canonical_record(sqlite3_stmt* stmt, int first_column);
 // its columns (the same text canonical_record(stmt) gives once it is stored).
 std::string canonical_record(const CanonicalValues& values);
 
+// Lower-case hex of `bytes`.
+std::string to_hex(std::string_view bytes);
+
 // Hex SHA-256 of `data` (lower case). Throws std::runtime_error if libcrypto fails.
 std::string sha256_hex(std::string_view data);
 
@@ -84,6 +87,9 @@ public:
     ChainWriter(const ChainWriter&) = delete;
     ChainWriter& operator=(const ChainWriter&) = delete;
 
+    // Reads the chain head again: call at the start of each transaction, as
+    // another connection (retention, sealing its prunings) may have appended.
+    void reload_head();
     // Seals the flow row `flow_id` written in this transaction, whose
     // canonical text the caller made from the values it bound (the row holds
     // exactly those). A flow already sealed is left alone: its first final
@@ -94,6 +100,7 @@ public:
 
 private:
     sqlite::Statement is_sealed_, append_;
+    sqlite3* db_;
     std::int64_t head_seq_ = 0;
     std::string head_hash_{kGenesisHash};
 };
@@ -106,9 +113,11 @@ struct ChainProblem {
 };
 
 struct ChainReport {
-    std::int64_t records = 0;             // chain entries read
+    std::int64_t records = 0;             // chain entries read (flows and prunings)
     std::int64_t head_seq = 0;            // the last entry (0 when the chain is empty)
-    std::int64_t pruned = 0;              // sealed flows deleted by retention (in pruned_flows)
+    std::int64_t prunings = 0;            // chain entries that seal a pruning
+    std::int64_t pruned = 0;              // sealed flows deleted by a sealed pruning of retention
+    std::int64_t pruned_before_sealing = 0;  // deleted by retention before prunings were sealed
     std::string head_hash{kGenesisHash};
     std::int64_t problem_count = 0;       // all problems found
     std::vector<ChainProblem> problems;   // the first few, in chain order
@@ -117,14 +126,58 @@ struct ChainReport {
 // Recomputes every record and chain hash from the rows and checks that every
 // closed flow is sealed. Problems, first one first:
 //   - a seq gap (an entry was removed),
-//   - a sealed flow that is missing (its row was deleted) and not recorded in
-//     pruned_flows by the retention policy,
+//   - a sealed flow that is missing (its row was deleted) and not deleted by a
+//     sealed pruning (see below): not in pruned_flows, or listed there by hand,
+//     or ended after its pruning's cutoff, or with a late alert yet pruned as
+//     a flow without one,
+//   - a pruning whose row was edited or deleted, whose cutoff is not its days
+//     before it ran, or whose pruned_flows rows are not the ones it sealed,
 //   - a record hash that does not match the row (the flow or its alert was edited),
 //   - a chain hash that does not follow from the one before (an entry was
 //     edited or inserted),
 //   - a closed flow with no chain entry (a row was inserted).
 // Throws StoreError on a read error.
 ChainReport verify_chain(sqlite3* db, std::size_t max_problems = 20);
+
+// Retention's deletions are evidence too. Each transaction of retention that
+// deletes sealed flows lists them in pruned_flows and seals one pruning: an
+// evidence_prunings row, and a chain entry whose flow_id is minus its id and
+// whose record_hash is the SHA-256 of pruning_text(). Its flows_hash is the
+// SHA-256 of one line per pruned_flows row of the pruning, by flow_id:
+//   "<flow_id>\t<the flow's record_hash>\t<last_seen, or null>\t<cutoff>\n".
+// Kinds: flows (without an alert, --retention-days), alerted_flows
+// (--alert-retention-days), and before_sealing: the pruned_flows rows of a
+// store pruned before prunings were sealed, sealed as they were found when
+// egresswatchd first opened it (verify counts them apart: their flows' times
+// were not recorded, so their cutoffs cannot be checked).
+inline constexpr std::string_view kPruneFlows = "flows";
+inline constexpr std::string_view kPruneAlertedFlows = "alerted_flows";
+inline constexpr std::string_view kPruneBeforeSealing = "before_sealing";
+inline constexpr std::int64_t kDayUs = 86'400'000'000;
+
+struct Pruning {
+    std::string kind;
+    std::int64_t pruned_us = 0;
+    std::int64_t retention_days = 0;
+    std::int64_t cutoff_us = 0;  // pruned_us - retention_days days (before_sealing: the latest row's)
+    std::int64_t flows = 0;
+    std::string flows_hash;
+};
+// "kind\ts:<n>:<kind>\npruned_at\ti:<us>\nretention_days\ti:<days>\ncutoff\ti:<us>\n
+//  flows\ti:<n>\nflows_hash\ts:64:<hex>\n"
+std::string pruning_text(const Pruning& pruning);
+
+// Seals the pruned_flows rows not yet sealed (pruning_id NULL) whose flows are
+// in the chain as one pruning of `kind`, inside the caller's transaction:
+// the evidence_prunings row, its chain entry, and pruning_id on the rows.
+// For before_sealing the cutoff is the rows' latest. Returns the flows sealed
+// (0: nothing to seal, nothing written). Throws StoreError.
+std::int64_t seal_pruning(sqlite3* db, std::string_view kind, std::int64_t pruned_us, std::int64_t retention_days,
+                          std::int64_t cutoff_us);
+
+// Seals what a store pruned before prunings were sealed (kind before_sealing),
+// in a transaction of its own; egresswatchd's writer calls it on opening a store.
+std::int64_t seal_prunings_before_sealing(sqlite3* db, std::int64_t now_us);
 
 // A late alert (see rejudge.hpp), sealed in late_alert_chain: its canonical
 // text is these fields, in this order, written as a record's columns are
@@ -144,5 +197,7 @@ void verify_late_alerts(sqlite3* db, ChainReport& report, std::size_t max_proble
 
 // The chain head: the last entry's seq and chain hash (0 and kGenesisHash if empty).
 std::pair<std::int64_t, std::string> chain_head(sqlite3* db);
+// The same for late_alert_chain.
+std::pair<std::int64_t, std::string> late_alert_chain_head(sqlite3* db);
 
 }  // namespace egresswatch::evidence

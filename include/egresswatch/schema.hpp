@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 9;
+inline constexpr int kVersion = 10;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -246,6 +246,39 @@ ALTER TABLE capture_stats ADD COLUMN dhcp_hints_evicted INTEGER NOT NULL DEFAULT
 ALTER TABLE capture_stats ADD COLUMN bad_timestamps INTEGER NOT NULL DEFAULT 0;     -- before 1970, after 9999
 ALTER TABLE capture_stats ADD COLUMN time_outliers INTEGER NOT NULL DEFAULT 0;      -- did not move the clock
 ALTER TABLE capture_stats ADD COLUMN lane_dropped INTEGER NOT NULL DEFAULT 0;       -- --workers queue full
+)SQL",
+    // 9 -> 10: evidence a store writer cannot quietly edit. Each pruning by
+    // retention is sealed in evidence_chain as an entry of its own, whose
+    // flow_id is minus the pruning's id (flow ids are positive): what was
+    // deleted, when, under which cutoff, and a hash over the pruned_flows rows
+    // it made, so that a pruned_flows row added by hand breaks verify. Rows
+    // pruned before version 10 are sealed once, when egresswatchd first opens
+    // the store (a pruning of kind 'before_sealing'). Signed checkpoints: the
+    // daemon signs the chain heads with its Ed25519 key (--signing-key).
+    R"SQL(
+CREATE TABLE evidence_prunings (
+    id             INTEGER PRIMARY KEY,             -- its chain entry has flow_id = -id
+    kind           TEXT NOT NULL,                   -- flows | alerted_flows | before_sealing
+    pruned_at      INTEGER NOT NULL,                -- when retention ran, microseconds UTC
+    retention_days INTEGER NOT NULL,                -- the policy's days (0: before_sealing)
+    cutoff         INTEGER NOT NULL,                -- pruned_at minus the days: flows ended before it
+    flows          INTEGER NOT NULL,                -- the sealed flows it deleted
+    flows_hash     TEXT NOT NULL                    -- hex SHA-256 over its pruned_flows rows (evidence.hpp)
+);
+ALTER TABLE pruned_flows ADD COLUMN pruning_id INTEGER;   -- the sealed pruning that deleted it
+ALTER TABLE pruned_flows ADD COLUMN last_seen INTEGER;    -- the flow's last_seen (NULL: pruned before 9)
+CREATE INDEX pruned_flows_pruning ON pruned_flows(pruning_id, flow_id);
+
+CREATE TABLE chain_signatures (
+    id              INTEGER PRIMARY KEY,            -- 1, 2, 3 ... (a gap: a checkpoint was deleted)
+    signed_at       INTEGER NOT NULL,               -- microseconds UTC
+    chain_seq       INTEGER NOT NULL,               -- evidence_chain head signed
+    chain_hash      TEXT NOT NULL,
+    late_seq        INTEGER NOT NULL,               -- late_alert_chain head signed
+    late_hash       TEXT NOT NULL,
+    key_fingerprint TEXT NOT NULL,                  -- hex SHA-256 of the raw Ed25519 public key
+    signature       TEXT NOT NULL                   -- hex Ed25519 signature of the checkpoint text
+);
 )SQL",
 };
 

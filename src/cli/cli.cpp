@@ -91,6 +91,7 @@ struct Invocation {
     std::string rules_dir;                // rejudge
     std::string store_origin;             // where the store came from, when not -d
     std::size_t terminal_width = 0;       // tables fit it (0: not a terminal)
+    std::optional<std::string> key;       // verify --key PUB
 };
 
 struct OptionSet {
@@ -98,6 +99,7 @@ struct OptionSet {
     po::options_description filters{"Filters"};
     po::options_description output{"Output"};
     po::options_description reporting{"Report"};
+    po::options_description verifying{"Verify"};
     po::options_description general{"General"};
     po::options_description hidden;
     po::options_description all;
@@ -126,13 +128,15 @@ struct OptionSet {
         reporting.add_options()
             ("period", text("P"), "the report's period: 2026, 2026-11, 2026-W47, 2026-11-02 (UTC), last-month or last-week")
             ("rules", text("DIR"), "rejudge: the rules directory (default: the installed or bundled rules/)");
+        verifying.add_options()("key", text("PUB"),
+                                "verify: the sensor's Ed25519 public key (PEM); checks its signed checkpoints");
         general.add_options()
             ("help,h", "show this help and exit")
             ("version", "show the version and exit");
         hidden.add_options()("command", po::value<std::string>())("target", po::value<std::string>());
         // The build writes the man page and the bash completion with it.
         hidden.add_options()("generate", po::value<std::string>());
-        all.add(store).add(filters).add(output).add(reporting).add(general).add(hidden);
+        all.add(store).add(filters).add(output).add(reporting).add(verifying).add(general).add(hidden);
         positional.add("command", 1).add("target", 1);
     }
 
@@ -141,12 +145,12 @@ struct OptionSet {
 
     void print_help(std::ostream& out) const {
         out << kUsage << '\n' << store << '\n' << filters << '\n' << output << '\n' << reporting << '\n'
-            << general << '\n' << kEpilog;
+            << verifying << '\n' << general << '\n' << kEpilog;
     }
 };
 
 bool OptionSet::generate(const std::string& what, std::ostream& out) const {
-    std::vector<const po::options_description*> groups = {&store, &filters, &output, &reporting, &general};
+    std::vector<const po::options_description*> groups = {&store, &filters, &output, &reporting, &verifying, &general};
     if (what == "man") {
         option_docs::Page page;
         page.program = "egresswatch";
@@ -190,7 +194,7 @@ bool OptionSet::generate(const std::string& what, std::ostream& out) const {
                     {"--severity", {"low", "medium", "high"}},
                     {"--kind", {"camera", "nvr", "iot", "other"}},
                     {"--order", {"time", "bytes"}}};
-        c.file_options = {"-d", "--db", "-o", "--output"};
+        c.file_options = {"-d", "--db", "-o", "--output", "--key"};
         c.value_commands = {{"--tz", "cd /usr/share/zoneinfo 2>/dev/null && find * -type f -name '[A-Z]*' 2>/dev/null"}};
         option_docs::write_bash_completion(out, c);
         return true;
@@ -236,7 +240,7 @@ std::vector<std::string_view> options_of(Verb verb) {
         case Verb::Device:
             return {"since", "until", "country", "asn", "domain", "severity", "app", "format", "output"};
         case Verb::Report: return {"period", "since", "until", "format", "output"};
-        case Verb::Verify: return {};
+        case Verb::Verify: return {"key"};
         case Verb::Export: return {"device", "since", "until", "format", "output"};
         case Verb::Rejudge: return {"device", "since", "until", "rules"};
     }
@@ -409,6 +413,7 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
             throw UsageError{"rejudge --device takes an IP address"};
         inv.rules_dir = get(vm, "rules").value_or(default_rules_dir());
     }
+    inv.key = get(vm, "key");
 
     if (vm.count("db")) inv.store_paths = vm["db"].as<std::vector<std::string>>();
     if (!vm.count("db")) default_store(inv);
@@ -453,7 +458,7 @@ bool execute(const Invocation& inv, std::ostream& out) {
         case Verb::Report:
             report::write_report(report::build_report(stores, inv.scope), inv.report_format, out);
             return true;
-        case Verb::Verify: return verify_stores(stores, out);
+        case Verb::Verify: return verify_stores(stores, out, inv.key);
         case Verb::Export: export_bundle(stores, *inv.filters.device, inv.filters, out); return true;
         case Verb::Rejudge: return true;  // above: it writes
     }

@@ -3,6 +3,7 @@
 #include <egresswatch/common/json.hpp>
 #include <egresswatch/common/utf8.hpp>
 #include <egresswatch/evidence.hpp>
+#include <egresswatch/signing.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -23,16 +24,6 @@ constexpr const char* kHashRule =
     "or x:<hex of a blob>; chain_hash = SHA-256 of the previous chain_hash (hex) followed by "
     "record_hash (hex); the first entry's previous chain_hash is 64 zeros.";
 
-std::string hex(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-    }
-    return out;
-}
-
 // A stored value in JSON, exactly enough to rebuild its canonical text: JSON
 // numbers and strings where they round-trip, tagged objects where they do not.
 void write_column_value(json::Writer& w, sqlite3_stmt* stmt, int column) {
@@ -50,11 +41,11 @@ void write_column_value(json::Writer& w, sqlite3_stmt* stmt, int column) {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, column));
     std::string_view bytes(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
     if (sqlite3_column_type(stmt, column) == SQLITE_BLOB)
-        w.begin_object().key("blob_hex").value(hex(bytes)).end_object();
+        w.begin_object().key("blob_hex").value(evidence::to_hex(bytes)).end_object();
     else if (utf8::is_valid(bytes))
         w.value(bytes);
     else
-        w.begin_object().key("text_hex").value(hex(bytes)).end_object();
+        w.begin_object().key("text_hex").value(evidence::to_hex(bytes)).end_object();
 }
 
 struct StoreRecords {
@@ -77,6 +68,23 @@ StoreRecords write_store(json::Writer& w, Store& store, const DeviceFilter& devi
     auto [head_seq, head_hash] = evidence::chain_head(store.handle());
     w.begin_object().key("path").value(store.path());
     w.key("chain_head").begin_object().key("seq").value(head_seq).key("hash").value(head_hash).end_object();
+    // The latest signed checkpoint: the proof below reaches back to its head,
+    // so that a verifier with the sensor's public key can tie the records to it.
+    auto checkpoint = evidence::latest_checkpoint(store.handle());
+    w.key("signed_checkpoint");
+    if (checkpoint)
+        w.begin_object()
+            .key("format").value(evidence::kCheckpointFormat)
+            .key("signed_at_us").value(checkpoint->signed_us)
+            .key("chain_seq").value(checkpoint->heads.chain_seq)
+            .key("chain_hash").value(checkpoint->heads.chain_hash)
+            .key("late_alert_seq").value(checkpoint->heads.late_seq)
+            .key("late_alert_hash").value(checkpoint->heads.late_hash)
+            .key("key_fingerprint").value(checkpoint->key_fingerprint)
+            .key("signature").value(checkpoint->signature)
+            .end_object();
+    else
+        w.null();
     w.key("records").begin_array();
     while (records.step()) {
         sqlite3_stmt* stmt = records.handle();
@@ -96,11 +104,13 @@ StoreRecords write_store(json::Writer& w, Store& store, const DeviceFilter& devi
 
     w.key("chain_proof").begin_object();
     if (seen.count) {
-        Statement previous = store.prepare("SELECT chain_hash FROM evidence_chain WHERE seq = ?", {seen.first_seq - 1});
+        std::int64_t first_seq = seen.first_seq;
+        if (checkpoint && checkpoint->heads.chain_seq > 0) first_seq = std::min(first_seq, checkpoint->heads.chain_seq);
+        Statement previous = store.prepare("SELECT chain_hash FROM evidence_chain WHERE seq = ?", {first_seq - 1});
         w.key("previous_hash").value(previous.step() ? previous.text(0) : std::string(evidence::kGenesisHash));
         w.key("links").begin_array();
         Statement links = store.prepare("SELECT seq, record_hash, chain_hash FROM evidence_chain WHERE seq >= ? ORDER BY seq",
-                                        {seen.first_seq});
+                                        {first_seq});
         while (links.step())
             w.raw("[" + std::to_string(links.integer(0)) + ", " + json::quote(links.text(1)) + ", " +
                   json::quote(links.text(2)) + "]");
@@ -112,26 +122,77 @@ StoreRecords write_store(json::Writer& w, Store& store, const DeviceFilter& devi
 
 }  // namespace
 
-bool verify_stores(const std::vector<std::unique_ptr<Store>>& stores, std::ostream& out) {
+std::string plural(std::int64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+void write_more(std::int64_t count, std::size_t shown, std::ostream& out) {
+    if (count > static_cast<std::int64_t>(shown))
+        out << "  ... and " << count - static_cast<std::int64_t>(shown) << " more\n";
+}
+
+// The verdict's second line with --key: what the checkpoints cover.
+void write_signed(const evidence::CheckpointReport& c, const std::string& fingerprint, std::ostream& out) {
+    out << "  signed: " << plural(c.checkpoints, "checkpoint", "checkpoints") << " by key " << fingerprint
+        << " intact; the latest, signed " << format_time(c.latest->signed_us) << ", covers chain seq "
+        << c.latest->heads.chain_seq << " and late alert seq " << c.latest->heads.late_seq << "; not signed yet: "
+        << plural(c.chain_after, "chain entry", "chain entries") << " and "
+        << plural(c.late_after, "late alert entry", "late alert entries") << " after it\n";
+}
+
+bool verify_stores(const std::vector<std::unique_ptr<Store>>& stores, std::ostream& out,
+                   const std::optional<std::string>& key_path) {
+    std::optional<evidence::PublicKey> key;
+    if (key_path) key.emplace(*key_path);
     bool all_intact = true;
     for (const auto& store : stores) {
         evidence::ChainReport r = evidence::verify_chain(store->handle());
-        if (r.problem_count == 0) {
-            out << store->path() << ": ok: " << r.records - r.pruned << " sealed records intact";
-            if (r.pruned) out << " (" << r.pruned << " more deleted by the retention policy, recorded in pruned_flows)";
+        std::optional<evidence::CheckpointReport> signatures;
+        if (key) signatures = evidence::verify_checkpoints(store->handle(), *key);
+        bool signatures_ok = !signatures || signatures->problem_count == 0;
+        if (r.problem_count == 0 && signatures_ok) {
+            std::int64_t records = r.records - r.prunings - r.pruned - r.pruned_before_sealing;
+            out << store->path() << ": ok: " << records << " sealed records intact";
+            std::vector<std::string> more;
+            if (r.pruned)
+                more.push_back(std::to_string(r.pruned) + " more deleted by the retention policy in " +
+                               plural(r.prunings, "sealed pruning", "sealed prunings"));
+            if (r.pruned_before_sealing)
+                more.push_back(std::to_string(r.pruned_before_sealing) +
+                               " more deleted by retention before its deletions were sealed (pruned before sealing: "
+                               "listed in pruned_flows, cutoffs not checked)");
+            for (std::size_t i = 0; i < more.size(); ++i) out << (i ? "; " : " (") << more[i];
+            if (!more.empty()) out << ")";
             out << "; chain head seq " << r.head_seq << " " << r.head_hash << '\n';
+            if (signatures) {
+                write_signed(*signatures, key->fingerprint(), out);
+            } else if (std::int64_t n = evidence::checkpoint_count(store->handle())) {
+                out << "  " << plural(n, "signed checkpoint", "signed checkpoints")
+                    << " not checked: give --key with the sensor's public key\n";
+            }
             continue;
         }
         all_intact = false;
-        out << store->path() << ": TAMPERED: " << r.problem_count << (r.problem_count == 1 ? " problem" : " problems")
-            << " in " << r.records << " sealed records; the first record that no longer matches:\n";
-        for (const auto& p : r.problems) {
-            out << "  ";
-            if (p.seq) out << "seq " << *p.seq << ": ";
-            out << p.what << '\n';
+        if (r.problem_count) {
+            out << store->path() << ": TAMPERED: " << plural(r.problem_count, "problem", "problems") << " in "
+                << r.records << " sealed records; the first record that no longer matches:\n";
+            for (const auto& p : r.problems) {
+                out << "  ";
+                if (p.seq) out << "seq " << *p.seq << ": ";
+                out << p.what << '\n';
+            }
+            write_more(r.problem_count, r.problems.size(), out);
         }
-        if (r.problem_count > static_cast<std::int64_t>(r.problems.size()))
-            out << "  ... and " << r.problem_count - static_cast<std::int64_t>(r.problems.size()) << " more\n";
+        if (!signatures_ok) {
+            if (r.problem_count)
+                out << "  and " << plural(signatures->problem_count, "problem", "problems");
+            else
+                out << store->path() << ": TAMPERED: the chain links up (head seq " << r.head_seq << "), but "
+                    << plural(signatures->problem_count, "problem", "problems");
+            out << " in " << plural(signatures->checkpoints, "signed checkpoint", "signed checkpoints") << ":\n";
+            for (const auto& p : signatures->problems) out << "  " << p << '\n';
+            write_more(signatures->problem_count, signatures->problems.size(), out);
+        }
     }
     return all_intact;
 }

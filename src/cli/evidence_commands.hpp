@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <ostream>
 #include <vector>
 
@@ -12,8 +14,11 @@
 namespace egresswatch::cli {
 
 // Checks the evidence chain of every store and writes one verdict per store
-// (with the problems found, the first one first). True if all are intact.
-bool verify_stores(const std::vector<std::unique_ptr<Store>>& stores, std::ostream& out);
+// (with the problems found, the first one first). With `key_path` (an Ed25519
+// public key, PEM), checks the signed checkpoints too and says what the latest
+// covers. True if all are intact. Throws evidence::KeyError for a bad key.
+bool verify_stores(const std::vector<std::unique_ptr<Store>>& stores, std::ostream& out,
+                   const std::optional<std::string>& key_path = std::nullopt);
 
 // Writes the case bundle of `device`: its sealed records in the window of
 // `filters` (flows overlapping --since/--until), each with its stored

@@ -95,6 +95,7 @@ private:
             else if (key == "geoip") info.geoip = st.text(1);
         }
         std::tie(info.chain_seq, info.chain_head) = evidence::chain_head(store.handle());
+        info.checkpoint = evidence::latest_checkpoint(store.handle());
         return info;
     }
 

@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include <egresswatch/signing.hpp>
+
 #include "filters.hpp"
 #include "store.hpp"
 #include "time_format.hpp"
@@ -97,6 +99,7 @@ struct StoreInfo {
     std::string path, home_country, sensor_version, rules, geoip;
     std::int64_t chain_seq = 0;
     std::string chain_head;
+    std::optional<evidence::Checkpoint> checkpoint;  // the latest signed one (not verified here)
 };
 
 struct Headline {

@@ -153,6 +153,17 @@ void write_csv(const Report& r, std::ostream& out) {
         rows.row("geoip", s.geoip);
         rows.row("sealed_records", s.chain_seq);
         rows.row("chain_head", s.chain_head);
+        if (const auto& c = s.checkpoint) {
+            rows.row("signed_at", format_time(c->signed_us));
+            rows.row("signed_chain_seq", c->heads.chain_seq);
+            rows.row("signed_chain_hash", c->heads.chain_hash);
+            rows.row("signed_late_alert_seq", c->heads.late_seq);
+            rows.row("signed_late_alert_hash", c->heads.late_hash);
+            rows.row("key_fingerprint", c->key_fingerprint);
+            rows.row("signature", c->signature);
+        } else {
+            rows.row("signed_checkpoint", "none");
+        }
     }
     for (const CaptureSource& c : r.captures) {
         rows.section("capture", {.item = c.source});
@@ -254,7 +265,7 @@ void write_json(const Report& r, std::ostream& out) {
 
     w.key("method").begin_object();
     w.key("stores").begin_array();
-    for (const StoreInfo& s : r.stores)
+    for (const StoreInfo& s : r.stores) {
         w.begin_object()
             .key("path").value(s.path)
             .key("home_country").value(s.home_country)
@@ -263,7 +274,22 @@ void write_json(const Report& r, std::ostream& out) {
             .key("geoip").value(s.geoip)
             .key("sealed_records").value(s.chain_seq)
             .key("chain_head").value(s.chain_head)
-            .end_object();
+            .key("signed_checkpoint");
+        if (const auto& c = s.checkpoint)
+            w.begin_object()
+                .key("signed_at").value(format_time(c->signed_us))
+                .key("signed_at_us").value(c->signed_us)
+                .key("chain_seq").value(c->heads.chain_seq)
+                .key("chain_hash").value(c->heads.chain_hash)
+                .key("late_alert_seq").value(c->heads.late_seq)
+                .key("late_alert_hash").value(c->heads.late_hash)
+                .key("key_fingerprint").value(c->key_fingerprint)
+                .key("signature").value(c->signature)
+                .end_object();
+        else
+            w.null();
+        w.end_object();
+    }
     w.end_array();
     w.key("captures").begin_array();
     for (const CaptureSource& c : r.captures)

@@ -81,6 +81,35 @@ std::string coverage_text(const Report& r) {
            " of a minute or more.";
 }
 
+// The latest signed checkpoint of each store (egresswatchd --signing-key):
+// `egresswatch verify --key PUB` checks it against the chain.
+void add_checkpoints(std::vector<Block>& blocks, const Report& r) {
+    Block signed_heads = table({"store", "signed at", "chain seq", "chain hash", "late alert seq", "key fingerprint",
+                                "signature"},
+                               {false, false, true, false, true, false, false});
+    std::vector<std::string> unsigned_stores;
+    for (const StoreInfo& s : r.stores) {
+        if (const auto& c = s.checkpoint)
+            signed_heads.rows.push_back({s.path, format_time(c->signed_us), grouped(c->heads.chain_seq),
+                                         c->heads.chain_hash, grouped(c->heads.late_seq), c->key_fingerprint,
+                                         c->signature});
+        else
+            unsigned_stores.push_back(s.path);
+    }
+    if (!signed_heads.rows.empty()) {
+        blocks.push_back(paragraph("The latest signed checkpoint of the evidence chain (egresswatch verify --key "
+                                   "checks it with the sensor's public key):"));
+        blocks.push_back(std::move(signed_heads));
+    }
+    if (!unsigned_stores.empty()) {
+        std::string names;
+        for (const auto& name : unsigned_stores) names += (names.empty() ? "" : ", ") + name;
+        blocks.push_back(paragraph("No signed checkpoint in " + names +
+                                   ": its chain shows that records agree with each other, not that no one who "
+                                   "could write the store rewrote them (egresswatchd --signing-key)."));
+    }
+}
+
 void add_method(std::vector<Block>& blocks, const Report& r) {
     blocks.push_back(heading(2, "Method"));
     blocks.push_back(facts(definitions()));
@@ -90,6 +119,7 @@ void add_method(std::vector<Block>& blocks, const Report& r) {
         stores.rows.push_back({s.path, s.home_country, s.sensor_version, s.rules, s.geoip, grouped(s.chain_seq),
                                s.chain_head});
     blocks.push_back(std::move(stores));
+    add_checkpoints(blocks, r);
     blocks.push_back(paragraph(coverage_text(r)));
     if (!r.captures.empty()) {
         Block captures = table({"capture", "from", "to", "packets", "bytes", "malformed", "dropped", "flows evicted"},

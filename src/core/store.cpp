@@ -130,6 +130,10 @@ void migrate_store(sqlite3* db, const std::string& path) {
             throw;
         }
     }
+    // Flows retention deleted before its prunings were sealed (schema 9).
+    if (std::int64_t n = evidence::seal_prunings_before_sealing(db, now_us()))
+        std::cerr << "egresswatchd: store " << path << ": sealed the " << n
+                  << " flows retention had deleted before its deletions were sealed (kind before_sealing)\n";
 }
 
 StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
@@ -341,6 +345,8 @@ bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
     try {
         exec(db_, "BEGIN IMMEDIATE", path_);
         try {
+            // Retention seals its prunings in the chain from its own connection.
+            if (statements_->chain) statements_->chain->reload_head();
             for (const auto& record : batch) std::visit([this](const auto& r) { write(r); }, record);
             exec(db_, "COMMIT", path_);
         } catch (...) {

@@ -29,11 +29,12 @@ std::string geolocation_files(const std::vector<std::string>& dirs) {
 }
 
 Housekeeping::Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, AlertRouter* events,
-                           int64_t now_us)
+                           ChainSigner* signer,                            int64_t now_us)
     : sensor_(sensor),
       capture_(capture),
       options_(options),
       events_(events),
+      signer_(signer),
       interval_start_us_(now_us),
       last_flush_us_(now_us),
       counters_at_interval_start_(sensor.counters()),
@@ -56,6 +57,9 @@ void Housekeeping::tick(int64_t now_us) {
     if (now_us - last_flush_us_ >= options_.sensor.flush_interval_us) {
         sensor_.flush_open(now_us);
         last_flush_us_ = now_us;
+        // What the writer committed since the last flush (it writes in the
+        // background, so this flush's records are in the next checkpoint).
+        if (signer_) signer_->checkpoint(now_us);
     }
     if (now_us - interval_start_us_ >= options_.stats_interval_us) report(now_us);
 }

@@ -11,6 +11,7 @@
 
 #include "alert_sink.hpp"
 #include "capture.hpp"
+#include "chain_signer.hpp"
 #include "egresswatch/sensor.hpp"
 #include "options.hpp"
 
@@ -19,7 +20,9 @@ namespace egresswatch::daemon {
 class Housekeeping {
 public:
     // `events`: reopened on SIGHUP, and told of drops and failed reloads.
-    Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, AlertRouter* events, int64_t now_us);
+    // `signer` (may be null) signs the chain heads at each flush interval.
+    Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& options, AlertRouter* events,
+                 ChainSigner* signer, int64_t now_us);
     // Call at least once a second.
     void tick(int64_t now_us);
     // Records the last, partial interval.
@@ -33,6 +36,7 @@ private:
     LiveCapture& capture_;
     const Options& options_;
     AlertRouter* events_;
+    ChainSigner* signer_;
     int64_t interval_start_us_;
     int64_t last_flush_us_;
     SensorCounters counters_at_interval_start_;

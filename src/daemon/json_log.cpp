@@ -147,6 +147,22 @@ void JsonLog::flow_ended(const FlowRecord& flow, const FlowDevice& device) {
     write_line(flow_json(flow, device, "flow"));
 }
 
+void JsonLog::checkpoint(const evidence::Checkpoint& c) {
+    std::string line;
+    ObjectWriter w(line);
+    w.text("event_type", "checkpoint")
+        .time("signed_at", c.signed_us)
+        .integer("signed_at_us", c.signed_us)
+        .integer("chain_seq", c.heads.chain_seq)
+        .text("chain_hash", c.heads.chain_hash)
+        .integer("late_alert_seq", c.heads.late_seq)
+        .text("late_alert_hash", c.heads.late_hash)
+        .text("key_fingerprint", c.key_fingerprint)
+        .text("signature", c.signature)
+        .close();
+    write_line(line);
+}
+
 void JsonLog::write_line(const std::string& line) {
     // One write per line, flushed: a SIEM tailing the file sees whole lines.
     std::fwrite(line.data(), 1, line.size(), file_);

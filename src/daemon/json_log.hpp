@@ -17,6 +17,7 @@
 
 #include "alert_sink.hpp"
 #include "egresswatch/sensor.hpp"
+#include "egresswatch/signing.hpp"
 #include "egresswatch/store.hpp"
 
 namespace egresswatch::daemon {
@@ -33,6 +34,10 @@ public:
     void alert(const FlowRecord& flow, const FlowDevice& device) override;
     void flow_ended(const FlowRecord& flow, const FlowDevice& device) override;
     void device(const DeviceRecord& device) override;
+    // A signed checkpoint of the evidence chain (chain_signer.hpp):
+    // {"event_type":"checkpoint", "signed_at", "signed_at_us" (what is signed), "chain_seq", "chain_hash",
+    //  "late_alert_seq", "late_alert_hash", "key_fingerprint", "signature"}.
+    void checkpoint(const evidence::Checkpoint& checkpoint);
     // After log rotation: writes go to a new file at the same path.
     void reopen() override;
 

@@ -12,6 +12,7 @@
 #include "alert_out_webhook.hpp"
 #include "capture.hpp"
 #include "check.hpp"
+#include "chain_signer.hpp"
 #include "egresswatch/clock.hpp"
 #include "egresswatch/version.hpp"
 #include "housekeeping.hpp"
@@ -39,8 +40,9 @@ constexpr int kPollMs = 1000;
 
 void complain(const std::string& message) { std::cerr << "egresswatchd: " << message << "\n"; }
 
-void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& options, AlertRouter* events) {
-    Housekeeping housekeeping(sensor, capture, options, events, now_us());
+void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& options, AlertRouter* events,
+                           ChainSigner* signer) {
+    Housekeeping housekeeping(sensor, capture, options, events, signer, now_us());
     while (!stop_requested()) {
         capture.dispatch(sensor, kPollMs);
         housekeeping.tick(now_us());
@@ -109,6 +111,13 @@ int run(const Options& options) {
         complain(e.what());
         return kExitConfiguration;
     }
+    std::optional<ChainSigner> signer;
+    try {
+        if (!options.signing_key.empty()) signer.emplace(options.sensor.store_path, options.signing_key, json_log.get());
+    } catch (const std::exception& e) {  // KeyError, StoreError
+        complain(e.what());
+        return kExitConfiguration;
+    }
     std::optional<RetentionWorker> retention;
     if (options.retention.enabled()) retention.emplace(options.sensor.store_path, options.retention);
     // The capture and every file are open: packets are read with no
@@ -136,7 +145,10 @@ int run(const Options& options) {
             complain(std::string("egresswatchd ") + version_line() + "; geolocation " +
                      geolocation_age(options.sensor.geoip_dirs, std::time(nullptr)));
             complain("capturing on " + interfaces->source_name() + " into " + options.sensor.store_path);
-            capture_until_stopped(*sensor, *interfaces, options, &events);
+            complain(signer ? "signing the evidence chain's head with key " + signer->fingerprint() + " (" +
+                                  options.signing_key + ")"
+                            : std::string("no --signing-key: the evidence chain's head is not signed"));
+            capture_until_stopped(*sensor, *interfaces, options, &events, signer ? &*signer : nullptr);
         }
     } catch (const CaptureError& e) {
         complain(e.what());
@@ -147,6 +159,7 @@ int run(const Options& options) {
     // The senders deliver what is queued (bounded in time) before the summary counts it.
     for (auto& sink : syslogs) sink->finish();
     for (auto& sink : webhooks) sink->finish();
+    if (signer) signer->checkpoint(now_us());  // everything the run stored
     if (!options.quiet) print_summary(*sensor, options);
     for (const auto& sink : syslogs)
         complain("syslog " + sink->url() + ": " + describe(sink->stats()));

@@ -62,7 +62,7 @@ bool write_generated(const std::string& what, std::vector<const po::options_desc
         c.values = {{"--flush-clock", {"wall", "packet"}}, {"--home-country", {"GB"}}, {"--syslog-format", {"rfc5424", "cef"}},
                     {"--webhook-min-severity", {"low", "medium", "high"}}};
         c.file_options = {"-r", "--read", "-d", "--db", "-c", "--config", "--rules", "--geoip-dir", "--inventory",
-                          "--oui-dir", "--json-log"};
+                          "--oui-dir", "--json-log", "--signing-key"};
         c.value_commands = {{"-i|--interface", "ls /sys/class/net 2>/dev/null"},
                             {"--tz", "cd /usr/share/zoneinfo 2>/dev/null && find * -type f -name '[A-Z]*' 2>/dev/null"}};
         option_docs::write_bash_completion(std::cout, c);
@@ -118,6 +118,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     operation.add_options()
         ("user", po::value(&o.user), "run as this user once the capture is open (default for live capture started as root outside systemd: egresswatch; \"root\" stays root)")
         ("json-log", po::value(&o.json_log), "also write every flow and alert as JSON lines, with its Community ID, to FILE or - (standard output); reopened on SIGHUP")
+        ("signing-key", po::value(&o.signing_key), "Ed25519 private key (PEM) with which to sign the evidence chain's head at each flush interval and on exit (signed checkpoints; `egresswatch verify --key PUB` checks them)")
         ("stats-interval", po::value(&stats_seconds)->default_value(60), "live capture: seconds between capture statistics (store and log)")
         ("tz", po::value(&o.tz), "the time zone in which egresswatch shows times by default, e.g. Europe/London (the daemon and the store keep UTC)");
     po::options_description alerts_out("Alerts out");

@@ -28,6 +28,7 @@ struct Options {
     std::vector<std::string> webhook_urls;
     std::string webhook_min_severity = "low";
     int webhook_retries = 3;
+    std::string signing_key;  // Ed25519 private key (PEM) for signed checkpoints; empty: none
     RetentionPolicy retention;
     uint64_t min_free_bytes = 100ull << 20;
     int64_t stats_interval_us = 60'000'000;

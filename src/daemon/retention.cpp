@@ -7,25 +7,31 @@
 
 #include "egresswatch/clock.hpp"
 #include "egresswatch/common/sqlite.hpp"
+#include "egresswatch/evidence.hpp"
 
 namespace egresswatch::daemon {
 namespace {
 
 constexpr int kRowsPerTransaction = 2000;
 constexpr auto kPruneEvery = std::chrono::hours(1);
-constexpr int64_t kDayUs = 86'400'000'000;
 
 // Old closed flows, with (?2 = 1) or without (?2 = 0) an alert, ended before ?1.
+// Never the row with the highest id: SQLite gives a new row the highest id
+// plus one, so deleting that row would give its id, still in the chain, to
+// the next flow (the chain seals each flow id once).
 constexpr const char* kOldFlows = R"SQL(
 SELECT f.id FROM flows f
 WHERE f.first_seen < ?1 AND f.last_seen < ?1 AND f.state = 'closed'
-  AND EXISTS (SELECT 1 FROM alerts a WHERE a.flow_id = f.id) = ?2)SQL";
-// A sealed flow's chain entry stays when the flow goes; pruned_flows records
-// the deletion so that verify can tell policy from tampering.
+  AND EXISTS (SELECT 1 FROM alerts a WHERE a.flow_id = f.id) = ?2
+  AND f.id < (SELECT max(id) FROM flows))SQL";
+// A sealed flow's chain entry stays when the flow goes; pruned_flows lists
+// the deletion (?2: when retention ran, ?1: its cutoff) and the transaction
+// seals the list as a pruning in the chain, so that verify can tell policy
+// from tampering.
 constexpr const char* kRecordPruned = R"SQL(
-INSERT INTO pruned_flows (flow_id, pruned_at, cutoff)
-SELECT id, CAST(strftime('%s', 'now') AS INTEGER) * 1000000, ?1 FROM temp.prune_ids
-WHERE id IN (SELECT flow_id FROM evidence_chain))SQL";
+INSERT INTO pruned_flows (flow_id, pruned_at, cutoff, last_seen)
+SELECT f.id, ?2, ?1, f.last_seen FROM temp.prune_ids AS t JOIN flows AS f ON f.id = t.id
+WHERE f.id IN (SELECT flow_id FROM evidence_chain))SQL";
 
 using sqlite::exec;
 
@@ -59,12 +65,15 @@ uint64_t in_batches(sqlite3* db, const std::function<int64_t()>& delete_batch, c
     return removed;
 }
 
-uint64_t prune_flows(sqlite3* db, int64_t cutoff, bool alerted, const std::function<bool()>& stop) {
+uint64_t prune_flows(sqlite3* db, int64_t now_us, int days, bool alerted, const std::function<bool()>& stop) {
+    const int64_t cutoff = now_us - days * evidence::kDayUs;
     const std::string select = std::string(kOldFlows) + " LIMIT " + std::to_string(kRowsPerTransaction);
     return in_batches(db, [&] {
         run(db, "DELETE FROM temp.prune_ids", 0);
         int64_t n = run(db, "INSERT INTO temp.prune_ids " + select, cutoff, alerted);
-        run(db, kRecordPruned, cutoff);
+        sqlite::Statement(db, kRecordPruned, sqlite::Statement::Lifetime::once).bind(1, cutoff).bind(2, now_us).run();
+        evidence::seal_pruning(db, alerted ? evidence::kPruneAlertedFlows : evidence::kPruneFlows, now_us, days,
+                               cutoff);
         run(db, "DELETE FROM alerts WHERE flow_id IN (SELECT id FROM temp.prune_ids)", 0);
         run(db, "DELETE FROM flows WHERE id IN (SELECT id FROM temp.prune_ids)", 0);
         return n;
@@ -76,17 +85,19 @@ uint64_t prune_flows(sqlite3* db, int64_t cutoff, bool alerted, const std::funct
 PruneCounts prune_store(sqlite3* db, const RetentionPolicy& policy, int64_t now_us,
                         const std::function<bool()>& stop) {
     exec(db, "CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)");
+    // Rows of an older egresswatch's prunings first, so that they are not
+    // sealed as this run's (the writer seals them when it opens the store).
+    evidence::seal_prunings_before_sealing(db, now_us);
     PruneCounts counts;
     if (policy.flow_days > 0) {
-        int64_t cutoff = now_us - policy.flow_days * kDayUs;
-        counts.flows = prune_flows(db, cutoff, false, stop);
+        int64_t cutoff = now_us - policy.flow_days * evidence::kDayUs;
+        counts.flows = prune_flows(db, now_us, policy.flow_days, false, stop);
         const std::string delete_dns = "DELETE FROM dns WHERE id IN (SELECT id FROM dns WHERE time < ?1 LIMIT " +
                                        std::to_string(kRowsPerTransaction) + ")";
         counts.dns = in_batches(db, [&] { return run(db, delete_dns, cutoff); }, stop);
     }
     if (policy.alert_days > 0) {
-        int64_t cutoff = now_us - policy.alert_days * kDayUs;
-        counts.alerted_flows = prune_flows(db, cutoff, true, stop);
+        counts.alerted_flows = prune_flows(db, now_us, policy.alert_days, true, stop);
     }
     return counts;
 }

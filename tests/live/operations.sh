@@ -8,7 +8,9 @@
 #  - kernel drops (the daemon stopped while traffic pours in) are logged when
 #    they start and recorded in capture_stats; a stats line every interval;
 #  - SIGHUP reopens the JSON log after rotation;
-#  - SIGTERM writes everything and exits 0 within seconds.
+#  - SIGTERM writes everything and exits 0 within seconds;
+#  - with --signing-key, the chain head is signed at flush intervals and on
+#    exit, each checkpoint in the store and the JSON log.
 #
 #   tests/live/operations.sh EGRESSWATCHD GEOIP_DIR RULES_DIR CAPTURE OUT_DIR
 set -euo pipefail
@@ -35,8 +37,10 @@ fi
 
 echo "== start"
 started=$(date +%s%N)
+openssl genpkey -algorithm ed25519 -out "$OUT/signing.key" 2> /dev/null
+chown nobody "$OUT/signing.key"
 start_daemon "$log" -i mirror_rx -d "$store" --user nobody --json-log "$OUT/flows.json" --stats-interval 1 \
-    --buffer-mb 1 --flush-interval 1
+    --buffer-mb 1 --flush-interval 1 --signing-key "$OUT/signing.key"
 echo "capturing $(( ($(date +%s%N) - started) / 1000000 )) ms after start"
 
 echo "== a geolocation database replaced on disk"
@@ -79,3 +83,11 @@ after=$(grep -c '"event_type":"flow"' "$OUT/flows.json" || true)
 [ $((before + after)) = "$(sqlite3 "$store" 'SELECT count(*) FROM flows')" ] ||
     fail "the JSON logs have $before + $after flow events, the store $(sqlite3 "$store" 'SELECT count(*) FROM flows') flows"
 echo "JSON log: $before flows and the alerts before rotation in flows.json.1, the other $after in the reopened flows.json"
+grep -q "signing the evidence chain's head with key" "$log" || fail "no log line about signing"
+checkpoints=$(sqlite3 "$store" 'SELECT count(*) FROM chain_signatures')
+[ "$checkpoints" -ge 2 ] || fail "$checkpoints signed checkpoints: expected some at flush intervals and one on exit"
+[ "$(cat "$OUT/flows.json.1" "$OUT/flows.json" | grep -c '"event_type":"checkpoint"')" = "$checkpoints" ] ||
+    fail "the JSON logs do not have the store's $checkpoints checkpoints"
+[ "$(sqlite3 "$store" 'SELECT chain_seq FROM chain_signatures ORDER BY id DESC LIMIT 1')" = \
+  "$(sqlite3 "$store" 'SELECT max(seq) FROM evidence_chain')" ] || fail "the last checkpoint is not the chain head"
+echo "signed checkpoints: $checkpoints, the last one at the chain head"

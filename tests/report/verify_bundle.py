@@ -9,13 +9,25 @@ someone who receives a bundle can check it without trusting our code:
   2. the chain proof links: each chain_hash is SHA-256 of the previous chain
      hash (hex) followed by the record hash (hex), from previous_hash to the
      chain head named in the bundle;
-  3. every record's hashes are the ones the proof has at its seq.
+  3. every record's hashes are the ones the proof has at its seq;
+  4. with --key PUB.pem (the sensor's Ed25519 public key): each store's latest
+     signed checkpoint is that key's signature over the checkpoint text
+     (include/egresswatch/signing.hpp), and the chain hash it signed is the
+     proof's at its seq; records up to that seq are covered by the signature.
 
-Usage: verify_bundle.py BUNDLE.json   (exit 0: verified, 1: it does not verify)
+Signatures are checked with Python's `cryptography` package when it is
+installed, else with `openssl pkeyutl -verify` (EGRESSWATCH_VERIFY_WITH=openssl
+forces that).
+
+Usage: verify_bundle.py [--key PUB.pem] BUNDLE.json   (exit 0: verified, 1: it does not verify)
 """
+import base64
 import hashlib
 import json
+import os
+import subprocess
 import sys
+import tempfile
 
 # The canonical columns, in order (see include/egresswatch/evidence.hpp).
 COLUMNS = [
@@ -62,6 +74,82 @@ def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
 
 
+ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+def raw_public_key(pem_path):
+    """The 32 raw bytes of an Ed25519 public key in PEM (SubjectPublicKeyInfo)."""
+    with open(pem_path, encoding="ascii") as f:
+        lines = [line.strip() for line in f if line.strip() and not line.startswith("-----")]
+    der = base64.b64decode("".join(lines))
+    if len(der) != 44 or not der.startswith(ED25519_SPKI_PREFIX):
+        raise ValueError("%s is not an Ed25519 public key in PEM" % pem_path)
+    return der[12:]
+
+
+def signature_is_valid(pem_path, message, signature):
+    if os.environ.get("EGRESSWATCH_VERIFY_WITH") != "openssl":
+        try:
+            from cryptography.exceptions import InvalidSignature
+            from cryptography.hazmat.primitives.serialization import load_pem_public_key
+        except ImportError:
+            pass
+        else:
+            with open(pem_path, "rb") as f:
+                key = load_pem_public_key(f.read())
+            try:
+                key.verify(signature, message)
+                return True
+            except InvalidSignature:
+                return False
+    with tempfile.TemporaryDirectory() as tmp:
+        message_path, signature_path = os.path.join(tmp, "message"), os.path.join(tmp, "signature")
+        with open(message_path, "wb") as f:
+            f.write(message)
+        with open(signature_path, "wb") as f:
+            f.write(signature)
+        result = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pem_path, "-rawin",
+                                 "-in", message_path, "-sigfile", signature_path],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        return result.returncode == 0
+
+
+def checkpoint_text(c):
+    fields = [("format", c["format"]), ("signed_at", c["signed_at_us"]), ("chain_seq", c["chain_seq"]),
+              ("chain_hash", c["chain_hash"]), ("late_alert_seq", c["late_alert_seq"]),
+              ("late_alert_hash", c["late_alert_hash"]), ("key_fingerprint", c["key_fingerprint"])]
+    return "".join("%s\t%s\n" % (name, value) for name, value in fields).encode("ascii")
+
+
+def verify_checkpoint(store, key_path, links, notes):
+    """Problems with the store's signed checkpoint, checked with the public key at key_path."""
+    c = store.get("signed_checkpoint")
+    if c is None:
+        return ["no signed checkpoint: the sensor did not sign this chain (egresswatchd --signing-key)"]
+    if c.get("format") != "egresswatch-checkpoint/1":
+        return ["unknown checkpoint format %r" % c.get("format")]
+    fingerprint = hashlib.sha256(raw_public_key(key_path)).hexdigest()
+    if c["key_fingerprint"] != fingerprint:
+        return ["the checkpoint names key %s, not the key given (%s)" % (c["key_fingerprint"], fingerprint)]
+    try:
+        signature = bytes.fromhex(c["signature"])
+    except ValueError:
+        signature = b""
+    if not signature_is_valid(key_path, checkpoint_text(c), signature):
+        return ["bad signature: the checkpoint was edited or forged"]
+    seq, proof = c["chain_seq"], store["chain_proof"]
+    signed_hash = links.get(seq, (None, None))[1]
+    if seq == 0 or (links and seq == min(links) - 1):
+        signed_hash = proof.get("previous_hash") if seq else "0" * 64
+    if signed_hash != c["chain_hash"]:
+        return ["the signed chain head seq %d is not the chain proof's: the chain was rewritten after it was signed"
+                % seq]
+    covered = sum(1 for r in store["records"] if r["seq"] <= seq)
+    notes.append("%s: signed checkpoint at chain seq %d covers %d of its %d records" %
+                 (store["path"], seq, covered, len(store["records"])))
+    return []
+
+
 def verify_store(store):
     problems = []
     proof = store["chain_proof"]
@@ -85,20 +173,30 @@ def verify_store(store):
             problems.append("seq %d: the columns do not hash to the record hash" % seq)
         if links.get(seq) != (record["record_hash"], record["chain_hash"]):
             problems.append("seq %d: the record's hashes are not the chain proof's" % seq)
-    return problems
+    return problems, links
 
 
 def main():
-    with open(sys.argv[1], encoding="utf-8") as f:
+    args = sys.argv[1:]
+    key_path = None
+    if len(args) == 3 and args[0] == "--key":
+        key_path, args = args[1], args[2:]
+    if len(args) != 1:
+        print("usage: verify_bundle.py [--key PUB.pem] BUNDLE.json")
+        return 2
+    with open(args[0], encoding="utf-8") as f:
         bundle = json.load(f)
     if bundle.get("format") != "egresswatch-case-bundle/1":
         print("not an egresswatch case bundle")
         return 1
-    problems, records = [], 0
+    problems, records, notes = [], 0, []
     for store in bundle["stores"]:
         records += len(store["records"])
-        problems += ["%s: %s" % (store["path"], p) for p in verify_store(store)]
-    for p in problems:
+        store_problems, links = verify_store(store)
+        if key_path:
+            store_problems += verify_checkpoint(store, key_path, links, notes)
+        problems += ["%s: %s" % (store["path"], p) for p in store_problems]
+    for p in problems + notes:
         print(p)
     if problems or records == 0:
         print("does not verify" if problems else "no records")
