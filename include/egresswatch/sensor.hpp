@@ -124,7 +124,20 @@ private:
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
     static bool needs_inspection(const DecodedPacket& packet);
     void learn_dns_answers(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
-    void apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength, int64_t ts_us);
+    // A hint with the kind of each evidence worked out once (classify_evidence).
+    struct ClassifiedHint {
+        DeviceHint hint;
+        std::vector<std::string_view> kinds;  // classify_evidence of each evidence, in order
+        bool from_dhcp = false;               // a "dhcp-hostname:" among them
+    };
+    static ClassifiedHint classified(DeviceHint hint);
+    // The hint of an announcement (mDNS, SSDP, WS-Discovery, SADP, Dahua),
+    // parsed and classified once per distinct payload: devices repeat theirs
+    // byte for byte all day. Null when `parse` finds none.
+    template <class Parse>
+    const ClassifiedHint* announced_hint(int payload_kind, const uint8_t* data, size_t length, Parse parse);
+    void apply_hint(const IpAddress& ip, const MacAddress* mac, const ClassifiedHint& hint, int strength,
+                    int64_t ts_us);
     void emit_devices();
     // Late alerts the store raised (re-judged flows) go to on_flow_record.
     void emit_late_alerts();
@@ -139,6 +152,14 @@ private:
     // Hints from DHCP messages sent before the client had an address, by MAC,
     // until the MAC shows up with an IP.
     std::unordered_map<std::string, std::pair<DeviceHint, int>> hints_by_mac_;
+    // announced_hint's memory, by a hash of the payload (the payload itself
+    // is kept to tell a collision from a repeat); cleared when full.
+    struct Announcement {
+        int payload_kind = 0;
+        std::string payload;
+        std::optional<ClassifiedHint> hint;
+    };
+    std::unordered_map<uint64_t, Announcement> announcements_;
     std::unique_ptr<FlowWorkers> flows_;
     StoreWriter store_;
     std::string run_id_;
