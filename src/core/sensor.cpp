@@ -303,6 +303,7 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
     };
     std::vector<StoreRecord> observations;
     std::string transport = p.ip_protocol == 6 ? "tcp" : "udp";
+    std::string client_ip, resolver_ip;  // as text once, for the first answer
     for (const auto& answer : message.answers) {
         bool address = answer.type == dns_type::a || answer.type == dns_type::aaaa;
         if (!address && answer.type != dns_type::cname) continue;
@@ -310,8 +311,9 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
             dns_cache_.remember(client, answer.address, resolved, answer.ttl, ts_us);
         DnsObservation o;
         o.time_us = ts_us;
-        o.client_ip = client.to_string();
-        o.resolver_ip = p.src_ip.to_string();
+        if (client_ip.empty()) client_ip = client.to_string(), resolver_ip = p.src_ip.to_string();
+        o.client_ip = client_ip;
+        o.resolver_ip = resolver_ip;
         o.transport = transport;
         o.query = message.qname;
         o.name = answer.name;
