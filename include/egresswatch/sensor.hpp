@@ -130,7 +130,7 @@ private:
         std::vector<std::string_view> kinds;  // classify_evidence of each evidence, in order
         bool from_dhcp = false;               // a "dhcp-hostname:" among them
     };
-    static ClassifiedHint classified(DeviceHint hint);
+    ClassifiedHint classified(DeviceHint hint);
     // The hint of an announcement (mDNS, SSDP, WS-Discovery, SADP, Dahua),
     // parsed and classified once per distinct payload: devices repeat theirs
     // byte for byte all day. Null when `parse` finds none.
@@ -160,6 +160,9 @@ private:
         std::optional<ClassifiedHint> hint;
     };
     std::unordered_map<uint64_t, Announcement> announcements_;
+    // classify_evidence by evidence: the same few strings come again and
+    // again (DHCP host names and vendor classes); cleared when full.
+    std::unordered_map<std::string, std::string_view> evidence_kinds_;
     std::unique_ptr<FlowWorkers> flows_;
     StoreWriter store_;
     std::string run_id_;

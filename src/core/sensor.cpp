@@ -230,9 +230,15 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
 }
 
 Sensor::ClassifiedHint Sensor::classified(DeviceHint hint) {
+    constexpr size_t kMaxEvidenceKinds = 4096;
     ClassifiedHint c;
     for (const auto& evidence : hint.evidence) {
-        c.kinds.push_back(classify_evidence(evidence));
+        auto known = evidence_kinds_.find(evidence);
+        if (known == evidence_kinds_.end()) {
+            if (evidence_kinds_.size() >= kMaxEvidenceKinds) evidence_kinds_.clear();
+            known = evidence_kinds_.emplace(evidence, classify_evidence(evidence)).first;
+        }
+        c.kinds.push_back(known->second);
         if (evidence.rfind("dhcp-hostname:", 0) == 0) c.from_dhcp = true;
     }
     c.hint = std::move(hint);
