@@ -154,7 +154,20 @@ private:
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
     static bool needs_inspection(const DecodedPacket& packet);
     void learn_dns_answers(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
-    void apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength, int64_t ts_us);
+    // A hint with the kind of each evidence worked out once (classify_evidence).
+    struct ClassifiedHint {
+        DeviceHint hint;
+        std::vector<std::string_view> kinds;  // classify_evidence of each evidence, in order
+        bool from_dhcp = false;               // a "dhcp-hostname:" among them
+    };
+    ClassifiedHint classified(DeviceHint hint);
+    // The hint of an announcement (mDNS, SSDP, WS-Discovery, SADP, Dahua),
+    // parsed and classified once per distinct payload: devices repeat theirs
+    // byte for byte all day. Null when `parse` finds none.
+    template <class Parse>
+    const ClassifiedHint* announced_hint(int payload_kind, const uint8_t* data, size_t length, Parse parse);
+    void apply_hint(const IpAddress& ip, const MacAddress* mac, const ClassifiedHint& hint, int strength,
+                    int64_t ts_us);
     void emit_devices();
     void write_evicted_devices();
     void device_record(const IpAddress& ip, DeviceState& device, std::vector<StoreRecord>& records,
@@ -194,6 +207,17 @@ private:
     int64_t last_time_used_us_ = 0;
     bool reported_bad_time_ = false, reported_outlier_ = false, reported_dns_ = false,
          reported_dns_evicted_ = false, reported_devices_ = false, reported_hints_ = false, reported_lanes_ = false;
+    // announced_hint's memory, by a hash of the payload (the payload itself
+    // is kept to tell a collision from a repeat); cleared when full.
+    struct Announcement {
+        int payload_kind = 0;
+        std::string payload;
+        std::optional<ClassifiedHint> hint;
+    };
+    std::unordered_map<uint64_t, Announcement> announcements_;
+    // classify_evidence by evidence: the same few strings come again and
+    // again (DHCP host names and vendor classes); cleared when full.
+    std::unordered_map<std::string, std::string_view> evidence_kinds_;
     std::unique_ptr<FlowWorkers> flows_;
     StoreWriter store_;
     std::string run_id_;

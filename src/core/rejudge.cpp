@@ -17,7 +17,11 @@ std::optional<std::string> optional_text(const Statement& s, int column) {
     return s.is_null(column) ? std::nullopt : std::optional(s.text(column));
 }
 
-constexpr const char* kCandidatesSql = R"SQL(
+// One device's flows come from index flows_device_time: the sensor asks for a
+// device each time one is identified, and "(?2 IS NULL OR f.device_ip = ?2)"
+// made SQLite scan every stored flow for each of them.
+std::string candidates_sql(bool one_device) {
+    return std::string(R"SQL(
 SELECT f.id, f.flow_uid, f.first_seen, f.last_seen, f.device_ip, f.device_port, f.device_mac, f.remote_ip,
        f.remote_port, f.transport, f.ip_proto, f.bytes_out, f.bytes_in, f.packets_out, f.packets_in,
        f.app_protocol, f.domain, f.remote_local, f.country, f.asn, f.as_org, f.community_id,
@@ -25,28 +29,41 @@ SELECT f.id, f.flow_uid, f.first_seen, f.last_seen, f.device_ip, f.device_port, 
 FROM flows AS f
 LEFT JOIN devices AS d ON d.ip = f.device_ip
 LEFT JOIN evidence_chain AS c ON c.flow_id = f.id
-WHERE f.state = 'closed' AND f.first_seen >= ?1 AND (?2 IS NULL OR f.device_ip = ?2)
+WHERE f.state = 'closed' AND f.first_seen >= ?1 AND )SQL") +
+           (one_device ? "f.device_ip = ?2" : "?2 IS NULL") + R"SQL(
   AND (?3 IS NULL OR f.first_seen < ?3)
   AND NOT EXISTS (SELECT 1 FROM alerts AS a WHERE a.flow_id = f.id)
 ORDER BY f.id)SQL";
+}
+
+// What writes a late alert, with the late-alert chain's head: prepared at the
+// first flow that raises one (most requests raise none: the sensor asks for
+// every device it identifies).
+struct LateAlertWriter {
+    explicit LateAlertWriter(sqlite3* db)
+        : alert(db, "INSERT INTO alerts (flow_id, severity, reasons, late) VALUES (?1, ?2, ?3, 1)", kOnce,
+                std::string(kContext)),
+          insert(db, "INSERT INTO late_alerts (flow_id, flow_uid, flow_record_hash, raised_at, cause) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)", kOnce, std::string(kContext)),
+          append(db, "INSERT INTO late_alert_chain (seq, flow_id, record_hash, chain_hash) "
+                     "VALUES (?1, ?2, ?3, ?4)", kOnce, std::string(kContext)) {
+        Statement head(db, "SELECT seq, chain_hash FROM late_alert_chain ORDER BY seq DESC LIMIT 1", kOnce,
+                       std::string(kContext));
+        if (head.step()) seq = head.integer(0), chain = head.text(1);
+    }
+    Statement alert, insert, append;
+    int64_t seq = 0;
+    std::string chain{evidence::kGenesisHash};
+};
 
 }  // namespace
 
 std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, const RejudgeRequest& request) {
-    Statement candidates(db, kCandidatesSql, kOnce, std::string(kContext));
+    Statement candidates(db, candidates_sql(request.device_ip.has_value()), kOnce, std::string(kContext));
     candidates.bind(1, request.since_us);
     if (request.device_ip) candidates.bind(2, *request.device_ip);
     if (request.until_us) candidates.bind(3, *request.until_us);
-    Statement alert(db, "INSERT INTO alerts (flow_id, severity, reasons, late) VALUES (?1, ?2, ?3, 1)", kOnce, std::string(kContext));
-    Statement insert(db, "INSERT INTO late_alerts (flow_id, flow_uid, flow_record_hash, raised_at, cause) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5)", kOnce, std::string(kContext));
-    Statement head(db, "SELECT seq, chain_hash FROM late_alert_chain ORDER BY seq DESC LIMIT 1", kOnce, std::string(kContext));
-    int64_t seq = 0;
-    std::string chain(evidence::kGenesisHash);
-    if (head.step()) seq = head.integer(0), chain = head.text(1);
-    Statement append(db, "INSERT INTO late_alert_chain (seq, flow_id, record_hash, chain_hash) "
-                         "VALUES (?1, ?2, ?3, ?4)", kOnce, std::string(kContext));
-
+    std::optional<LateAlertWriter> writer;
     std::vector<FlowRecord> raised;
     while (candidates.step()) {
         FlowFacts facts;
@@ -96,24 +113,25 @@ std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, co
         int64_t flow_id = candidates.integer(0);
         evidence::LateAlertFields late{r.uid, optional_text(candidates, 24), request.raised_us, r.severity, reasons,
                                        request.cause};
-        alert.bind(1, flow_id);
-        alert.bind(2, late.severity);
-        alert.bind(3, late.reasons);
-        alert.run();
-        insert.bind(1, flow_id);
-        insert.bind(2, late.flow_uid);
-        if (late.flow_record_hash) insert.bind(3, *late.flow_record_hash);
-        insert.bind(4, late.raised_us);
-        insert.bind(5, late.cause);
-        insert.run();
+        if (!writer) writer.emplace(db);
+        writer->alert.bind(1, flow_id);
+        writer->alert.bind(2, late.severity);
+        writer->alert.bind(3, late.reasons);
+        writer->alert.run();
+        writer->insert.bind(1, flow_id);
+        writer->insert.bind(2, late.flow_uid);
+        if (late.flow_record_hash) writer->insert.bind(3, *late.flow_record_hash);
+        writer->insert.bind(4, late.raised_us);
+        writer->insert.bind(5, late.cause);
+        writer->insert.run();
 
         std::string record_hash = evidence::sha256_hex(evidence::late_alert_text(late));
-        chain = evidence::chain_hash(chain, record_hash);
-        append.bind(1, ++seq);
-        append.bind(2, flow_id);
-        append.bind(3, record_hash);
-        append.bind(4, chain);
-        append.run();
+        writer->chain = evidence::chain_hash(writer->chain, record_hash);
+        writer->append.bind(1, ++writer->seq);
+        writer->append.bind(2, flow_id);
+        writer->append.bind(3, record_hash);
+        writer->append.bind(4, writer->chain);
+        writer->append.run();
         raised.push_back(std::move(r));
     }
     return raised;

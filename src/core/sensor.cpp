@@ -206,6 +206,16 @@ Payload payload_of(const DecodedPacket& p) {
     return Payload::none;
 }
 
+// A parser of a message with a hint, as a parser of the hint alone.
+template <class Message>
+auto hint_of(std::optional<Message> (*parse)(const uint8_t*, size_t)) {
+    return [parse](const uint8_t* data, size_t length) -> std::optional<DeviceHint> {
+        auto message = parse(data, length);
+        if (!message) return std::nullopt;
+        return std::move(message->hint);
+    };
+}
+
 }  // namespace
 
 bool Sensor::needs_inspection(const DecodedPacket& p) { return payload_of(p) != Payload::none; }
@@ -227,8 +237,13 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
         if (auto message = parse_dns_message(data, length)) learn_dns_answers(*message, p, ts_us);
         return;
     case Payload::mdns:
-        if (auto message = parse_dns_message(data, length))
-            apply_hint(p.src_ip, src_mac, parse_mdns_hints(*message), signal_strength::names_itself, ts_us);
+        if (auto hint = announced_hint(static_cast<int>(Payload::mdns), data, length,
+                                       [](const uint8_t* d, size_t n) -> std::optional<DeviceHint> {
+                                           auto message = parse_dns_message(d, n);
+                                           if (!message) return std::nullopt;
+                                           return parse_mdns_hints(*message);
+                                       }))
+            apply_hint(p.src_ip, src_mac, *hint, signal_strength::names_itself, ts_us);
         return;
     case Payload::dhcp: {
         auto dhcp = parse_dhcp(data, length);
@@ -238,7 +253,7 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
                                   : dhcp->requested_ip ? &*dhcp->requested_ip
                                   : p.src_ip.is_group_or_unspecified() ? nullptr : &p.src_ip;
             const MacAddress* mac = dhcp->client_mac ? &*dhcp->client_mac : src_mac;
-            if (ip) apply_hint(*ip, mac, dhcp->hint, signal_strength::names_itself, ts_us);
+            if (ip) apply_hint(*ip, mac, classified(std::move(dhcp->hint)), signal_strength::names_itself, ts_us);
             else if (mac) remember_dhcp_hint(*mac, dhcp->hint, signal_strength::names_itself);
         } else if (dhcp->your_ip && dhcp->client_mac) {  // the server's answer binds MAC to IP
             auto pending = hints_by_mac_.find(mac_to_string(*dhcp->client_mac));
@@ -246,25 +261,28 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
                 PendingHint hint = std::move(pending->second);
                 hint_recency_.erase(hint.recency);
                 hints_by_mac_.erase(pending);
-                apply_hint(*dhcp->your_ip, &*dhcp->client_mac, hint.hint, hint.strength, ts_us);
+                apply_hint(*dhcp->your_ip, &*dhcp->client_mac, classified(std::move(hint.hint)), hint.strength, ts_us);
             }
         }
         return;
     }
     case Payload::ssdp:
-        if (auto ssdp = parse_ssdp(data, length)) apply_hint(p.src_ip, src_mac, ssdp->hint, signal_strength::names_itself, ts_us);
+        if (auto hint = announced_hint(static_cast<int>(Payload::ssdp), data, length, hint_of(parse_ssdp)))
+            apply_hint(p.src_ip, src_mac, *hint, signal_strength::names_itself, ts_us);
         return;
     case Payload::ws_discovery:
-        if (auto wsd = parse_ws_discovery(data, length))
-            apply_hint(p.src_ip, src_mac, wsd->hint, signal_strength::self_announced, ts_us);
+        if (auto hint = announced_hint(static_cast<int>(Payload::ws_discovery), data, length,
+                                       hint_of(parse_ws_discovery)))
+            apply_hint(p.src_ip, src_mac, *hint, signal_strength::self_announced, ts_us);
         return;
     case Payload::sadp:
-        if (auto sadp = parse_hikvision_sadp(data, length))
-            apply_hint(p.src_ip, src_mac, sadp->hint, signal_strength::self_announced, ts_us);
+        if (auto hint = announced_hint(static_cast<int>(Payload::sadp), data, length, hint_of(parse_hikvision_sadp)))
+            apply_hint(p.src_ip, src_mac, *hint, signal_strength::self_announced, ts_us);
         return;
     case Payload::dahua:
-        if (auto dahua = parse_dahua_discovery(data, length))
-            apply_hint(p.src_ip, src_mac, dahua->hint, signal_strength::self_announced, ts_us);
+        if (auto hint = announced_hint(static_cast<int>(Payload::dahua), data, length,
+                                       hint_of(parse_dahua_discovery)))
+            apply_hint(p.src_ip, src_mac, *hint, signal_strength::self_announced, ts_us);
         return;
     }
 }
@@ -293,19 +311,52 @@ void Sensor::remember_dhcp_hint(const MacAddress& mac, const DeviceHint& hint, i
     hints_by_mac_.emplace(std::move(key), PendingHint{hint, strength, recency});
 }
 
-void Sensor::apply_hint(const IpAddress& ip, const MacAddress* mac, const DeviceHint& hint, int strength,
+Sensor::ClassifiedHint Sensor::classified(DeviceHint hint) {
+    constexpr size_t kMaxEvidenceKinds = 4096;
+    ClassifiedHint c;
+    for (const auto& evidence : hint.evidence) {
+        auto known = evidence_kinds_.find(evidence);
+        if (known == evidence_kinds_.end()) {
+            if (evidence_kinds_.size() >= kMaxEvidenceKinds) evidence_kinds_.clear();
+            known = evidence_kinds_.emplace(evidence, classify_evidence(evidence)).first;
+        }
+        c.kinds.push_back(known->second);
+        if (evidence.rfind("dhcp-hostname:", 0) == 0) c.from_dhcp = true;
+    }
+    c.hint = std::move(hint);
+    return c;
+}
+
+template <class Parse>
+const Sensor::ClassifiedHint* Sensor::announced_hint(int payload_kind, const uint8_t* data, size_t length,
+                                                     Parse parse) {
+    constexpr size_t kMaxAnnouncements = 1024;
+    std::string_view payload(reinterpret_cast<const char*>(data), length);
+    uint64_t key = std::hash<std::string_view>{}(payload) ^ static_cast<uint64_t>(payload_kind) * 0x9e3779b97f4a7c15ull;
+    auto it = announcements_.find(key);
+    if (it != announcements_.end() && it->second.payload_kind == payload_kind && it->second.payload == payload)
+        return it->second.hint ? &*it->second.hint : nullptr;
+    if (it == announcements_.end() && announcements_.size() >= kMaxAnnouncements) announcements_.clear();
+    Announcement& a = announcements_[key];
+    a.payload_kind = payload_kind;
+    a.payload.assign(payload);
+    a.hint.reset();
+    if (std::optional<DeviceHint> hint = parse(data, length)) a.hint = classified(std::move(*hint));
+    return a.hint ? &*a.hint : nullptr;
+}
+
+void Sensor::apply_hint(const IpAddress& ip, const MacAddress* mac, const ClassifiedHint& classified, int strength,
                         int64_t ts_us) {
+    const DeviceHint& hint = classified.hint;
     if (hint.empty()) return;
     DeviceState* device = observe_device(ip, mac, ts_us, ts_us);
     if (!device) return;
-    for (const auto& evidence : hint.evidence)
-        device->add_evidence(evidence, kind_of(classify_evidence(evidence)),
-                             classify_evidence(evidence).empty() ? signal_strength::note : strength);
+    for (size_t i = 0; i < hint.evidence.size(); ++i)
+        device->add_evidence(hint.evidence[i], kind_of(classified.kinds[i]),
+                             classified.kinds[i].empty() ? signal_strength::note : strength);
     // The name a device gives itself in DHCP is the one operators know; the
     // other protocols only fill in where DHCP was not seen.
-    bool from_dhcp = std::any_of(hint.evidence.begin(), hint.evidence.end(),
-                                 [](const std::string& e) { return e.rfind("dhcp-hostname:", 0) == 0; });
-    if (hint.hostname && device->hostname != *hint.hostname && (from_dhcp || device->hostname.empty())) {
+    if (hint.hostname && device->hostname != *hint.hostname && (classified.from_dhcp || device->hostname.empty())) {
         device->hostname = *hint.hostname;
         device->dirty = true;
     }
@@ -364,6 +415,7 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
     std::vector<StoreRecord> observations;
     std::string transport = p.ip_protocol == 6 ? "tcp" : "udp";
     size_t kept = 0;
+    std::string client_ip, resolver_ip;  // as text once, for the first answer
     for (const auto& answer : message.answers) {
         bool address = answer.type == dns_type::a || answer.type == dns_type::aaaa;
         if (!address && answer.type != dns_type::cname) continue;
@@ -376,8 +428,9 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
             dns_cache_.remember(client, answer.address, resolved, answer.ttl, ts_us);
         DnsObservation o;
         o.time_us = ts_us;
-        o.client_ip = client.to_string();
-        o.resolver_ip = p.src_ip.to_string();
+        if (client_ip.empty()) client_ip = client.to_string(), resolver_ip = p.src_ip.to_string();
+        o.client_ip = client_ip;
+        o.resolver_ip = resolver_ip;
         o.transport = transport;
         o.query = message.qname;
         o.name = answer.name;

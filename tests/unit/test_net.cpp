@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+
 #include "egresswatch/net.hpp"
 
 using namespace egresswatch;
@@ -11,6 +13,19 @@ TEST_CASE("IP addresses parse and print in both families", "[net]") {
     CHECK_FALSE(IpAddress::parse("::ffff:10.20.1.21")->is_v4);  // v6 on the wire stays v6
     CHECK_FALSE(IpAddress::parse("10.20.1"));
     CHECK_FALSE(IpAddress::parse(""));
+}
+
+TEST_CASE("IPv4 addresses print as inet_ntop prints them", "[net]") {
+    // to_string formats IPv4 by hand: every octet value in every position.
+    for (unsigned v = 0; v < 256; ++v) {
+        for (int position = 0; position < 4; ++position) {
+            uint8_t b[4] = {1, 20, 0, 255};
+            b[position] = static_cast<uint8_t>(v);
+            char expected[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, b, expected, sizeof expected);
+            CHECK(IpAddress::v4(b).to_string() == expected);
+        }
+    }
 }
 
 TEST_CASE("CIDR blocks match on the prefix bits only", "[net]") {
