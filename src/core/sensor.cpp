@@ -122,11 +122,6 @@ std::optional<DeviceKind> kind_from_cloud(const DomainRule& rule) {
     return std::nullopt;
 }
 
-std::optional<DeviceKind> kind_of(std::string_view hint) {
-    if (hint.empty()) return std::nullopt;
-    return parse_device_kind(hint);
-}
-
 }  // namespace
 
 namespace {
@@ -215,9 +210,10 @@ void Sensor::apply_hint(const IpAddress& ip, const MacAddress* mac, const Device
     if (hint.empty()) return;
     DeviceState* device = observe_device(ip, mac, ts_us, ts_us);
     if (!device) return;
-    for (const auto& evidence : hint.evidence)
-        device->add_evidence(evidence, kind_of(classify_evidence(evidence)),
-                             classify_evidence(evidence).empty() ? signal_strength::note : strength);
+    for (const auto& evidence : hint.evidence) {
+        std::optional<DeviceKind> kind = classify_evidence(evidence);
+        device->add_evidence(evidence, kind, kind ? strength : signal_strength::note);
+    }
     // The name a device gives itself in DHCP is the one operators know; the
     // other protocols only fill in where DHCP was not seen.
     bool from_dhcp = std::any_of(hint.evidence.begin(), hint.evidence.end(),

@@ -162,11 +162,12 @@ void check_clean(const DeviceHint& h) {
             if (c < 0x20 || c == 0x7f) return false;
         return true;
     };
-    for (const auto* f : {&h.hostname, &h.vendor, &h.model, &h.kind_hint})
+    for (const auto* f : {&h.hostname, &h.vendor, &h.model})
         if (*f) {
             CHECK(ok(**f));
             CHECK((*f)->size() <= 128);
         }
+    CHECK(h.kind != DeviceKind::other);  // no kind is nullopt, never other
     CHECK(h.evidence.size() <= kMaxEvidence);
     for (const std::string& e : h.evidence) {
         CHECK(ok(e));
@@ -201,7 +202,7 @@ TEST_CASE("DHCP: capgen's camera request", "[discovery]") {
     CHECK_FALSE(m->hint.vendor);  // the vendor class names the DHCP client, not the maker
     CHECK(m->hint.evidence == Strings{"dhcp-hostname:DS-2CD2143G2-I", "dhcp-vendor-class:udhcp 1.22.1",
                                       "dhcp-params:1,3,6,12,15,28,42"});
-    CHECK(m->hint.kind_hint == "camera");  // DS-2CD beats udhcp's "iot"
+    CHECK(m->hint.kind == DeviceKind::camera);  // DS-2CD beats udhcp's "iot"
 }
 
 TEST_CASE("DHCP: ciaddr, a reply, FQDN forms", "[discovery]") {
@@ -214,7 +215,7 @@ TEST_CASE("DHCP: ciaddr, a reply, FQDN forms", "[discovery]") {
     CHECK(m->fqdn == "pc1.lan");
     CHECK(m->hint.hostname == "pc1");
     CHECK(has(m->hint.evidence, "dhcp-fqdn:pc1.lan"));
-    CHECK_FALSE(m->hint.kind_hint);
+    CHECK_FALSE(m->hint.kind);
 
     Bytes ascii = dhcp(1, {81, 11, 0x01, 0, 0, 'h', 'o', 's', 't', '.', 'O', 'R', 'G', 255});
     m = parse_dhcp(ascii.data(), ascii.size());
@@ -230,7 +231,7 @@ TEST_CASE("DHCP: ciaddr, a reply, FQDN forms", "[discovery]") {
     CHECK(m->your_ip->to_string() == "10.20.1.21");
     CHECK(m->hostname == "cam1");
     CHECK(m->hint.empty());  // the server speaks: no hint about the sender
-    CHECK_FALSE(m->hint.kind_hint);
+    CHECK_FALSE(m->hint.kind);
 }
 
 TEST_CASE("DHCP: pad, end, option overload into file and sname", "[discovery]") {
@@ -309,7 +310,7 @@ TEST_CASE("SSDP: capgen's camera NOTIFY", "[discovery]") {
     CHECK(m->location == "http://10.20.1.21:49152/rootDesc.xml");
     CHECK(m->hint.evidence ==
           Strings{"ssdp-server:Linux/3.0 UPnP/1.0 IPCamera/1.0", "ssdp-nt:upnp:rootdevice"});
-    CHECK(m->hint.kind_hint == "camera");
+    CHECK(m->hint.kind == DeviceKind::camera);
 }
 
 TEST_CASE("SSDP: header case, LF lines, M-SEARCH and 200 OK", "[discovery]") {
@@ -322,7 +323,7 @@ TEST_CASE("SSDP: header case, LF lines, M-SEARCH and 200 OK", "[discovery]") {
     CHECK(m->st == "urn:dial-multiscreen-org:service:dial:1");
     CHECK(m->hint.evidence == Strings{"ssdp-user-agent:Google Chrome/90.0 Linux",
                                       "ssdp-search:urn:dial-multiscreen-org:service:dial:1"});
-    CHECK_FALSE(m->hint.kind_hint);
+    CHECK_FALSE(m->hint.kind);
 
     Bytes ok = bytes(
         "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=100\r\nEXT:\r\n"
@@ -333,14 +334,14 @@ TEST_CASE("SSDP: header case, LF lines, M-SEARCH and 200 OK", "[discovery]") {
     CHECK(m->kind == SsdpKind::response);
     CHECK(m->hint.evidence == Strings{"ssdp-server:Linux, UPnP/1.0, NVR/2.0",
                                       "ssdp-nt:urn:schemas-upnp-org:device:Basic:1"});
-    CHECK(m->hint.kind_hint == "nvr");
+    CHECK(m->hint.kind == DeviceKind::nvr);
 
     Bytes wemo = bytes("NOTIFY * HTTP/1.1\r\nNT: urn:Belkin:device:controllee:1\r\n"
                        "NTS: ssdp:byebye\r\nSERVER: Unspecified, UPnP/1.0, Unspecified\r\n\r\n");
     m = parse_ssdp(wemo.data(), wemo.size());
     REQUIRE(m);
     CHECK(m->nts == "ssdp:byebye");
-    CHECK(m->hint.kind_hint == "iot");
+    CHECK(m->hint.kind == DeviceKind::iot);
 
     Bytes service = bytes("NOTIFY * HTTP/1.1\r\nNT: urn:Belkin:service:basicevent:1\r\n\r\n");
     m = parse_ssdp(service.data(), service.size());
@@ -382,7 +383,7 @@ TEST_CASE("WS-Discovery: capgen's ONVIF ProbeMatch", "[discovery]") {
     CHECK(m->hint.model == "IPC-HDW2431T");
     CHECK(m->hint.evidence == Strings{"onvif:NetworkVideoTransmitter", "onvif-scope-type:video_encoder",
                                       "onvif-hardware:IPC-HDW2431T"});
-    CHECK(m->hint.kind_hint == "camera");
+    CHECK(m->hint.kind == DeviceKind::camera);
 }
 
 TEST_CASE("WS-Discovery: other prefixes, Hello, escapes, several types", "[discovery]") {
@@ -416,7 +417,7 @@ TEST_CASE("WS-Discovery: other prefixes, Hello, escapes, several types", "[disco
                   "onvif-scope-type:Network_Video_Transmitter", "onvif-name:HIKVISION DS-2CD2143G2-I",
                   "onvif-hardware:DS-2CD2143G2-I", "onvif-location:city/hangzhou",
                   "onvif-profile:Streaming"});
-    CHECK(m->hint.kind_hint == "camera");
+    CHECK(m->hint.kind == DeviceKind::camera);
 }
 
 TEST_CASE("WS-Discovery: a recorder, a probe, a printer, no Action", "[discovery]") {
@@ -427,7 +428,7 @@ TEST_CASE("WS-Discovery: a recorder, a probe, a printer, no Action", "[discovery
     auto m = parse_ws_discovery(nvr.data(), nvr.size());
     REQUIRE(m);
     CHECK(m->kind == WsDiscoveryKind::probe_matches);
-    CHECK(m->hint.kind_hint == "nvr");
+    CHECK(m->hint.kind == DeviceKind::nvr);
 
     Bytes probe = bytes(
         "<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\"><Header><Action>"
@@ -438,7 +439,7 @@ TEST_CASE("WS-Discovery: a recorder, a probe, a printer, no Action", "[discovery
     REQUIRE(m);
     CHECK(m->kind == WsDiscoveryKind::probe);
     CHECK(m->hint.evidence == Strings{"wsd-probe:NetworkVideoTransmitter"});
-    CHECK_FALSE(m->hint.kind_hint);  // looking for cameras does not make one
+    CHECK_FALSE(m->hint.kind);  // looking for cameras does not make one
 
     Bytes printer = bytes(
         "<soap:Envelope xmlns:soap=\"x\" xmlns:wsdp=\"http://schemas.xmlsoap.org/ws/2006/02/devprof\" "
@@ -448,7 +449,7 @@ TEST_CASE("WS-Discovery: a recorder, a probe, a printer, no Action", "[discovery
     REQUIRE(m);
     CHECK(m->kind == WsDiscoveryKind::hello);
     CHECK(m->hint.evidence == Strings{"wsd-type:Device", "wsd-type:PrintDeviceType"});
-    CHECK_FALSE(m->hint.kind_hint);
+    CHECK_FALSE(m->hint.kind);
 }
 
 TEST_CASE("WS-Discovery: not WS-Discovery", "[discovery]") {
@@ -482,7 +483,7 @@ TEST_CASE("SADP: capgen's announcement and a recorder's reply", "[discovery]") {
     CHECK(m->hint.vendor == "Hikvision");
     CHECK(m->hint.model == "DS-2CD2143G2-I");
     CHECK(m->hint.evidence == Strings{"sadp:DS-2CD2143G2-I", "sadp-type:IPC", "sadp-firmware:V5.7.3"});
-    CHECK(m->hint.kind_hint == "camera");
+    CHECK(m->hint.kind == DeviceKind::camera);
 
     m = parse_hikvision_sadp(reinterpret_cast<const uint8_t*>(kSadpRecorder), sizeof kSadpRecorder - 1);
     REQUIRE(m);
@@ -490,7 +491,7 @@ TEST_CASE("SADP: capgen's announcement and a recorder's reply", "[discovery]") {
     CHECK(m->analog_channels == "4");
     CHECK(m->digital_channels == "5");
     CHECK(m->software_version == "V3.5.38build 191215");
-    CHECK(m->hint.kind_hint == "nvr");  // DS-7xxx
+    CHECK(m->hint.kind == DeviceKind::nvr);  // DS-7xxx
 }
 
 TEST_CASE("SADP: probes, WS-Discovery and garbage", "[discovery]") {
@@ -532,7 +533,7 @@ TEST_CASE("Dahua: DHIP camera reply", "[discovery]") {
     CHECK(m->hint.model == "IPC-HDW2431T");
     CHECK(m->hint.evidence == Strings{"dahua-discovery:IPC-HDW2431T", "dahua-class:IPC",
                                       "dahua-vendor:Dahua", "dahua-firmware:2.800.0000000.25.R"});
-    CHECK(m->hint.kind_hint == "camera");
+    CHECK(m->hint.kind == DeviceKind::camera);
 }
 
 TEST_CASE("Dahua: recorders, searches, no header, escapes", "[discovery]") {
@@ -540,7 +541,7 @@ TEST_CASE("Dahua: recorders, searches, no header, escapes", "[discovery]") {
                      R"("DeviceType":"XVR5108HS-I3","Vendor":"General"}}})");
     auto m = parse_dahua_discovery(xvr.data(), xvr.size());
     REQUIRE(m);
-    CHECK(m->hint.kind_hint == "nvr");
+    CHECK(m->hint.kind == DeviceKind::nvr);
     CHECK(m->vendor == "General");
 
     Bytes search = dhip("{\"method\":\"DHDiscover.search\",\"params\":{\"mac\":\"\",\"uni\":1}}\n");
@@ -554,7 +555,7 @@ TEST_CASE("Dahua: recorders, searches, no header, escapes", "[discovery]") {
     REQUIRE(m);
     CHECK(m->device_type == "DH-IPC-HFW1230S\"xA?");
     CHECK(m->serial == "S1");  // a number is not a string: the next one is read
-    CHECK(m->hint.kind_hint == "camera");
+    CHECK(m->hint.kind == DeviceKind::camera);
 }
 
 TEST_CASE("Dahua: binary UDP 5050 reply", "[discovery]") {
@@ -575,7 +576,7 @@ TEST_CASE("Dahua: binary UDP 5050 reply", "[discovery]") {
     CHECK(m->mac == mac);
     CHECK(m->device_type == "NVR4104");  // section 2's type wins over section 1's
     CHECK(m->serial == "4K0000AAA123");
-    CHECK(m->hint.kind_hint == "nvr");
+    CHECK(m->hint.kind == DeviceKind::nvr);
 
     Bytes request(32, 0);
     request[0] = 0xa3;
@@ -624,7 +625,7 @@ TEST_CASE("mDNS: services, instances, host names, TXT", "[discovery]") {
     CHECK(h.vendor == "Acme");
     CHECK(h.evidence == Strings{"mdns:_rtsp._tcp.local", "mdns-instance:cam1", "mdns:_http._tcp.local",
                                 "mdns-host:ipcam-21.local", "mdns-model:X-100"});
-    CHECK(h.kind_hint == "camera");
+    CHECK(h.kind == DeviceKind::camera);
 
     DnsMessage hap;
     hap.is_response = true;
@@ -632,14 +633,14 @@ TEST_CASE("mDNS: services, instances, host names, TXT", "[discovery]") {
                    rr("doorbell._hap._tcp.local", dns_type::txt, {}, {"ci=18", "md=Doorbell 2"}),
                    rr("21.1.20.10.in-addr.arpa", dns_type::ptr, "bell.local")};
     h = parse_mdns_hints(hap);
-    CHECK(h.kind_hint == "camera");
+    CHECK(h.kind == DeviceKind::camera);
     CHECK(h.hostname == "bell");
     CHECK(has(h.evidence, "hap-ci:18"));
 
     DnsMessage cast;
     cast.is_response = true;
     cast.answers = {rr("_googlecast._tcp.local", dns_type::ptr, "chromecast-1234._googlecast._tcp.local")};
-    CHECK(parse_mdns_hints(cast).kind_hint == "iot");
+    CHECK(parse_mdns_hints(cast).kind == DeviceKind::iot);
 }
 
 TEST_CASE("mDNS: queries and probes", "[discovery]") {
@@ -650,7 +651,7 @@ TEST_CASE("mDNS: queries and probes", "[discovery]") {
     DeviceHint h = parse_mdns_hints(q);
     CHECK(h.hostname == "android");
     CHECK(h.evidence == Strings{"mdns-host:android.local", "mdns-query:_spotify-connect._tcp.local"});
-    CHECK_FALSE(h.kind_hint);
+    CHECK_FALSE(h.kind);
 
     // Answers in a query are known answers about others: not read.
     DnsMessage known;
@@ -677,62 +678,62 @@ TEST_CASE("mDNS: from bytes, with an escaped instance name", "[discovery]") {
     REQUIRE(m->answers.size() == 1);
     DeviceHint h = parse_mdns_hints(*m);
     CHECK(h.evidence == Strings{"mdns:_axis-video._tcp.local", "mdns-instance:axis\\032m3045\\.v\\032-\\0321"});
-    CHECK(h.kind_hint == "camera");
+    CHECK(h.kind == DeviceKind::camera);
 }
 
 // ---- classification ------------------------------------------------------------------------
 
 TEST_CASE("classify: the vocabulary and its precedence", "[discovery]") {
-    CHECK(classify_evidence("onvif:NetworkVideoTransmitter") == "camera");
-    CHECK(classify_evidence("onvif:networkvideotransmitter") == "camera");
-    CHECK(classify_evidence("onvif:NetworkVideoDisplay") == "nvr");
-    CHECK(classify_evidence("onvif:Device") == "");
-    CHECK(classify_evidence("sadp:DS-2CD2143G2-I") == "camera");
-    CHECK(classify_evidence("sadp:DS-7608NI-K2") == "nvr");
-    CHECK(classify_evidence("sadp:DS-9632NI-I8") == "nvr");
-    CHECK(classify_evidence("dahua-discovery:DHI-NVR5416-4KS2") == "nvr");
-    CHECK(classify_evidence("dahua-discovery:IPC-HDW5421S") == "camera");
-    CHECK(classify_evidence("dahua-class:HCVR") == "nvr");
-    CHECK(classify_evidence("dhcp-hostname:DCS-935L") == "camera");
-    CHECK(classify_evidence("dhcp-hostname:DCH-S150") == "iot");
-    CHECK(classify_evidence("dhcp-hostname:ESP_07AEFB") == "iot");
-    CHECK(classify_evidence("dhcp-hostname:my-laptop") == "");
-    CHECK(classify_evidence("dhcp-vendor-class:udhcp 0.9.8") == "iot");
-    CHECK(classify_evidence("dhcp-vendor-class:MSFT 5.0") == "");
-    CHECK(classify_evidence("mdns:_rtsp._tcp.local") == "camera");
-    CHECK(classify_evidence("mdns:_onvif._tcp.local") == "camera");
-    CHECK(classify_evidence("mdns:_http._tcp.local") == "");
-    CHECK(classify_evidence("ssdp-server:Embedded/1.0 UPnP/1.0 IPCamera-UPnP/1.0") == "camera");
-    CHECK(classify_evidence("ssdp-server:Linux/2.6 UPnP/1.0 IpCamera/1.0") == "camera");
-    CHECK(classify_evidence("ssdp-server:Linux UPnP/1.0 Sonos/57.3 (ZPS1)") == "");
-    CHECK(classify_evidence("ssdp-nt:urn:schemas-upnp-org:device:DigitalSecurityCamera:1") == "camera");
-    CHECK(classify_evidence("ssdp-search:urn:schemas-upnp-org:device:DigitalSecurityCamera:1") == "");
-    CHECK(classify_evidence("wsd-probe:NetworkVideoTransmitter") == "");
+    CHECK(classify_evidence("onvif:NetworkVideoTransmitter") == DeviceKind::camera);
+    CHECK(classify_evidence("onvif:networkvideotransmitter") == DeviceKind::camera);
+    CHECK(classify_evidence("onvif:NetworkVideoDisplay") == DeviceKind::nvr);
+    CHECK_FALSE(classify_evidence("onvif:Device"));
+    CHECK(classify_evidence("sadp:DS-2CD2143G2-I") == DeviceKind::camera);
+    CHECK(classify_evidence("sadp:DS-7608NI-K2") == DeviceKind::nvr);
+    CHECK(classify_evidence("sadp:DS-9632NI-I8") == DeviceKind::nvr);
+    CHECK(classify_evidence("dahua-discovery:DHI-NVR5416-4KS2") == DeviceKind::nvr);
+    CHECK(classify_evidence("dahua-discovery:IPC-HDW5421S") == DeviceKind::camera);
+    CHECK(classify_evidence("dahua-class:HCVR") == DeviceKind::nvr);
+    CHECK(classify_evidence("dhcp-hostname:DCS-935L") == DeviceKind::camera);
+    CHECK(classify_evidence("dhcp-hostname:DCH-S150") == DeviceKind::iot);
+    CHECK(classify_evidence("dhcp-hostname:ESP_07AEFB") == DeviceKind::iot);
+    CHECK_FALSE(classify_evidence("dhcp-hostname:my-laptop"));
+    CHECK(classify_evidence("dhcp-vendor-class:udhcp 0.9.8") == DeviceKind::iot);
+    CHECK_FALSE(classify_evidence("dhcp-vendor-class:MSFT 5.0"));
+    CHECK(classify_evidence("mdns:_rtsp._tcp.local") == DeviceKind::camera);
+    CHECK(classify_evidence("mdns:_onvif._tcp.local") == DeviceKind::camera);
+    CHECK_FALSE(classify_evidence("mdns:_http._tcp.local"));
+    CHECK(classify_evidence("ssdp-server:Embedded/1.0 UPnP/1.0 IPCamera-UPnP/1.0") == DeviceKind::camera);
+    CHECK(classify_evidence("ssdp-server:Linux/2.6 UPnP/1.0 IpCamera/1.0") == DeviceKind::camera);
+    CHECK_FALSE(classify_evidence("ssdp-server:Linux UPnP/1.0 Sonos/57.3 (ZPS1)"));
+    CHECK(classify_evidence("ssdp-nt:urn:schemas-upnp-org:device:DigitalSecurityCamera:1") == DeviceKind::camera);
+    CHECK_FALSE(classify_evidence("ssdp-search:urn:schemas-upnp-org:device:DigitalSecurityCamera:1"));
+    CHECK_FALSE(classify_evidence("wsd-probe:NetworkVideoTransmitter"));
     // Strings seen in the IoT Sentinel captures (see the table's comments).
-    CHECK(classify_evidence("ssdp-nt:hnap:NetworkCamera") == "camera");
-    CHECK(classify_evidence("ssdp-server:Linux,    UPnP/1.0 DCS-935L/1.0") == "camera");
-    CHECK(classify_evidence("ssdp-nt:urn:schemas-upnp-org:device:DCS-935L:1") == "camera");
-    CHECK(classify_evidence("ssdp-server:Cellvision UPnP/1.0") == "camera");
-    CHECK(classify_evidence("mdns-host:dcs-935l-b0c554255b0e.local") == "camera");
-    CHECK(classify_evidence("ssdp-server:Linux/3.14.0 UPnP/1.0 IpBridge/1.9.0") == "iot");
-    CHECK(classify_evidence("ssdp-nt:urn:Belkin:device:insight:1") == "iot");
-    CHECK(classify_evidence("ssdp-server:Unspecified, UPnP/1.0, Unspecified") == "");
-    CHECK(classify_evidence("no-colon") == "");
-    CHECK(classify_evidence("") == "");
+    CHECK(classify_evidence("ssdp-nt:hnap:NetworkCamera") == DeviceKind::camera);
+    CHECK(classify_evidence("ssdp-server:Linux,    UPnP/1.0 DCS-935L/1.0") == DeviceKind::camera);
+    CHECK(classify_evidence("ssdp-nt:urn:schemas-upnp-org:device:DCS-935L:1") == DeviceKind::camera);
+    CHECK(classify_evidence("ssdp-server:Cellvision UPnP/1.0") == DeviceKind::camera);
+    CHECK(classify_evidence("mdns-host:dcs-935l-b0c554255b0e.local") == DeviceKind::camera);
+    CHECK(classify_evidence("ssdp-server:Linux/3.14.0 UPnP/1.0 IpBridge/1.9.0") == DeviceKind::iot);
+    CHECK(classify_evidence("ssdp-nt:urn:Belkin:device:insight:1") == DeviceKind::iot);
+    CHECK_FALSE(classify_evidence("ssdp-server:Unspecified, UPnP/1.0, Unspecified"));
+    CHECK_FALSE(classify_evidence("no-colon"));
+    CHECK_FALSE(classify_evidence(""));
 
     DeviceHint h;
     h.evidence = {"dhcp-vendor-class:udhcp 1.22.1"};
     classify_hint(h);
-    CHECK(h.kind_hint == "iot");
+    CHECK(h.kind == DeviceKind::iot);
     h.evidence.push_back("onvif:NetworkVideoTransmitter");
     classify_hint(h);
-    CHECK(h.kind_hint == "camera");
+    CHECK(h.kind == DeviceKind::camera);
     h.evidence.push_back("sadp:DS-7608NI-K2");
     classify_hint(h);
-    CHECK(h.kind_hint == "nvr");
+    CHECK(h.kind == DeviceKind::nvr);
     h.evidence = {"dhcp-hostname:laptop"};
     classify_hint(h);
-    CHECK_FALSE(h.kind_hint);
+    CHECK_FALSE(h.kind);
 }
 
 TEST_CASE("merge_hint: first values stay, evidence is pooled once", "[discovery]") {
@@ -749,7 +750,7 @@ TEST_CASE("merge_hint: first values stay, evidence is pooled once", "[discovery]
     CHECK(a.model == "IPC-HDW2431T");
     CHECK(a.evidence == Strings{"dhcp-hostname:cam", "dhcp-vendor-class:udhcp 1.22.1",
                                 "onvif:NetworkVideoTransmitter"});
-    CHECK(a.kind_hint == "camera");
+    CHECK(a.kind == DeviceKind::camera);
 
     DeviceHint many;
     for (int i = 0; i < 100; ++i) many.evidence.push_back("x:" + std::to_string(i));
