@@ -6,6 +6,10 @@
 // reads past `len`, never recurses, caps every loop and every string it keeps,
 // and returns nullopt for bytes that are not its protocol. Text it keeps is
 // cleaned (see DeviceHint) so it can go into the store and logs as is.
+//
+// Each protocol is implemented in its own file under src/core/discovery/
+// (dhcp, mdns, ssdp, ws_discovery, sadp, dahua), with the vocabulary that
+// turns evidence into a DeviceKind in vocabulary.cpp.
 #pragma once
 
 #include <cstddef>

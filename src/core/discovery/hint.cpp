@@ -10,9 +10,6 @@ namespace egresswatch {
 
 namespace discovery_detail {
 
-// Untrusted bytes -> text that is safe to store and print: ends at the first
-// NUL, blanks trimmed, control characters and invalid UTF-8 bytes become '?',
-// at most max bytes (never cutting a UTF-8 sequence).
 std::string clean_text(std::string_view in, size_t max) {
     size_t nul = in.find('\0');
     if (nul != std::string_view::npos) in = in.substr(0, nul);

@@ -5,9 +5,6 @@
 
 namespace egresswatch::discovery_detail {
 
-// The string value of the first "key": "..." at or after `from` (exact,
-// case-sensitive key). Escapes \" \\ \/ \b \f \n \r \t are decoded; \uXXXX
-// becomes '?' unless it is ASCII. Values that are not strings are skipped.
 std::optional<std::string> json_string(std::string_view json, std::string_view key,
                                        size_t from) {
     std::string needle = "\"";

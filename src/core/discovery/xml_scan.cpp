@@ -23,8 +23,6 @@ std::string_view prefix_part(std::string_view qname) {
     return colon == std::string_view::npos ? std::string_view{} : qname.substr(0, colon);
 }
 
-// The next start tag at or after `from` whose local name (any namespace
-// prefix) is `local`, compared ASCII case-insensitively.
 std::optional<StartTag> find_start_tag(std::string_view xml, std::string_view local, size_t from) {
     size_t i = from;
     while ((i = xml.find('<', i)) != std::string_view::npos) {
@@ -47,9 +45,6 @@ std::optional<StartTag> find_start_tag(std::string_view xml, std::string_view lo
     return std::nullopt;
 }
 
-// The text of the next element named `local` at or after `from` (up to its
-// end tag, any prefix); `from` moves past it. nullopt if there is none, or
-// it has no end tag.
 std::optional<std::string_view> next_element_text(std::string_view xml, std::string_view local,
                                                   size_t& from) {
     auto tag = find_start_tag(xml, local, from);
@@ -78,8 +73,6 @@ std::optional<std::string_view> element_text(std::string_view xml, std::string_v
     return next_element_text(xml, local, from);
 }
 
-// The five predefined entities and ASCII character references; anything else
-// is kept as written.
 std::string xml_unescape(std::string_view s) {
     std::string out;
     out.reserve(s.size());
@@ -125,8 +118,6 @@ std::string xml_unescape(std::string_view s) {
     return out;
 }
 
-// The namespace URI bound to `prefix` by an xmlns:prefix="..." anywhere in
-// the document (WS-Discovery messages declare them all on the Envelope).
 std::string_view namespace_of(std::string_view xml, std::string_view prefix) {
     if (prefix.empty()) return {};
     std::string needle = "xmlns:";
