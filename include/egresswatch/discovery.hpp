@@ -6,6 +6,10 @@
 // reads past `len`, never recurses, caps every loop and every string it keeps,
 // and returns nullopt for bytes that are not its protocol. Text it keeps is
 // cleaned (see DeviceHint) so it can go into the store and logs as is.
+//
+// Each protocol is implemented in its own file under src/core/discovery/
+// (dhcp, mdns, ssdp, ws_discovery, sadp, dahua), with the vocabulary that
+// turns evidence into a DeviceKind in vocabulary.cpp.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "egresswatch/device_kind.hpp"
 #include "egresswatch/dns_message.hpp"
 #include "egresswatch/net.hpp"
 
@@ -31,7 +36,9 @@ struct DeviceHint {
     std::optional<std::string> hostname;
     std::optional<std::string> vendor;     // only from a field that names the maker
     std::optional<std::string> model;
-    std::optional<std::string> kind_hint;  // "camera", "nvr" or "iot" (see classify_hint)
+    // camera, nvr or iot as the vocabulary reads the evidence (see
+    // classify_hint); never DeviceKind::other: no kind is nullopt.
+    std::optional<DeviceKind> kind;
     // Short, stable "source:value" strings in the order seen, without
     // duplicates, at most kMaxEvidence, e.g. "dhcp-hostname:DS-2CD2143G2-I",
     // "mdns:_rtsp._tcp.local", "onvif:NetworkVideoTransmitter". Values that are
@@ -43,13 +50,14 @@ struct DeviceHint {
 };
 inline constexpr size_t kMaxEvidence = 32;
 
-// Sets kind_hint from the evidence with the vocabulary table in discovery.cpp
-// (one entry per string, each saying where that string is observed). When rules
-// of several kinds match, "nvr" wins over "camera", and "camera" over "iot";
-// when none matches, kind_hint is cleared. The parsers below call it.
+// Sets kind from the evidence with the vocabulary table in
+// src/core/discovery/vocabulary.cpp (one entry per string, each saying where
+// that string is observed). When rules of several kinds match, nvr wins over
+// camera, and camera over iot; when none matches, kind is cleared. The parsers
+// below call it.
 void classify_hint(DeviceHint& hint);
-// The kind one evidence string alone gives ("camera", "nvr", "iot"), or "".
-std::string_view classify_evidence(std::string_view evidence);
+// The kind one evidence string alone gives (camera, nvr or iot), or nullopt.
+std::optional<DeviceKind> classify_evidence(std::string_view evidence);
 
 // Adds `from` to `into` (a device seen in several messages): fills hostname,
 // vendor and model where `into` has none, appends new evidence (up to

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "egresswatch/device_kind.hpp"
 #include "egresswatch/net.hpp"
 
 namespace egresswatch {
@@ -23,10 +24,6 @@ class RulesError : public std::runtime_error {
 
 enum class NetworkClass { chinese_owned, public_cloud };
 enum class DomainClass { camera_cloud, iot_cloud, chinese_owned, public_cloud };
-enum class DeviceKind { other, iot, camera, nvr };
-
-const char* to_string(DeviceKind kind);
-std::optional<DeviceKind> parse_device_kind(std::string_view text);
 
 struct NetworkRule {
     NetworkClass network_class;
@@ -92,8 +89,6 @@ private:
     std::unordered_map<std::string, DomainRule> domains_;        // suffix -> rule
     std::vector<MacVendorRule> mac_vendors_;
 };
-
-bool is_camera_like(DeviceKind kind);
 
 // The rules directory used when none is given: the installed one, or in a
 // source build this checkout's rules/.

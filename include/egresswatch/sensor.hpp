@@ -157,7 +157,7 @@ private:
     // A hint with the kind of each evidence worked out once (classify_evidence).
     struct ClassifiedHint {
         DeviceHint hint;
-        std::vector<std::string_view> kinds;  // classify_evidence of each evidence, in order
+        std::vector<std::optional<DeviceKind>> kinds;  // classify_evidence of each evidence, in order
         bool from_dhcp = false;               // a "dhcp-hostname:" among them
     };
     ClassifiedHint classified(DeviceHint hint);
@@ -217,7 +217,7 @@ private:
     std::unordered_map<uint64_t, Announcement> announcements_;
     // classify_evidence by evidence: the same few strings come again and
     // again (DHCP host names and vendor classes); cleared when full.
-    std::unordered_map<std::string, std::string_view> evidence_kinds_;
+    std::unordered_map<std::string, std::optional<DeviceKind>> evidence_kinds_;
     std::unique_ptr<FlowWorkers> flows_;
     StoreWriter store_;
     std::string run_id_;

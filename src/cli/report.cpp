@@ -1,6 +1,7 @@
 #include "report.hpp"
 
 #include <egresswatch/common/json.hpp>
+#include <egresswatch/device_kind.hpp>
 #include <egresswatch/evidence.hpp>
 
 #include <algorithm>
@@ -42,12 +43,16 @@ void fill(std::optional<std::string>& field, const std::optional<std::string>& v
     if (!field) field = value;
 }
 
+// A stored kind as core writes it; text it does not know is other.
+DeviceKind device_kind(std::string_view kind) { return parse_device_kind(kind).value_or(DeviceKind::other); }
+
 int kind_rank(std::string_view kind) {
-    if (is_camera(kind)) return 0;
-    return kind == "iot" ? 1 : 2;
+    DeviceKind k = device_kind(kind);
+    if (is_camera_or_nvr(k)) return 0;
+    return k == DeviceKind::iot ? 1 : 2;
 }
 
-bool is_monitored(std::string_view kind) { return kind_rank(kind) < 2; }
+bool is_monitored(std::string_view kind) { return is_identified(device_kind(kind)); }
 
 // Collects the report of several stores, one store at a time.
 class Builder {
@@ -294,7 +299,7 @@ private:
                     m->second.counted = true;  // an address with two MACs is two rows here
                 }
             }
-            if (is_camera(d.kind)) {
+            if (is_camera_or_nvr(device_kind(d.kind))) {
                 ++h.cameras_seen;
                 h.cameras_abroad += sent_abroad;
                 h.camera_abroad.add(d.abroad);
@@ -356,7 +361,7 @@ private:
             if (!is_monitored(d.kind)) continue;
             DayBytes& day = days[key.second];
             day.day_us = key.second * kMicrosPerDay;
-            (is_camera(d.kind) ? day.camera_bytes_out : day.iot_bytes_out) += bytes;
+            (is_camera_or_nvr(device_kind(d.kind)) ? day.camera_bytes_out : day.iot_bytes_out) += bytes;
         }
         for (auto& [day, bytes] : days) report_.days.push_back(bytes);
     }
@@ -439,8 +444,6 @@ void write_report(const Report& report, Format format, std::ostream& out) {
         case Format::Json: return write_json(report, out);
     }
 }
-
-bool is_camera(std::string_view kind) { return kind == "camera" || kind == "nvr"; }
 
 std::string grouped(std::int64_t n) {
     std::string digits = std::to_string(n < 0 ? -n : n), out;

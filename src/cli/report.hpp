@@ -137,7 +137,6 @@ void write_report(const Report& report, Format format, std::ostream& out);
 
 inline constexpr std::size_t kTopRows = 8;  // rows of the top lists and charts
 
-bool is_camera(std::string_view kind);         // camera or nvr
 std::string grouped(std::int64_t n);           // 1234567 -> "1,234,567"
 std::string count_of(std::int64_t n, std::string_view noun);  // "1 flow", "1,200 flows"
 std::string human_bytes(std::int64_t bytes);   // 1234567 -> "1.2 MB"

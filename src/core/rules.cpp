@@ -16,24 +16,6 @@ std::string default_rules_dir() {
     return EGRESSWATCH_RULES_INSTALL_DIR;
 }
 
-const char* to_string(DeviceKind kind) {
-    switch (kind) {
-    case DeviceKind::other: return "other";
-    case DeviceKind::iot: return "iot";
-    case DeviceKind::camera: return "camera";
-    case DeviceKind::nvr: return "nvr";
-    }
-    return "other";
-}
-
-std::optional<DeviceKind> parse_device_kind(std::string_view text) {
-    if (text == "camera") return DeviceKind::camera;
-    if (text == "nvr") return DeviceKind::nvr;
-    if (text == "iot") return DeviceKind::iot;
-    if (text == "other") return DeviceKind::other;
-    return std::nullopt;
-}
-
 const char* to_string(Severity severity) {
     switch (severity) {
     case Severity::none: return "none";
@@ -43,8 +25,6 @@ const char* to_string(Severity severity) {
     }
     return "none";
 }
-
-bool is_camera_like(DeviceKind kind) { return kind != DeviceKind::other; }
 
 namespace {
 
@@ -267,7 +247,7 @@ Verdict Rules::evaluate(const FlowFacts& facts) const {
     if (facts.resolver_abroad) verdict.reasons.push_back("resolver-abroad");
     if (left_country) verdict.reasons.push_back("left-country:" + facts.country);
 
-    if (is_camera_like(facts.device_kind)) {
+    if (is_identified(facts.device_kind)) {
         if (watched_country || chinese_owned || camera_cloud) verdict.severity = Severity::high;
         else if (left_country || facts.resolver_abroad) verdict.severity = Severity::medium;
         else if (public_cloud) verdict.severity = Severity::low;

@@ -179,11 +179,6 @@ std::optional<DeviceKind> kind_from_cloud(const DomainRule& rule) {
     return std::nullopt;
 }
 
-std::optional<DeviceKind> kind_of(std::string_view hint) {
-    if (hint.empty()) return std::nullopt;
-    return parse_device_kind(hint);
-}
-
 }  // namespace
 
 namespace {
@@ -352,8 +347,7 @@ void Sensor::apply_hint(const IpAddress& ip, const MacAddress* mac, const Classi
     DeviceState* device = observe_device(ip, mac, ts_us, ts_us);
     if (!device) return;
     for (size_t i = 0; i < hint.evidence.size(); ++i)
-        device->add_evidence(hint.evidence[i], kind_of(classified.kinds[i]),
-                             classified.kinds[i].empty() ? signal_strength::note : strength);
+        device->add_evidence(hint.evidence[i], classified.kinds[i], classified.kinds[i] ? strength : signal_strength::note);
     // The name a device gives itself in DHCP is the one operators know; the
     // other protocols only fill in where DHCP was not seen.
     if (hint.hostname && device->hostname != *hint.hostname && (classified.from_dhcp || device->hostname.empty())) {

@@ -87,16 +87,16 @@ TEST_CASE("devices: only a maker's MAC is looked up", "[devices]") {
 }
 
 TEST_CASE("devices: words in a device's own name", "[devices][discovery]") {
-    CHECK(classify_evidence("dhcp-hostname:front-camera") == "camera");
-    CHECK(classify_evidence("dhcp-hostname:garage_cam01") == "camera");
-    CHECK(classify_evidence("dhcp-hostname:RingDoorbell-4f") == "camera");
-    CHECK(classify_evidence("mdns-host:IPC.local") == "camera");
-    CHECK(classify_evidence("dhcp-hostname:blink-xt2") == "camera");
-    CHECK(classify_evidence("mdns-instance:Office NVR") == "nvr");
-    CHECK(classify_evidence("dhcp-fqdn:shop-dvr.example.org") == "nvr");
+    CHECK(classify_evidence("dhcp-hostname:front-camera") == DeviceKind::camera);
+    CHECK(classify_evidence("dhcp-hostname:garage_cam01") == DeviceKind::camera);
+    CHECK(classify_evidence("dhcp-hostname:RingDoorbell-4f") == DeviceKind::camera);
+    CHECK(classify_evidence("mdns-host:IPC.local") == DeviceKind::camera);
+    CHECK(classify_evidence("dhcp-hostname:blink-xt2") == DeviceKind::camera);
+    CHECK(classify_evidence("mdns-instance:Office NVR") == DeviceKind::nvr);
+    CHECK(classify_evidence("dhcp-fqdn:shop-dvr.example.org") == DeviceKind::nvr);
     // Not a word of its own: no camera.
-    CHECK(classify_evidence("dhcp-hostname:camille-laptop") == "");
-    CHECK(classify_evidence("dhcp-hostname:Cambridge-PC") == "");
-    CHECK(classify_evidence("dhcp-hostname:scampi") == "");
-    CHECK(classify_evidence("dhcp-hostname:blinker") == "");
+    CHECK_FALSE(classify_evidence("dhcp-hostname:camille-laptop"));
+    CHECK_FALSE(classify_evidence("dhcp-hostname:Cambridge-PC"));
+    CHECK_FALSE(classify_evidence("dhcp-hostname:scampi"));
+    CHECK_FALSE(classify_evidence("dhcp-hostname:blinker"));
 }
