@@ -102,8 +102,26 @@ struct DeviceState {
     bool vendor_from_dns_name = false;
 };
 
+struct MacAddressHash {
+    size_t operator()(const MacAddress& mac) const noexcept {
+        uint64_t v = 0;
+        for (uint8_t b : mac) v = v << 8 | b;
+        return std::hash<uint64_t>{}(v);
+    }
+};
+
+// Every address is a device record; a box is what a device really is. The
+// addresses seen with one MAC on the local network (an NVR's IPv4 and IPv6,
+// a camera's old and new DHCP lease) are one box with one identity, decided by
+// the strongest evidence any of them gave. Not so for a MAC that fronts more
+// than kMaxBoxIpv4 IPv4 (or kMaxBoxAddresses) addresses: that is a router
+// forwarding others' traffic, and each address stays a device of its own, as
+// does an address whose MAC is never seen (routed and cooked captures).
 class DeviceRegistry {
 public:
+    static constexpr size_t kMaxBoxIpv4 = 4;
+    static constexpr size_t kMaxBoxAddresses = 16;
+
     DeviceRegistry(const OuiRegistry& oui, const Inventory* inventory) : oui_(oui), inventory_(inventory) {}
 
     // Notes the device's activity (and MAC); identifies its vendor on first sight of a MAC.
@@ -113,10 +131,34 @@ public:
     const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& all() const { return devices_; }
     std::unordered_map<IpAddress, DeviceState, IpAddressHash>& all() { return devices_; }
 
+    // The MAC of the box the address belongs to, if it is in one.
+    std::optional<MacAddress> box_of(const IpAddress& ip) const;
+    // The addresses of the box (just `ip` when it is in none).
+    std::vector<IpAddress> box_members(const IpAddress& ip) const;
+    // The record whose identity the box has: the member with the strongest
+    // kind evidence (the first seen on a tie); `ip`'s own outside a box.
+    const DeviceState* identity_of(const IpAddress& ip) const;
+    // The box's identity as one state: kind from identity_of, the evidence of
+    // every member (deduplicated, in order of the members' first sight), and
+    // the first vendor, host name, label and site any member has. Activity
+    // times and MAC stay `ip`'s own.
+    DeviceState box_state(const IpAddress& ip) const;
+    // Marks every member of a box with a changed member dirty, so that each
+    // address's record is written with the box's identity.
+    void spread_changes();
+
 private:
+    bool is_box(const MacAddress& mac) const;
+    void join_box(const IpAddress& ip, const MacAddress& mac, const MacAddress* old_mac);
+
     const OuiRegistry& oui_;
     const Inventory* inventory_;
     std::unordered_map<IpAddress, DeviceState, IpAddressHash> devices_;
+    struct Box {
+        std::vector<IpAddress> members;  // in order of first sight
+        size_t ipv4 = 0;
+    };
+    std::unordered_map<MacAddress, Box, MacAddressHash> boxes_;
 };
 
 }  // namespace egresswatch

@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 8;
+inline constexpr int kVersion = 9;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -202,6 +202,13 @@ CREATE TABLE late_alert_chain (
     record_hash  TEXT NOT NULL,
     chain_hash   TEXT NOT NULL
 );
+)SQL",
+    // 8 -> 9: one box, one device. Addresses seen with the same MAC (not a
+    // router's, which fronts many) are one box: each address keeps its row and
+    // its own first/last seen, with the box's identity, and names the box.
+    R"SQL(
+ALTER TABLE devices ADD COLUMN box TEXT;   -- the box's MAC (lower case); NULL: the address is the device
+CREATE INDEX devices_box ON devices(box);
 )SQL",
 };
 

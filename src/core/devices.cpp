@@ -160,6 +160,7 @@ DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac,
     if (mac && !is_unicast_mac(*mac)) mac = nullptr;  // all-zero (cooked capture) or a group address
     bool new_mac = mac && (!device.has_mac || device.mac != *mac);
     if (new_mac) {
+        join_box(ip, *mac, device.has_mac ? &device.mac : nullptr);
         device.mac = *mac;
         device.has_mac = true;
         device.dirty = true;
@@ -185,6 +186,103 @@ DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac,
         }
     }
     return device;
+}
+
+void DeviceRegistry::join_box(const IpAddress& ip, const MacAddress& mac, const MacAddress* old_mac) {
+    auto mark_members_dirty = [&](const Box& box) {
+        for (const IpAddress& member : box.members)
+            if (auto it = devices_.find(member); it != devices_.end()) it->second.dirty = true;
+    };
+    if (old_mac) {
+        // The address moved to another box (a DHCP lease given to another MAC).
+        if (auto it = boxes_.find(*old_mac); it != boxes_.end()) {
+            auto& members = it->second.members;
+            members.erase(std::remove(members.begin(), members.end(), ip), members.end());
+            if (ip.is_v4) --it->second.ipv4;
+            mark_members_dirty(it->second);
+        }
+    }
+    Box& box = boxes_[mac];
+    bool was_box = box.members.size() <= kMaxBoxAddresses && box.ipv4 <= kMaxBoxIpv4;
+    if (box.members.size() <= kMaxBoxAddresses) {  // beyond, a router: nobody asks for the list
+        box.members.push_back(ip);
+        if (ip.is_v4) ++box.ipv4;
+    }
+    // A new member can change the box's identity, and members that were one
+    // box are separate devices once the MAC turns out a router's.
+    if (was_box) mark_members_dirty(box);
+}
+
+bool DeviceRegistry::is_box(const MacAddress& mac) const {
+    auto it = boxes_.find(mac);
+    return it != boxes_.end() && it->second.members.size() <= kMaxBoxAddresses && it->second.ipv4 <= kMaxBoxIpv4;
+}
+
+std::optional<MacAddress> DeviceRegistry::box_of(const IpAddress& ip) const {
+    auto it = devices_.find(ip);
+    if (it == devices_.end() || !it->second.has_mac || !is_box(it->second.mac)) return std::nullopt;
+    return it->second.mac;
+}
+
+std::vector<IpAddress> DeviceRegistry::box_members(const IpAddress& ip) const {
+    if (auto mac = box_of(ip)) return boxes_.at(*mac).members;
+    return {ip};
+}
+
+const DeviceState* DeviceRegistry::identity_of(const IpAddress& ip) const {
+    auto own = devices_.find(ip);
+    if (own == devices_.end()) return nullptr;
+    auto mac = box_of(ip);
+    if (!mac) return &own->second;
+    const DeviceState* best = nullptr;
+    for (const IpAddress& member : boxes_.at(*mac).members) {
+        auto it = devices_.find(member);
+        if (it == devices_.end()) continue;
+        const DeviceState& d = it->second;
+        bool stronger = !best || d.kind_strength > best->kind_strength ||
+                        (d.kind_strength == best->kind_strength && d.kind > best->kind);
+        if (stronger) best = &d;
+    }
+    return best ? best : &own->second;
+}
+
+DeviceState DeviceRegistry::box_state(const IpAddress& ip) const {
+    const DeviceState& own = devices_.at(ip);
+    auto mac = box_of(ip);
+    if (!mac) return own;
+    const DeviceState* identity = identity_of(ip);
+    DeviceState box = own;
+    box.kind = identity->kind;
+    box.kind_strength = identity->kind_strength;
+    box.kind_evidence = identity->kind_evidence;
+    box.identified_by.clear();
+    box.weights.clear();
+    for (std::string* field : {&box.vendor, &box.vendor_country, &box.hostname, &box.label, &box.site}) field->clear();
+    for (const IpAddress& member : boxes_.at(*mac).members) {
+        auto it = devices_.find(member);
+        if (it == devices_.end()) continue;
+        const DeviceState& d = it->second;
+        for (size_t i = 0; i < d.identified_by.size(); ++i)
+            if (std::find(box.identified_by.begin(), box.identified_by.end(), d.identified_by[i]) ==
+                box.identified_by.end()) {
+                box.identified_by.push_back(d.identified_by[i]);
+                box.weights.push_back(d.weights[i]);
+            }
+        for (auto [field, value] : {std::pair{&box.vendor, &d.vendor}, std::pair{&box.vendor_country, &d.vendor_country},
+                                    std::pair{&box.hostname, &d.hostname}, std::pair{&box.label, &d.label},
+                                    std::pair{&box.site, &d.site}})
+            if (field->empty()) *field = *value;
+    }
+    return box;
+}
+
+void DeviceRegistry::spread_changes() {
+    std::vector<MacAddress> changed;
+    for (const auto& [ip, device] : devices_)
+        if (device.dirty && device.has_mac && is_box(device.mac)) changed.push_back(device.mac);
+    for (const MacAddress& mac : changed)
+        for (const IpAddress& member : boxes_.at(mac).members)
+            if (auto it = devices_.find(member); it != devices_.end()) it->second.dirty = true;
 }
 
 }  // namespace egresswatch

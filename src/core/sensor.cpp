@@ -417,7 +417,9 @@ void Sensor::emit_flow(const FlowOutput& output) {
     r.first_record = !flow.ever_written;
 
     FlowFacts facts;
-    facts.device_kind = device ? device->kind : DeviceKind::other;
+    // The box's identity: an NVR's IPv6 flows are an NVR's too.
+    const DeviceState* identity = device ? devices_.identity_of(flow.device_ip()) : nullptr;
+    facts.device_kind = identity ? identity->kind : DeviceKind::other;
     facts.remote_is_local = flow.remote_is_local;
     facts.sent_data = flow.packets_out > 0;
     bool dns_port = (flow.key.protocol == 17 || flow.key.protocol == 6) &&
@@ -445,7 +447,7 @@ void Sensor::emit_flow(const FlowOutput& output) {
     if (final) ++counters_.flows_written;
     if (config_.on_flow_record) {
         FlowDevice context;
-        if (device) context = {to_string(device->kind), device->vendor};
+        if (identity) context = {to_string(identity->kind), device->vendor.empty() ? identity->vendor : device->vendor};
         config_.on_flow_record(r, context);
     }
     store_.submit(std::move(r));
@@ -510,28 +512,31 @@ void Sensor::identify_from_flow(const FlowOutput& output, DeviceState* device, D
 void Sensor::emit_devices() {
     std::vector<StoreRecord> records;
     std::vector<RejudgeRequest> rejudge;
+    devices_.spread_changes();
     for (auto& [ip, device] : devices_.all()) {
         if (!device.dirty) continue;
+        const DeviceState box = devices_.box_state(ip);
         DeviceRecord r;
         r.ip = ip.to_string();
-        if (device.has_mac) r.mac = mac_to_string(device.mac);
-        if (!device.vendor.empty()) r.vendor = device.vendor;
-        if (!device.vendor_country.empty()) r.vendor_country = device.vendor_country;
-        r.kind = to_string(device.kind);
-        r.identified_by = device.identified_by;
-        if (!device.hostname.empty()) r.hostname = device.hostname;
-        if (!device.label.empty()) r.label = device.label;
-        if (!device.site.empty()) r.site = device.site;
-        r.first_us = device.first_us;
-        r.last_us = device.last_us;
+        if (box.has_mac) r.mac = mac_to_string(box.mac);
+        if (!box.vendor.empty()) r.vendor = box.vendor;
+        if (!box.vendor_country.empty()) r.vendor_country = box.vendor_country;
+        r.kind = to_string(box.kind);
+        r.identified_by = box.identified_by;
+        if (!box.hostname.empty()) r.hostname = box.hostname;
+        if (!box.label.empty()) r.label = box.label;
+        if (!box.site.empty()) r.site = box.site;
+        if (auto mac = devices_.box_of(ip)) r.box = mac_to_string(*mac);
+        r.first_us = box.first_us;
+        r.last_us = box.last_us;
         if (config_.on_device_record) config_.on_device_record(r);
         records.emplace_back(std::move(r));
         device.dirty = false;
         // Identified (or re-identified) after some of its flows were judged:
         // judge them again, once the device row above says what it is now.
-        if (device.kind != device.judged_kind) {
-            device.judged_kind = device.kind;
-            rejudge.push_back(RejudgeRequest{ip.to_string(), 0, std::nullopt, "re-judged:" + device.kind_evidence,
+        if (box.kind != device.judged_kind) {
+            device.judged_kind = box.kind;
+            rejudge.push_back(RejudgeRequest{ip.to_string(), 0, std::nullopt, "re-judged:" + box.kind_evidence,
                                              last_packet_us_, rules_});
         }
     }
@@ -546,7 +551,7 @@ void Sensor::emit_late_alerts() {
         if (!config_.on_flow_record) continue;
         FlowDevice context;
         if (auto ip = IpAddress::parse(r.device_ip))
-            if (const DeviceState* device = devices_.find(*ip)) context = {to_string(device->kind), device->vendor};
+            if (const DeviceState* device = devices_.identity_of(*ip)) context = {to_string(device->kind), device->vendor};
         config_.on_flow_record(r, context);
     }
 }
