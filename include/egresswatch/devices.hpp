@@ -113,10 +113,12 @@ struct MacAddressHash {
 // Every address is a device record; a box is what a device really is. The
 // addresses seen with one MAC on the local network (an NVR's IPv4 and IPv6,
 // a camera's old and new DHCP lease) are one box with one identity, decided by
-// the strongest evidence any of them gave. Not so for a MAC that fronts more
-// than kMaxBoxIpv4 IPv4 (or kMaxBoxAddresses) addresses: that is a router
-// forwarding others' traffic, and each address stays a device of its own, as
-// does an address whose MAC is never seen (routed and cooked captures).
+// the strongest evidence any of them gave. Not so for a router's MAC: one that
+// is the link-layer end of traffic to or from the Internet (note_gateway), or
+// that fronts more than kMaxBoxIpv4 IPv4 (or kMaxBoxAddresses) addresses (it
+// forwards routed subnets' traffic). Once a router, always one: each of its
+// addresses stays a device of its own, as does an address whose MAC is never
+// seen (routed and cooked captures).
 class DeviceRegistry {
 public:
     static constexpr size_t kMaxBoxIpv4 = 4;
@@ -136,7 +138,8 @@ public:
     // The addresses of the box (just `ip` when it is in none).
     std::vector<IpAddress> box_members(const IpAddress& ip) const;
     // The record whose identity the box has: the member with the strongest
-    // kind evidence (the first seen on a tie); `ip`'s own outside a box.
+    // kind evidence (on a tie, the greater kind, as within one device; then
+    // the first seen); `ip`'s own outside a box.
     const DeviceState* identity_of(const IpAddress& ip) const;
     // The box's identity as one state: kind from identity_of, the evidence of
     // every member (deduplicated, in order of the members' first sight), and
@@ -146,6 +149,9 @@ public:
     // Marks every member of a box with a changed member dirty, so that each
     // address's record is written with the box's identity.
     void spread_changes();
+    // `mac` carried a packet to or from an address outside the local networks:
+    // it is a router's (the gateway's), never a box.
+    void note_gateway(const MacAddress& mac);
 
 private:
     bool is_box(const MacAddress& mac) const;
@@ -155,9 +161,12 @@ private:
     const Inventory* inventory_;
     std::unordered_map<IpAddress, DeviceState, IpAddressHash> devices_;
     struct Box {
-        std::vector<IpAddress> members;  // in order of first sight
-        size_t ipv4 = 0;
+        std::vector<IpAddress> members;  // in order of first sight; at most kMaxBoxAddresses + 1
+        size_t ipv4 = 0;                 // of the members
+        bool router = false;             // sticky: a gateway, or once too many addresses
     };
+    // Makes the MAC a router's; its members become devices of their own.
+    void make_router(Box& box);
     std::unordered_map<MacAddress, Box, MacAddressHash> boxes_;
 };
 

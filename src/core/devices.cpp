@@ -188,34 +188,52 @@ DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac,
     return device;
 }
 
+namespace {
+
+void mark_dirty(std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices, const std::vector<IpAddress>& ips) {
+    for (const IpAddress& ip : ips)
+        if (auto it = devices.find(ip); it != devices.end()) it->second.dirty = true;
+}
+
+}  // namespace
+
 void DeviceRegistry::join_box(const IpAddress& ip, const MacAddress& mac, const MacAddress* old_mac) {
-    auto mark_members_dirty = [&](const Box& box) {
-        for (const IpAddress& member : box.members)
-            if (auto it = devices_.find(member); it != devices_.end()) it->second.dirty = true;
-    };
     if (old_mac) {
-        // The address moved to another box (a DHCP lease given to another MAC).
-        if (auto it = boxes_.find(*old_mac); it != boxes_.end()) {
+        // The address moved to another MAC (a DHCP lease given to another box).
+        if (auto it = boxes_.find(*old_mac); it != boxes_.end() && !it->second.router) {
             auto& members = it->second.members;
-            members.erase(std::remove(members.begin(), members.end(), ip), members.end());
-            if (ip.is_v4) --it->second.ipv4;
-            mark_members_dirty(it->second);
+            if (auto member = std::find(members.begin(), members.end(), ip); member != members.end()) {
+                members.erase(member);
+                if (ip.is_v4) --it->second.ipv4;
+                mark_dirty(devices_, members);  // the box's identity may have left with it
+            }
         }
     }
     Box& box = boxes_[mac];
-    bool was_box = box.members.size() <= kMaxBoxAddresses && box.ipv4 <= kMaxBoxIpv4;
-    if (box.members.size() <= kMaxBoxAddresses) {  // beyond, a router: nobody asks for the list
-        box.members.push_back(ip);
-        if (ip.is_v4) ++box.ipv4;
-    }
-    // A new member can change the box's identity, and members that were one
-    // box are separate devices once the MAC turns out a router's.
-    if (was_box) mark_members_dirty(box);
+    if (box.router) return;
+    box.members.push_back(ip);
+    if (ip.is_v4) ++box.ipv4;
+    mark_dirty(devices_, box.members);  // a new member can change the box's identity
+    if (box.ipv4 > kMaxBoxIpv4 || box.members.size() > kMaxBoxAddresses) make_router(box);
+}
+
+void DeviceRegistry::make_router(Box& box) {
+    // Addresses that were one box are devices of their own again.
+    mark_dirty(devices_, box.members);
+    box.router = true;
+    box.members = {};
+    box.ipv4 = 0;
+}
+
+void DeviceRegistry::note_gateway(const MacAddress& mac) {
+    if (!is_unicast_mac(mac)) return;
+    Box& box = boxes_[mac];
+    if (!box.router) make_router(box);
 }
 
 bool DeviceRegistry::is_box(const MacAddress& mac) const {
     auto it = boxes_.find(mac);
-    return it != boxes_.end() && it->second.members.size() <= kMaxBoxAddresses && it->second.ipv4 <= kMaxBoxIpv4;
+    return it != boxes_.end() && !it->second.router;
 }
 
 std::optional<MacAddress> DeviceRegistry::box_of(const IpAddress& ip) const {
@@ -280,9 +298,7 @@ void DeviceRegistry::spread_changes() {
     std::vector<MacAddress> changed;
     for (const auto& [ip, device] : devices_)
         if (device.dirty && device.has_mac && is_box(device.mac)) changed.push_back(device.mac);
-    for (const MacAddress& mac : changed)
-        for (const IpAddress& member : boxes_.at(mac).members)
-            if (auto it = devices_.find(member); it != devices_.end()) it->second.dirty = true;
+    for (const MacAddress& mac : changed) mark_dirty(devices_, boxes_.at(mac).members);
 }
 
 }  // namespace egresswatch

@@ -374,6 +374,9 @@ void Sensor::emit_flow(const FlowOutput& output) {
         flow.remote_is_local ? observe_device(flow.remote_ip(), flow.has_remote_mac ? &flow.remote_mac : nullptr,
                                               flow.first_us, flow.last_us)
                              : nullptr;
+    // The link-layer end of a conversation with the Internet is the gateway:
+    // a router, whose MAC fronts many addresses and makes no box.
+    if (!flow.remote_is_local && flow.has_remote_mac) devices_.note_gateway(flow.remote_mac);
     identify_from_flow(output, device, remote_device);
 
     FlowRecord r;
