@@ -113,12 +113,12 @@ struct MacAddressHash {
 // Every address is a device record; a box is what a device really is. The
 // addresses seen with one MAC on the local network (an NVR's IPv4 and IPv6,
 // a camera's old and new DHCP lease) are one box with one identity, decided by
-// the strongest evidence any of them gave. Not so for a router's MAC: one that
-// is the link-layer end of traffic to or from the Internet (note_gateway), or
-// that fronts more than kMaxBoxIpv4 IPv4 (or kMaxBoxAddresses) addresses (it
-// forwards routed subnets' traffic). Once a router, always one: each of its
-// addresses stays a device of its own, as does an address whose MAC is never
-// seen (routed and cooked captures).
+// the strongest evidence any of them gave. Not so for a router's MAC (it
+// fronts others' addresses): one that carries traffic to or from the Internet
+// or answers DHCP (note_router), or that fronts more than kMaxBoxIpv4 IPv4 (or
+// kMaxBoxAddresses) addresses (a routed subnet). Once a router, always one:
+// each of its addresses stays a device of its own, as does an address whose
+// MAC is never seen (raw IP captures).
 class DeviceRegistry {
 public:
     static constexpr size_t kMaxBoxIpv4 = 4;
@@ -149,9 +149,11 @@ public:
     // Marks every member of a box with a changed member dirty, so that each
     // address's record is written with the box's identity.
     void spread_changes();
-    // `mac` carried a packet to or from an address outside the local networks:
-    // it is a router's (the gateway's), never a box.
-    void note_gateway(const MacAddress& mac);
+    // `mac` is a router's, never a box: it carried a packet to or from an
+    // address outside the local networks (the gateway), or it answered DHCP
+    // (the LAN's DHCP server or relay: a home router, even where no traffic to
+    // the Internet is seen).
+    void note_router(const MacAddress& mac);
 
 private:
     bool is_box(const MacAddress& mac) const;

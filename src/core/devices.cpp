@@ -225,7 +225,7 @@ void DeviceRegistry::make_router(Box& box) {
     box.ipv4 = 0;
 }
 
-void DeviceRegistry::note_gateway(const MacAddress& mac) {
+void DeviceRegistry::note_router(const MacAddress& mac) {
     if (!is_unicast_mac(mac)) return;
     Box& box = boxes_[mac];
     if (!box.router) make_router(box);

@@ -176,6 +176,7 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
     case Payload::dhcp: {
         auto dhcp = parse_dhcp(data, length);
         if (!dhcp) return;
+        if (dhcp->op == 2 && src_mac) devices_.note_router(*src_mac);  // a DHCP server or relay: a router
         if (dhcp->op == 1) {  // from the client: about the client
             const IpAddress* ip = dhcp->client_ip ? &*dhcp->client_ip
                                   : dhcp->requested_ip ? &*dhcp->requested_ip
@@ -376,7 +377,7 @@ void Sensor::emit_flow(const FlowOutput& output) {
                              : nullptr;
     // The link-layer end of a conversation with the Internet is the gateway:
     // a router, whose MAC fronts many addresses and makes no box.
-    if (!flow.remote_is_local && flow.has_remote_mac) devices_.note_gateway(flow.remote_mac);
+    if (!flow.remote_is_local && flow.has_remote_mac) devices_.note_router(flow.remote_mac);
     identify_from_flow(output, device, remote_device);
 
     FlowRecord r;

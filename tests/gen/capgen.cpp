@@ -870,7 +870,8 @@ void write_rejudge(const fs::path& out) {
 // One box, one device (SCENARIOS.md "boxes.pcap"): a camera's IPv6 flows are
 // judged as the camera its IPv4 DHCP name makes it; a camera whose lease
 // changes stays one device; the five routed addresses behind an L3 switch's
-// MAC are five devices, not one box.
+// MAC are five devices, not one box, and so are the two addresses behind a
+// DHCP server's MAC.
 void write_boxes(const fs::path& out) {
   Capture cap(DLT_EN10MB);
   const Mac porch_mac = mac("02:00:00:00:00:50");  // locally administered: no maker, no kind
@@ -904,6 +905,24 @@ void write_boxes(const fs::path& out) {
     Flow log(cap, {switch_mac, ip(address)}, syslog_server, static_cast<std::uint16_t>(40000 + host), 514);
     log.udp(sec(301 + host - 12), kOut, filler(100, static_cast<std::uint8_t>(host)));
   }
+
+  // D. A second router (its LAN address 10.20.1.254) answers the porch
+  // camera's DHCP, and routes the NVR's RTSP to a camera in 10.50.0.0/24.
+  const Mac router2_mac = mac("00:00:5e:00:01:03");
+  const Endpoint router2{router2_mac, ip("10.20.1.254")};
+  Bytes ack = dhcp_request({.xid = 0x02010052,
+                            .client_mac = porch_mac,
+                            .client_ip = ip("0.0.0.0"),
+                            .requested_ip = {},
+                            .hostname = "porch-camera",
+                            .vendor_class = {},
+                            .parameter_list = {1, 3, 6}});
+  ack[0] = 2;  // BOOTREPLY
+  std::copy(porch4.ip.octets.begin(), porch4.ip.octets.end(), ack.begin() + 16);  // yiaddr
+  ack[240 + 2] = 5;  // DHCPACK (option 53 opens the options, after the magic cookie)
+  Flow answer(cap, router2, porch4, 67, 68);
+  answer.udp(sec(400), kOut, ack);
+  rtsp_options(cap, {router2_mac, ip("10.50.0.70")}, "10.50.0.70", 52070, sec(401));
   cap.write(out / "boxes.pcap");
 }
 

@@ -161,17 +161,17 @@ TEST_CASE("devices: a MAC with more than four IPv4 addresses is a router, for go
     CHECK_FALSE(registry.box_of(ip("10.40.0.1")));
 }
 
-TEST_CASE("devices: the Internet gateway's MAC makes no box", "[devices][box]") {
+TEST_CASE("devices: a router's MAC (the gateway, the DHCP server) makes no box", "[devices][box]") {
     Boxes boxes;
     DeviceRegistry& registry = boxes.registry;
     MacAddress router{0x02, 0, 0, 0, 0, 0x01};
     boxes.observe(ip("10.0.0.1"), &router, 1, 2);
     boxes.observe(ip("fd00::1"), &router, 1, 2);
     CHECK(registry.box_of(ip("10.0.0.1")) == router);
-    registry.note_gateway(router);
+    registry.note_router(router);
     CHECK_FALSE(registry.box_of(ip("10.0.0.1")));
     CHECK_FALSE(registry.box_of(ip("fd00::1")));
     boxes.observe(ip("10.0.0.2"), &router, 1, 2);
     CHECK_FALSE(registry.box_of(ip("10.0.0.2")));
-    registry.note_gateway(MacAddress{0xff, 0xff, 0xff, 0xff, 0xff, 0xff});  // not an address: ignored
+    registry.note_router(MacAddress{0xff, 0xff, 0xff, 0xff, 0xff, 0xff});  // not an address: ignored
 }
