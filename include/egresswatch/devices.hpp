@@ -142,9 +142,10 @@ public:
     // the first seen); `ip`'s own outside a box.
     const DeviceState* identity_of(const IpAddress& ip) const;
     // The box's identity as one state: kind from identity_of, the evidence of
-    // every member (deduplicated, in order of the members' first sight), and
-    // the first vendor, host name, label and site any member has. Activity
-    // times and MAC stay `ip`'s own.
+    // every member (deduplicated, in order of the members' first sight). The
+    // vendor, host name and label (with site) are `ip`'s own where it has
+    // them, else the first member's that has them. Activity times and MAC
+    // stay `ip`'s own.
     DeviceState box_state(const IpAddress& ip) const;
     // Marks every member of a box with a changed member dirty, so that each
     // address's record is written with the box's identity.

@@ -275,7 +275,6 @@ DeviceState DeviceRegistry::box_state(const IpAddress& ip) const {
     box.kind_evidence = identity->kind_evidence;
     box.identified_by.clear();
     box.weights.clear();
-    for (std::string* field : {&box.vendor, &box.vendor_country, &box.hostname, &box.label, &box.site}) field->clear();
     for (const IpAddress& member : boxes_.at(*mac).members) {
         auto it = devices_.find(member);
         if (it == devices_.end()) continue;
@@ -286,10 +285,11 @@ DeviceState DeviceRegistry::box_state(const IpAddress& ip) const {
                 box.identified_by.push_back(d.identified_by[i]);
                 box.weights.push_back(d.weights[i]);
             }
-        for (auto [field, value] : {std::pair{&box.vendor, &d.vendor}, std::pair{&box.vendor_country, &d.vendor_country},
-                                    std::pair{&box.hostname, &d.hostname}, std::pair{&box.label, &d.label},
-                                    std::pair{&box.site, &d.site}})
-            if (field->empty()) *field = *value;
+        // The address's own names stay (its own DHCP name is the one operators
+        // know); a member fills in what it lacks, in pairs that belong together.
+        if (box.vendor.empty() && !d.vendor.empty()) box.vendor = d.vendor, box.vendor_country = d.vendor_country;
+        if (box.hostname.empty()) box.hostname = d.hostname;
+        if (box.label.empty() && !d.label.empty()) box.label = d.label, box.site = d.site;
     }
     return box;
 }

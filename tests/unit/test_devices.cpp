@@ -175,3 +175,14 @@ TEST_CASE("devices: a router's MAC (the gateway, the DHCP server) makes no box",
     CHECK_FALSE(registry.box_of(ip("10.0.0.2")));
     registry.note_router(MacAddress{0xff, 0xff, 0xff, 0xff, 0xff, 0xff});  // not an address: ignored
 }
+
+TEST_CASE("devices: an address of a box keeps its own host name", "[devices][box]") {
+    Boxes boxes;
+    MacAddress camera{0x02, 0, 0, 0, 0, 0x20};
+    boxes.observe(ip("192.168.0.20"), &camera, 1, 2).hostname = "dcs-935l-setup";  // its setup address
+    boxes.observe(ip("10.10.10.37"), &camera, 3, 4).hostname = "DCS-935L";
+    boxes.observe(ip("fe80::20"), &camera, 5, 6);
+    CHECK(boxes.registry.box_state(ip("10.10.10.37")).hostname == "DCS-935L");
+    CHECK(boxes.registry.box_state(ip("192.168.0.20")).hostname == "dcs-935l-setup");
+    CHECK(boxes.registry.box_state(ip("fe80::20")).hostname == "dcs-935l-setup");  // the first member's
+}
