@@ -115,14 +115,35 @@ private:
     void push_evidence(const std::string& evidence, std::optional<DeviceKind> kind, int strength);
 };
 
+struct MacAddressHash {
+    size_t operator()(const MacAddress& mac) const noexcept {
+        uint64_t v = 0;
+        for (uint8_t b : mac) v = v << 8 | b;
+        return std::hash<uint64_t>{}(v);
+    }
+};
+
 // The devices in memory, at most `max_devices`: a new device beyond that
 // evicts the least recently seen one (observe() order), which waits in
 // take_evicted() to be written to the store. The pointer observe() returns
 // stays valid until the next observe() of a *new* device evicts it, which a
 // device just observed never is (it is the most recently seen).
+//
+// Every address is a device record; a box is what a device really is. The
+// addresses seen with one MAC on the local network (an NVR's IPv4 and IPv6,
+// a camera's old and new DHCP lease) are one box with one identity, decided by
+// the strongest evidence any of them gave. Not so for a router's MAC (it
+// fronts others' addresses): one that carries traffic to or from the Internet
+// or answers DHCP (note_router), or that fronts more than kMaxBoxIpv4 IPv4 (or
+// kMaxBoxAddresses) addresses (a routed subnet). Once a router, always one:
+// each of its addresses stays a device of its own, as does an address whose
+// MAC is never seen (raw IP captures).
 class DeviceRegistry {
 public:
     static constexpr size_t kDefaultMaxDevices = 65536;
+    static constexpr size_t kMaxBoxIpv4 = 4;
+    static constexpr size_t kMaxBoxAddresses = 16;
+
     DeviceRegistry(const OuiRegistry& oui, const Inventory* inventory, size_t max_devices = kDefaultMaxDevices)
         : oui_(oui), inventory_(inventory), max_devices_(std::max<size_t>(max_devices, 2)) {}
 
@@ -138,8 +159,33 @@ public:
     size_t evicted_waiting() const { return evicted_waiting_.size(); }
     uint64_t evicted() const { return evicted_; }
     size_t max_devices() const { return max_devices_; }
+    // The MAC of the box the address belongs to, if it is in one.
+    std::optional<MacAddress> box_of(const IpAddress& ip) const;
+    // The addresses of the box (just `ip` when it is in none).
+    std::vector<IpAddress> box_members(const IpAddress& ip) const;
+    // The record whose identity the box has: the member with the strongest
+    // kind evidence (on a tie, the greater kind, as within one device; then
+    // the first seen); `ip`'s own outside a box.
+    const DeviceState* identity_of(const IpAddress& ip) const;
+    // The box's identity as one state: kind from identity_of, the evidence of
+    // every member (deduplicated, in order of the members' first sight). The
+    // vendor, host name and label (with site) are `ip`'s own where it has
+    // them, else the first member's that has them. Activity times and MAC
+    // stay `ip`'s own.
+    DeviceState box_state(const IpAddress& ip) const;
+    // Marks every member of a box with a changed member dirty, so that each
+    // address's record is written with the box's identity.
+    void spread_changes();
+    // `mac` is a router's, never a box: it carried a packet to or from an
+    // address outside the local networks (the gateway), or it answered DHCP
+    // (the LAN's DHCP server or relay: a home router, even where no traffic to
+    // the Internet is seen).
+    void note_router(const MacAddress& mac);
 
 private:
+    bool is_box(const MacAddress& mac) const;
+    void join_box(const IpAddress& ip, const MacAddress& mac, const MacAddress* old_mac);
+
     const OuiRegistry& oui_;
     const Inventory* inventory_;
     size_t max_devices_;
@@ -147,6 +193,16 @@ private:
     std::list<IpAddress> recency_;  // least recently seen first
     std::vector<std::pair<IpAddress, DeviceState>> evicted_waiting_;
     uint64_t evicted_ = 0;
+    struct Box {
+        std::vector<IpAddress> members;  // in order of first sight; at most kMaxBoxAddresses + 1
+        size_t ipv4 = 0;                 // of the members
+        bool router = false;             // sticky: a gateway, or once too many addresses
+    };
+    // Makes the MAC a router's; its members become devices of their own.
+    void make_router(Box& box);
+    std::unordered_map<MacAddress, Box, MacAddressHash> boxes_;
+    // An evicted address leaves its box; a box left empty is forgotten.
+    void leave_box(const IpAddress& ip, const DeviceState& device);
 };
 
 }  // namespace egresswatch

@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 10;
+inline constexpr int kVersion = 11;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -266,7 +266,7 @@ CREATE TABLE evidence_prunings (
     flows_hash     TEXT NOT NULL                    -- hex SHA-256 over its pruned_flows rows (evidence.hpp)
 );
 ALTER TABLE pruned_flows ADD COLUMN pruning_id INTEGER;   -- the sealed pruning that deleted it
-ALTER TABLE pruned_flows ADD COLUMN last_seen INTEGER;    -- the flow's last_seen (NULL: pruned before 9)
+ALTER TABLE pruned_flows ADD COLUMN last_seen INTEGER;    -- the flow's last_seen (NULL: pruned before 10)
 CREATE INDEX pruned_flows_pruning ON pruned_flows(pruning_id, flow_id);
 
 CREATE TABLE chain_signatures (
@@ -279,6 +279,13 @@ CREATE TABLE chain_signatures (
     key_fingerprint TEXT NOT NULL,                  -- hex SHA-256 of the raw Ed25519 public key
     signature       TEXT NOT NULL                   -- hex Ed25519 signature of the checkpoint text
 );
+)SQL",
+    // 10 -> 11: one box, one device. Addresses seen with the same MAC (not a
+    // router's, which fronts many) are one box: each address keeps its row and
+    // its own first/last seen, with the box's identity, and names the box.
+    R"SQL(
+ALTER TABLE devices ADD COLUMN box TEXT;   -- the box's MAC (lower case); NULL: the address is the device
+CREATE INDEX devices_box ON devices(box);
 )SQL",
 };
 

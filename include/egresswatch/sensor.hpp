@@ -170,7 +170,8 @@ private:
                     int64_t ts_us);
     void emit_devices();
     void write_evicted_devices();
-    void device_record(const IpAddress& ip, DeviceState& device, std::vector<StoreRecord>& records,
+    void device_record(const IpAddress& ip, DeviceState& device, const DeviceState& box,
+                       std::optional<MacAddress> box_mac, std::vector<StoreRecord>& records,
                        std::vector<RejudgeRequest>& rejudge);
     void process_at(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays, int64_t ts_us);
     void remember_dhcp_hint(const MacAddress& mac, const DeviceHint& hint, int strength);

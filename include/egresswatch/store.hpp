@@ -61,6 +61,7 @@ struct DeviceRecord {
     std::string kind = "other";
     std::vector<std::string> identified_by;
     std::optional<std::string> hostname, label, site;
+    std::optional<std::string> box;  // the MAC of the box the address belongs to
     int64_t first_us = 0, last_us = 0;
 };
 

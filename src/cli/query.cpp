@@ -278,19 +278,28 @@ void add_device_condition(Conditions& where, const DeviceFilter& device, std::st
                           std::string_view mac_expression) {
     std::string ip(ip_expression);
     switch (device.kind) {
-        case DeviceFilter::Kind::Ip: where.add(ip + " = ?", device.value); return;
-        case DeviceFilter::Kind::Mac:
-            if (!mac_expression.empty())
-                where.add("lower(" + std::string(mac_expression) + ") = ?", device.value);
-            else
-                where.add(ip + " IN (SELECT ip FROM devices WHERE lower(mac) = ?)", device.value);
-            return;
-        case DeviceFilter::Kind::Name:
-            where.add(ip + " IN (SELECT ip FROM devices WHERE label = ? COLLATE NOCASE"
-                           " OR hostname = ? COLLATE NOCASE)",
+        case DeviceFilter::Kind::Ip:
+            where.add(ip + " IN (SELECT ? UNION SELECT ip FROM devices WHERE box = (SELECT box FROM devices WHERE ip = ?))",
                       device.value);
             where.params().emplace_back(device.value);
             return;
+        case DeviceFilter::Kind::Mac:
+            if (!mac_expression.empty())
+                where.add("(lower(" + std::string(mac_expression) + ") = ? OR " + ip +
+                              " IN (SELECT ip FROM devices WHERE box = ?))",
+                          device.value);
+            else
+                where.add(ip + " IN (SELECT ip FROM devices WHERE lower(mac) = ? OR box = ?)", device.value);
+            where.params().emplace_back(device.value);
+            return;
+        case DeviceFilter::Kind::Name: {
+            static const std::string kNamed = "label = ? COLLATE NOCASE OR hostname = ? COLLATE NOCASE";
+            where.add(ip + " IN (SELECT ip FROM devices WHERE " + kNamed + " OR box IN (SELECT box FROM devices WHERE " +
+                          kNamed + "))",
+                      device.value);
+            for (int i = 0; i < 3; ++i) where.params().emplace_back(device.value);
+            return;
+        }
     }
 }
 

@@ -75,7 +75,8 @@ private:
 
 // The device filter on a table whose device address is `ip_expression` and
 // whose MAC, if it has one, is `mac_expression` (otherwise the devices table
-// maps the MAC to addresses).
+// maps the MAC to addresses). A device is its box: the addresses that match,
+// and every other address of their box (devices.box, one MAC on the LAN).
 void add_device_condition(Conditions& where, const DeviceFilter& device,
                           std::string_view ip_expression, std::string_view mac_expression);
 

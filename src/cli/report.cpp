@@ -25,7 +25,8 @@ constexpr std::int64_t kMaxDailyBars = 400;          // a longer period charts o
 constexpr const char* kSeverityRank =
     "CASE a.severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
 
-using DeviceKey = std::pair<std::string, std::string>;  // ip, mac ("" if unknown)
+// ip, mac ("" if unknown); of a box: "box " + its MAC, the MAC.
+using DeviceKey = std::pair<std::string, std::string>;
 using DestinationKey = std::tuple<bool, std::optional<std::string>, std::optional<std::int64_t>,
                                   std::optional<std::string>, std::optional<std::string>>;
 
@@ -61,9 +62,9 @@ public:
 
     void add_store(Store& store) {
         StoreInfo info = read_info(store);
-        std::map<std::string, std::string> macs;  // this store's device address -> MAC
-        read_devices(store, macs);
-        read_flows(store, macs, info.home_country);
+        std::map<std::string, DeviceKey> keys;  // this store's device address -> its device
+        read_devices(store, keys);
+        read_flows(store, keys, info.home_country);
         read_captures(store);
         read_store_gaps(store);
         report_.stores.push_back(std::move(info));
@@ -104,22 +105,26 @@ private:
         return info;
     }
 
-    void read_devices(Store& store, std::map<std::string, std::string>& macs) {
+    void read_devices(Store& store, std::map<std::string, DeviceKey>& keys) {
         Conditions where;
         where.add("d.first_seen < ?", scope_.window.until_us);
         where.add("d.last_seen >= ?", scope_.window.since_us);
         if (scope_.device) add_device_condition(where, *scope_.device, "d.ip", "d.mac");
         auto st = store.prepare(
             "SELECT d.ip, d.mac, d.vendor, d.vendor_country, d.kind, d.identified_by, d.hostname, d.label,"
-            " d.site, d.first_seen, d.last_seen FROM devices AS d\n" + where.where_clause(),
+            " d.site, d.first_seen, d.last_seen, d.box FROM devices AS d\n" + where.where_clause(),
             where.params());
         const Column evidence_column{"identified_by", ColumnKind::List, false};
         while (st.step()) {
             std::string ip = st.text(0);
             auto mac = optional_text(st, 1);
-            macs[ip] = mac.value_or("");
-            Device& d = device(ip, mac.value_or(""));
-            d.mac = mac;
+            auto box = optional_text(st, 11);
+            DeviceKey key = box ? DeviceKey{"box " + *box, *box} : DeviceKey{ip, mac.value_or("")};
+            keys[ip] = key;
+            Device& d = device(key, ip);
+            if (box) d.mac = box;
+            else d.mac = mac;
+            add_address(d, ip, st.integer(9), st.integer(10));
             fill(d.vendor, optional_text(st, 2));
             fill(d.vendor_country, optional_text(st, 3));
             if (kind_rank(st.text(4)) < kind_rank(d.kind)) d.kind = st.text(4);
@@ -139,7 +144,7 @@ private:
     // One pass over the window's flows, summed here: with SQL's GROUP BY,
     // a month of 10M flows spent 20 of the report's 27 s sorting them in a
     // temporary B-tree, and the sums per day read every flow a second time.
-    void read_flows(Store& store, const std::map<std::string, std::string>& macs,
+    void read_flows(Store& store, const std::map<std::string, DeviceKey>& keys,
                     const std::string& home_country) {
         Conditions where = flow_window();
         auto st = store.prepare(
@@ -197,7 +202,7 @@ private:
             t.alerts = st.integer(9);
             t.severity = static_cast<int>(st.integer(10));
             g.totals.add(t);
-            if (t.alerts) add_mission(g.ip, st.text(11), g.abroad, t);
+            if (t.alerts) add_mission(device_key(g.ip, keys).first, st.text(11), g.abroad, t);
             if (g.abroad) {
                 std::int64_t day = t.first_us / kMicrosPerDay;  // as SQL's integer division: toward zero
                 day_key = g.ip;
@@ -206,15 +211,15 @@ private:
             }
         }
         for (auto& [_, g] : groups) {
-            DeviceKey device_id = device_key(g.ip, macs);
-            device(g.ip, device_id.second);
+            DeviceKey device_id = device_key(g.ip, keys);
+            device(device_id, g.ip);
             destinations_[device_id][g.key].add(g.totals);
         }
         for (const auto& [k, bytes] : days) {
             std::string ip = k.substr(0, k.size() - sizeof(std::int64_t));
             std::int64_t day;
             std::memcpy(&day, k.data() + ip.size(), sizeof day);
-            day_bytes_[{device_key(ip, macs), day}] += bytes;
+            day_bytes_[{device_key(ip, keys), day}] += bytes;
         }
     }
 
@@ -254,25 +259,41 @@ private:
 
     // The sealed reasons name the rule that fired: "country:CN" for a watched
     // country, "... (Chinese-owned cloud)" for a Chinese-owned network or domain.
-    void add_mission(const std::string& ip, std::string_view reasons, bool abroad, const Totals& t) {
+    // `device`: the first of its DeviceKey.
+    void add_mission(const std::string& device, std::string_view reasons, bool abroad, const Totals& t) {
         bool watched = reasons.find("\"country:") != std::string_view::npos;
         bool chinese = reasons.find("Chinese-owned cloud)") != std::string_view::npos;
         if (!watched && !chinese) return;
-        Mission& m = mission_[ip];
+        Mission& m = mission_[device];
         if (watched) m.watched_country.add(t);
         if (chinese) m.chinese_owned.add(t);
         if (chinese && !abroad) m.chinese_owned_home.add(t);
     }
 
-    static DeviceKey device_key(const std::string& ip, const std::map<std::string, std::string>& macs) {
-        auto it = macs.find(ip);
-        return {ip, it == macs.end() ? "" : it->second};
+    static DeviceKey device_key(const std::string& ip, const std::map<std::string, DeviceKey>& keys) {
+        auto it = keys.find(ip);
+        return it == keys.end() ? DeviceKey{ip, ""} : it->second;
     }
 
-    Device& device(const std::string& ip, const std::string& mac) {
-        auto [it, inserted] = devices_.try_emplace({ip, mac});
-        if (inserted) it->second.ip = ip;
-        return it->second;
+    // The device of `key`, seen at `ip`: a box is named by its lowest address.
+    Device& device(const DeviceKey& key, const std::string& ip) {
+        auto [it, inserted] = devices_.try_emplace(key);
+        Device& d = it->second;
+        if (inserted || address_sort_key(ip) < address_sort_key(d.ip)) d.ip = ip;
+        return d;
+    }
+
+    static void add_address(Device& d, const std::string& ip, std::int64_t first_us, std::int64_t last_us) {
+        auto at = std::find_if(d.addresses.begin(), d.addresses.end(),
+                               [&](const DeviceAddress& a) { return a.ip == ip; });
+        if (at == d.addresses.end()) {
+            auto key = address_sort_key(ip);
+            at = d.addresses.insert(std::find_if(d.addresses.begin(), d.addresses.end(),
+                                                 [&](const DeviceAddress& a) { return key < address_sort_key(a.ip); }),
+                                    DeviceAddress{ip, first_us, last_us});
+        }
+        at->first_seen_us = std::min(at->first_seen_us, first_us);
+        at->last_seen_us = std::max(at->last_seen_us, last_us);
     }
 
     void finish_devices() {
@@ -292,7 +313,7 @@ private:
             });
             bool sent_abroad = d.abroad.bytes_out > 0;
             if (is_monitored(d.kind)) {
-                if (auto m = mission_.find(d.ip); m != mission_.end() && !m->second.counted) {
+                if (auto m = mission_.find(key.first); m != mission_.end() && !m->second.counted) {
                     h.watched_country.add(m->second.watched_country);
                     h.chinese_owned.add(m->second.chinese_owned);
                     h.chinese_owned_home.add(m->second.chinese_owned_home);
@@ -395,7 +416,7 @@ private:
         Totals watched_country, chinese_owned, chinese_owned_home;
         bool counted = false;
     };
-    std::unordered_map<std::string, Mission> mission_;  // by device address  // (device, day) -> bytes out abroad
+    std::unordered_map<std::string, Mission> mission_;  // by the first of the DeviceKey (an address, or a box)
     std::map<std::pair<std::string, std::string>, CaptureSource> captures_;
     std::vector<TimeWindow> intervals_;
 };

@@ -58,12 +58,21 @@ struct Destination {
     Totals totals;
 };
 
-struct Device {
+// One address of a device and when it was in use (its devices row).
+struct DeviceAddress {
     std::string ip;
+    std::int64_t first_seen_us = 0, last_seen_us = 0;
+};
+
+// A device is a box: the addresses seen with one MAC on the LAN (not a
+// router's) are one device; an address with no box is a device of its own.
+struct Device {
+    std::string ip;  // its address; of a box, the lowest (IPv4 first)
     std::optional<std::string> mac, vendor, vendor_country, hostname, label, site;
     std::string kind = "other";
     std::vector<std::string> identified_by;
     std::optional<std::int64_t> first_seen_us, last_seen_us;  // its activity, if it has a devices row
+    std::vector<DeviceAddress> addresses;  // a box's, in address order (only `ip` if not a box)
     std::vector<Destination> destinations;  // abroad first, then most bytes sent
     Totals all, abroad;
 };

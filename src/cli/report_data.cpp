@@ -127,6 +127,9 @@ void write_csv(const Report& r, std::ostream& out) {
             rows.row("first_seen", format_time(*d.first_seen_us));
             rows.row("last_seen", format_time(*d.last_seen_us));
         }
+        if (d.addresses.size() > 1)
+            for (const DeviceAddress& a : d.addresses)
+                rows.row("address", a.ip + " " + format_time(a.first_seen_us) + " " + format_time(a.last_seen_us));
         rows.totals(d.abroad, "_abroad");
         rows.row("alerts", d.all.alerts);
         rows.row("severity", severity_name(d.all.severity));
@@ -243,6 +246,13 @@ void write_json(const Report& r, std::ostream& out) {
         w.key("identified_by").value(d.identified_by);
         w.key("hostname").value(d.hostname).key("label").value(d.label).key("site").value(d.site);
         w.key("first_seen").value(time_or_null(d.first_seen_us)).key("last_seen").value(time_or_null(d.last_seen_us));
+        if (d.addresses.size() > 1) {  // one box of several addresses
+            w.key("addresses").begin_array();
+            for (const DeviceAddress& a : d.addresses)
+                w.begin_object().key("ip").value(a.ip).key("first_seen").value(format_time(a.first_seen_us))
+                    .key("last_seen").value(format_time(a.last_seen_us)).end_object();
+            w.end_array();
+        }
         w.key("abroad").begin_object();
         json_totals(w, d.abroad);
         w.end_object();

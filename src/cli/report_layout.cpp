@@ -50,6 +50,12 @@ void add_device(std::vector<Block>& blocks, const Device& d) {
     std::string evidence = text::joined(d.identified_by);
     items.push_back("Identified by: " + (evidence.empty() ? "-" : evidence));
     if (d.first_seen_us) items.push_back("Active: " + when(*d.first_seen_us) + " to " + when(*d.last_seen_us));
+    if (d.addresses.size() > 1) {  // one box: each address and when it was in use
+        std::vector<std::string> addresses;
+        for (const DeviceAddress& a : d.addresses)
+            addresses.push_back(a.ip + " (" + when(a.first_seen_us) + " to " + when(a.last_seen_us) + ")");
+        items.push_back("Addresses: " + text::joined(addresses));
+    }
     items.push_back("Sent abroad: " + count_of(d.abroad.bytes_out, "byte") + " in " + count_of(d.abroad.flows, "flow") +
                     "; received from abroad: " + count_of(d.abroad.bytes_in, "byte"));
     items.push_back("Alerts: " + grouped(d.all.alerts) +

@@ -163,6 +163,7 @@ DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac,
             // The least recently seen goes (never this one: it is at the back).
             auto oldest = devices_.find(recency_.front());
             recency_.pop_front();
+            leave_box(oldest->first, oldest->second);
             evicted_waiting_.emplace_back(oldest->first, std::move(oldest->second));
             devices_.erase(oldest);
             ++evicted_;
@@ -175,6 +176,7 @@ DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac,
     if (mac && !is_unicast_mac(*mac)) mac = nullptr;  // all-zero (cooked capture) or a group address
     bool new_mac = mac && (!device.has_mac || device.mac != *mac);
     if (new_mac) {
+        join_box(ip, *mac, device.has_mac ? &device.mac : nullptr);
         device.mac = *mac;
         device.has_mac = true;
         device.dirty = true;
@@ -200,6 +202,132 @@ DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac,
         }
     }
     return device;
+}
+
+namespace {
+
+void mark_dirty(std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices, const std::vector<IpAddress>& ips) {
+    for (const IpAddress& ip : ips)
+        if (auto it = devices.find(ip); it != devices.end()) it->second.dirty = true;
+}
+
+}  // namespace
+
+void DeviceRegistry::join_box(const IpAddress& ip, const MacAddress& mac, const MacAddress* old_mac) {
+    if (old_mac) {
+        // The address moved to another MAC (a DHCP lease given to another box).
+        if (auto it = boxes_.find(*old_mac); it != boxes_.end() && !it->second.router) {
+            auto& members = it->second.members;
+            if (auto member = std::find(members.begin(), members.end(), ip); member != members.end()) {
+                members.erase(member);
+                if (ip.is_v4) --it->second.ipv4;
+                mark_dirty(devices_, members);  // the box's identity may have left with it
+            }
+        }
+    }
+    Box& box = boxes_[mac];
+    if (box.router) return;
+    box.members.push_back(ip);
+    if (ip.is_v4) ++box.ipv4;
+    mark_dirty(devices_, box.members);  // a new member can change the box's identity
+    if (box.ipv4 > kMaxBoxIpv4 || box.members.size() > kMaxBoxAddresses) make_router(box);
+}
+
+void DeviceRegistry::leave_box(const IpAddress& ip, const DeviceState& device) {
+    if (!device.has_mac) return;
+    auto it = boxes_.find(device.mac);
+    if (it == boxes_.end() || it->second.router) return;
+    auto& members = it->second.members;
+    if (auto member = std::find(members.begin(), members.end(), ip); member != members.end()) {
+        members.erase(member);
+        if (ip.is_v4) --it->second.ipv4;
+    }
+    if (members.empty()) boxes_.erase(it);
+    else mark_dirty(devices_, members);  // the box's identity may have left with it
+}
+
+void DeviceRegistry::make_router(Box& box) {
+    // Addresses that were one box are devices of their own again.
+    mark_dirty(devices_, box.members);
+    box.router = true;
+    box.members = {};
+    box.ipv4 = 0;
+}
+
+void DeviceRegistry::note_router(const MacAddress& mac) {
+    if (!is_unicast_mac(mac)) return;
+    Box& box = boxes_[mac];
+    if (!box.router) make_router(box);
+}
+
+bool DeviceRegistry::is_box(const MacAddress& mac) const {
+    auto it = boxes_.find(mac);
+    return it != boxes_.end() && !it->second.router;
+}
+
+std::optional<MacAddress> DeviceRegistry::box_of(const IpAddress& ip) const {
+    auto it = devices_.find(ip);
+    if (it == devices_.end() || !it->second.has_mac || !is_box(it->second.mac)) return std::nullopt;
+    return it->second.mac;
+}
+
+std::vector<IpAddress> DeviceRegistry::box_members(const IpAddress& ip) const {
+    if (auto mac = box_of(ip)) return boxes_.at(*mac).members;
+    return {ip};
+}
+
+const DeviceState* DeviceRegistry::identity_of(const IpAddress& ip) const {
+    auto own = devices_.find(ip);
+    if (own == devices_.end()) return nullptr;
+    auto mac = box_of(ip);
+    if (!mac) return &own->second;
+    const DeviceState* best = nullptr;
+    for (const IpAddress& member : boxes_.at(*mac).members) {
+        auto it = devices_.find(member);
+        if (it == devices_.end()) continue;
+        const DeviceState& d = it->second;
+        bool stronger = !best || d.kind_strength > best->kind_strength ||
+                        (d.kind_strength == best->kind_strength && d.kind > best->kind);
+        if (stronger) best = &d;
+    }
+    return best ? best : &own->second;
+}
+
+DeviceState DeviceRegistry::box_state(const IpAddress& ip) const {
+    const DeviceState& own = devices_.at(ip);
+    auto mac = box_of(ip);
+    if (!mac) return own;
+    const DeviceState* identity = identity_of(ip);
+    DeviceState box = own;
+    box.kind = identity->kind;
+    box.kind_strength = identity->kind_strength;
+    box.kind_evidence = identity->kind_evidence;
+    box.identified_by.clear();
+    box.weights.clear();
+    for (const IpAddress& member : boxes_.at(*mac).members) {
+        auto it = devices_.find(member);
+        if (it == devices_.end()) continue;
+        const DeviceState& d = it->second;
+        for (size_t i = 0; i < d.identified_by.size(); ++i)
+            if (std::find(box.identified_by.begin(), box.identified_by.end(), d.identified_by[i]) ==
+                box.identified_by.end()) {
+                box.identified_by.push_back(d.identified_by[i]);
+                box.weights.push_back(d.weights[i]);
+            }
+        // The address's own names stay (its own DHCP name is the one operators
+        // know); a member fills in what it lacks, in pairs that belong together.
+        if (box.vendor.empty() && !d.vendor.empty()) box.vendor = d.vendor, box.vendor_country = d.vendor_country;
+        if (box.hostname.empty()) box.hostname = d.hostname;
+        if (box.label.empty() && !d.label.empty()) box.label = d.label, box.site = d.site;
+    }
+    return box;
+}
+
+void DeviceRegistry::spread_changes() {
+    std::vector<MacAddress> changed;
+    for (const auto& [ip, device] : devices_)
+        if (device.dirty && device.has_mac && is_box(device.mac)) changed.push_back(device.mac);
+    for (const MacAddress& mac : changed) mark_dirty(devices_, boxes_.at(mac).members);
 }
 
 }  // namespace egresswatch

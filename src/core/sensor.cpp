@@ -243,6 +243,7 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
     case Payload::dhcp: {
         auto dhcp = parse_dhcp(data, length);
         if (!dhcp) return;
+        if (dhcp->op == 2 && src_mac) devices_.note_router(*src_mac);  // a DHCP server or relay: a router
         if (dhcp->op == 1) {  // from the client: about the client
             const IpAddress* ip = dhcp->client_ip ? &*dhcp->client_ip
                                   : dhcp->requested_ip ? &*dhcp->requested_ip
@@ -554,6 +555,9 @@ void Sensor::emit_flow(const FlowOutput& output) {
         flow.remote_is_local ? observe_device(flow.remote_ip(), flow.has_remote_mac ? &flow.remote_mac : nullptr,
                                               flow.first_us, flow.last_us)
                              : nullptr;
+    // The link-layer end of a conversation with the Internet is the gateway:
+    // a router, whose MAC fronts many addresses and makes no box.
+    if (!flow.remote_is_local && flow.has_remote_mac) devices_.note_router(flow.remote_mac);
     identify_from_flow(output, device, remote_device);
 
     FlowRecord r;
@@ -597,7 +601,9 @@ void Sensor::emit_flow(const FlowOutput& output) {
     r.first_record = !flow.ever_written;
 
     FlowFacts facts;
-    facts.device_kind = device ? device->kind : DeviceKind::other;
+    // The box's identity: an NVR's IPv6 flows are an NVR's too.
+    const DeviceState* identity = device ? devices_.identity_of(flow.device_ip()) : nullptr;
+    facts.device_kind = identity ? identity->kind : DeviceKind::other;
     facts.remote_is_local = flow.remote_is_local;
     facts.sent_data = flow.packets_out > 0;
     bool dns_port = (flow.key.protocol == 17 || flow.key.protocol == 6) &&
@@ -625,7 +631,7 @@ void Sensor::emit_flow(const FlowOutput& output) {
     if (final) ++counters_.flows_written;
     if (config_.on_flow_record) {
         FlowDevice context;
-        if (device) context = {to_string(device->kind), device->vendor};
+        if (identity) context = {to_string(identity->kind), device->vendor.empty() ? identity->vendor : device->vendor};
         config_.on_flow_record(r, context);
     }
     store_.submit(std::move(r));
@@ -687,28 +693,31 @@ void Sensor::identify_from_flow(const FlowOutput& output, DeviceState* device, D
     }
 }
 
-void Sensor::device_record(const IpAddress& ip, DeviceState& device, std::vector<StoreRecord>& records,
+// `box`: the identity of the address's box (box_state), or its own.
+void Sensor::device_record(const IpAddress& ip, DeviceState& device, const DeviceState& box,
+                           std::optional<MacAddress> box_mac, std::vector<StoreRecord>& records,
                            std::vector<RejudgeRequest>& rejudge) {
     DeviceRecord r;
     r.ip = ip.to_string();
-    if (device.has_mac) r.mac = mac_to_string(device.mac);
-    if (!device.vendor.empty()) r.vendor = device.vendor;
-    if (!device.vendor_country.empty()) r.vendor_country = device.vendor_country;
-    r.kind = to_string(device.kind);
-    r.identified_by = device.identified_by;
-    if (!device.hostname.empty()) r.hostname = device.hostname;
-    if (!device.label.empty()) r.label = device.label;
-    if (!device.site.empty()) r.site = device.site;
-    r.first_us = device.first_us;
-    r.last_us = device.last_us;
+    if (box.has_mac) r.mac = mac_to_string(box.mac);
+    if (!box.vendor.empty()) r.vendor = box.vendor;
+    if (!box.vendor_country.empty()) r.vendor_country = box.vendor_country;
+    r.kind = to_string(box.kind);
+    r.identified_by = box.identified_by;
+    if (!box.hostname.empty()) r.hostname = box.hostname;
+    if (!box.label.empty()) r.label = box.label;
+    if (!box.site.empty()) r.site = box.site;
+    if (box_mac) r.box = mac_to_string(*box_mac);
+    r.first_us = box.first_us;
+    r.last_us = box.last_us;
     if (config_.on_device_record) config_.on_device_record(r);
     records.emplace_back(std::move(r));
     device.dirty = false;
     // Identified (or re-identified) after some of its flows were judged:
     // judge them again, once the device row above says what it is now.
-    if (device.kind != device.judged_kind) {
-        device.judged_kind = device.kind;
-        rejudge.push_back(RejudgeRequest{ip.to_string(), 0, std::nullopt, "re-judged:" + device.kind_evidence,
+    if (box.kind != device.judged_kind) {
+        device.judged_kind = box.kind;
+        rejudge.push_back(RejudgeRequest{ip.to_string(), 0, std::nullopt, "re-judged:" + box.kind_evidence,
                                          last_packet_us_, rules_});
     }
 }
@@ -720,7 +729,7 @@ void Sensor::write_evicted_devices() {
     std::vector<StoreRecord> records;
     std::vector<RejudgeRequest> rejudge;
     for (auto& [ip, device] : devices_.take_evicted())
-        if (device.dirty) device_record(ip, device, records, rejudge);
+        if (device.dirty) device_record(ip, device, device, std::nullopt, records, rejudge);
     for (auto& request : rejudge) records.emplace_back(std::move(request));
     if (!records.empty()) store_.submit(std::move(records));
 }
@@ -729,8 +738,9 @@ void Sensor::emit_devices() {
     write_evicted_devices();
     std::vector<StoreRecord> records;
     std::vector<RejudgeRequest> rejudge;
+    devices_.spread_changes();
     for (auto& [ip, device] : devices_.all())
-        if (device.dirty) device_record(ip, device, records, rejudge);
+        if (device.dirty) device_record(ip, device, devices_.box_state(ip), devices_.box_of(ip), records, rejudge);
     for (auto& request : rejudge) records.emplace_back(std::move(request));
     if (!records.empty()) store_.submit(std::move(records));
 }
@@ -742,7 +752,7 @@ void Sensor::emit_late_alerts() {
         if (!config_.on_flow_record) continue;
         FlowDevice context;
         if (auto ip = IpAddress::parse(r.device_ip))
-            if (const DeviceState* device = devices_.find(*ip)) context = {to_string(device->kind), device->vendor};
+            if (const DeviceState* device = devices_.identity_of(*ip)) context = {to_string(device->kind), device->vendor};
         config_.on_flow_record(r, context);
     }
 }

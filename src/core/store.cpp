@@ -506,8 +506,8 @@ RETURNING id)SQL";
 void StoreWriter::write(const DeviceRecord& r) {
     static const char* kSql = R"SQL(
 INSERT INTO devices (ip, mac, vendor, vendor_country, kind, identified_by, first_seen, last_seen,
-                     hostname, label, site)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     hostname, label, site, box)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
 ON CONFLICT(ip) DO UPDATE SET
     mac = coalesce(excluded.mac, mac),
     vendor = coalesce(excluded.vendor, vendor),
@@ -518,12 +518,13 @@ ON CONFLICT(ip) DO UPDATE SET
     last_seen = max(last_seen, excluded.last_seen),
     hostname = coalesce(excluded.hostname, hostname),
     label = coalesce(excluded.label, label),
-    site = coalesce(excluded.site, site))SQL";
+    site = coalesce(excluded.site, site),
+    box = excluded.box)SQL";
     auto& s = statements_->device;
     if (!s) s = std::make_unique<Statement>(db_, kSql);
     s->bind(1, r.ip).bind(2, r.mac).bind(3, r.vendor).bind(4, r.vendor_country).bind(5, r.kind)
         .bind(6, json::string_array(r.identified_by)).bind(7, r.first_us).bind(8, r.last_us)
-        .bind(9, r.hostname).bind(10, r.label).bind(11, r.site).run();
+        .bind(9, r.hostname).bind(10, r.label).bind(11, r.site).bind(12, r.box).run();
 }
 
 void StoreWriter::write(const DnsObservation& r) {

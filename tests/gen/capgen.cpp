@@ -814,36 +814,116 @@ void write_late_identify(const fs::path& out) {
   cap.write(out / "late_identify.pcap");
 }
 
+// An upload that ends at once: 1200 bytes of TLS data out, 100 back, both
+// FINs, from `at` to `at` + 81 ms (8 packets).
+void upload_and_close(Flow& upload, std::int64_t at) {
+  upload.tcp(at, kOut, kSyn);
+  upload.tcp(at + ms(20), kIn, kSyn | kAck);
+  upload.tcp(at + ms(21), kOut, kAck);
+  upload.tcp(at + ms(22), kOut, kPsh | kAck, tls_application_data(1200));
+  upload.tcp(at + ms(60), kIn, kPsh | kAck, tls_application_data(100));
+  upload.tcp(at + ms(61), kOut, kFin | kAck);
+  upload.tcp(at + ms(80), kIn, kFin | kAck);
+  upload.tcp(at + ms(81), kOut, kAck);
+}
+
+// A DHCP renewal (unicast to the router) in which the device names itself.
+void dhcp_renewal(Capture& cap, const Endpoint& device, std::uint32_t xid, const std::string& hostname,
+                  std::int64_t at) {
+  Flow dhcp(cap, device, kResolver, 68, 67);
+  dhcp.udp(at, kOut,
+           dhcp_request({.xid = xid,
+                         .client_mac = device.mac,
+                         .client_ip = device.ip,
+                         .requested_ip = {},
+                         .hostname = hostname,
+                         .vendor_class = {},
+                         .parameter_list = {1, 3, 6}}));
+}
+
+// Identified late: `sender` uploads to `to` (port 443) from 0 to 81 ms, at 65 s
+// `named` (the same device or another address of its box) names itself in a
+// DHCP renewal, and at 66 s `sender` sends 100 bytes over UDP, 40 come back.
+void upload_then_named(Capture& cap, const Endpoint& sender, const Endpoint& named, const Endpoint& to,
+                       std::uint16_t upload_port, std::uint16_t later_port, std::uint32_t xid,
+                       const std::string& hostname) {
+  Flow upload(cap, sender, to, upload_port, 443);
+  upload_and_close(upload, ms(0));
+
+  dhcp_renewal(cap, named, xid, hostname, sec(65));
+
+  Flow later(cap, sender, to, later_port, 443);
+  later.udp(sec(66), kOut, filler(100, 1));
+  later.udp(sec(66) + ms(40), kIn, filler(40, 2));
+}
+
 // A device identified after its first upload ended (its DHCP renewal comes a
 // minute later and names it a camera): the stored upload is judged again and
 // gets a late alert; the later flow to the same address is an alert at once.
 void write_rejudge(const fs::path& out) {
   Capture cap(DLT_EN10MB);
   const Endpoint camera{mac("02:00:00:00:00:40"), ip("10.20.1.40")};  // a MAC that names no maker
-  Flow upload(cap, camera, remote("18.130.5.6"), 50040, 443);
-  upload.tcp(ms(0), kOut, kSyn);
-  upload.tcp(ms(20), kIn, kSyn | kAck);
-  upload.tcp(ms(21), kOut, kAck);
-  upload.tcp(ms(22), kOut, kPsh | kAck, tls_application_data(1200));
-  upload.tcp(ms(60), kIn, kPsh | kAck, tls_application_data(100));
-  upload.tcp(ms(61), kOut, kFin | kAck);
-  upload.tcp(ms(80), kIn, kFin | kAck);
-  upload.tcp(ms(81), kOut, kAck);
-
-  Flow dhcp(cap, camera, kResolver, 68, 67);
-  dhcp.udp(sec(65), kOut,
-           dhcp_request({.xid = 0x02010040,
-                         .client_mac = camera.mac,
-                         .client_ip = camera.ip,
-                         .requested_ip = {},
-                         .hostname = "front-camera",
-                         .vendor_class = {},
-                         .parameter_list = {1, 3, 6}}));
-
-  Flow later(cap, camera, remote("18.130.5.6"), 40041, 443);
-  later.udp(sec(66), kOut, filler(100, 1));
-  later.udp(sec(66) + ms(40), kIn, filler(40, 2));
+  upload_then_named(cap, camera, camera, remote("18.130.5.6"), 50040, 40041, 0x02010040, "front-camera");
   cap.write(out / "rejudge.pcap");
+}
+
+// One box, one device (SCENARIOS.md "boxes.pcap"): a camera's IPv6 flows are
+// judged as the camera its IPv4 DHCP name makes it; a camera whose lease
+// changes stays one device; the five routed addresses behind an L3 switch's
+// MAC are five devices, not one box, and so are the two addresses behind a
+// DHCP server's MAC.
+void write_boxes(const fs::path& out) {
+  Capture cap(DLT_EN10MB);
+  const Mac porch_mac = mac("02:00:00:00:00:50");  // locally administered: no maker, no kind
+  const Endpoint porch4{porch_mac, ip("10.20.1.50")};
+  const Endpoint porch6{porch_mac, ip("fd00:20::50")};
+  const Mac garage_mac = mac("02:00:00:00:00:51");
+  const Endpoint garage_old{garage_mac, ip("10.20.1.51")};
+  const Endpoint garage_new{garage_mac, ip("10.20.1.61")};
+  const Mac switch_mac = mac("00:00:5e:00:01:02");  // routes 10.40.0.0/24, not the Internet gateway
+  const Endpoint syslog_server{mac("02:00:00:00:01:00"), ip("10.20.1.100")};
+
+  // A. The porch camera uploads over IPv6, is named over IPv4 a minute later,
+  // then sends over IPv6 again.
+  upload_then_named(cap, porch6, porch4, remote("2001:db8:200::20"), 50050, 40050, 0x02010050, "porch-camera");
+
+  // B. The garage camera is named on its first lease; its new lease sends
+  // without naming itself again.
+  dhcp_renewal(cap, garage_old, 0x02010051, "garage-camera", sec(100));
+  Flow garage_first(cap, garage_old, remote("18.130.5.6"), 40051, 443);
+  garage_first.udp(sec(101), kOut, filler(100, 3));
+  garage_first.udp(sec(101) + ms(40), kIn, filler(40, 4));
+  Flow garage_second(cap, garage_new, remote("18.130.5.6"), 40061, 443);
+  garage_second.udp(sec(200), kOut, filler(100, 5));
+  garage_second.udp(sec(200) + ms(40), kIn, filler(40, 6));
+
+  // C. Routed: the NVR pulls RTSP from 10.40.0.11 (a camera), and .12 to .15
+  // send syslog to a LAN server; every frame of theirs carries the switch's MAC.
+  rtsp_options(cap, {switch_mac, ip("10.40.0.11")}, "10.40.0.11", 52011, sec(300));
+  for (int host = 12; host <= 15; ++host) {
+    std::string address = "10.40.0." + std::to_string(host);
+    Flow log(cap, {switch_mac, ip(address)}, syslog_server, static_cast<std::uint16_t>(40000 + host), 514);
+    log.udp(sec(301 + host - 12), kOut, filler(100, static_cast<std::uint8_t>(host)));
+  }
+
+  // D. A second router (its LAN address 10.20.1.254) answers the porch
+  // camera's DHCP, and routes the NVR's RTSP to a camera in 10.50.0.0/24.
+  const Mac router2_mac = mac("00:00:5e:00:01:03");
+  const Endpoint router2{router2_mac, ip("10.20.1.254")};
+  Bytes ack = dhcp_request({.xid = 0x02010052,
+                            .client_mac = porch_mac,
+                            .client_ip = ip("0.0.0.0"),
+                            .requested_ip = {},
+                            .hostname = "porch-camera",
+                            .vendor_class = {},
+                            .parameter_list = {1, 3, 6}});
+  ack[0] = 2;  // BOOTREPLY
+  std::copy(porch4.ip.octets.begin(), porch4.ip.octets.end(), ack.begin() + 16);  // yiaddr
+  ack[240 + 2] = 5;  // DHCPACK (option 53 opens the options, after the magic cookie)
+  Flow answer(cap, router2, porch4, 67, 68);
+  answer.udp(sec(400), kOut, ack);
+  rtsp_options(cap, {router2_mac, ip("10.50.0.70")}, "10.50.0.70", 52070, sec(401));
+  cap.write(out / "boxes.pcap");
 }
 
 // DNS flows end 5 s (the closed timeout) after every query has its answer,
@@ -891,6 +971,7 @@ void write_scenarios(const fs::path& out) {
   write_late_identify(out);
   write_dns_lifetime(out);
   write_rejudge(out);
+  write_boxes(out);
 }
 
 // ---- sample site ----------------------------------------------------------------

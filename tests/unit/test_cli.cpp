@@ -634,8 +634,9 @@ TEST_CASE("query: values travel as parameters, never inside the SQL", "[cli][que
         INFO(value);
         CHECK(flows.sql.find(value) == std::string::npos);
     }
-    // since twice: the window's condition and its lower bound on first_seen.
-    CHECK(flows.params == std::vector<cli::SqlParam>{std::string("aa:bb:cc:dd:ee:ff"),
+    // The MAC twice: the flow's own MAC and the box's. since twice: the
+    // window's condition and its lower bound on first_seen.
+    CHECK(flows.params == std::vector<cli::SqlParam>{std::string("aa:bb:cc:dd:ee:ff"), std::string("aa:bb:cc:dd:ee:ff"),
                                                     std::int64_t{111}, std::int64_t{111}, std::int64_t{222},
                                                     std::string("CN"), std::string("HK"),
                                                     std::int64_t{4134}, std::int64_t{5}});

@@ -100,3 +100,89 @@ TEST_CASE("devices: words in a device's own name", "[devices][discovery]") {
     CHECK_FALSE(classify_evidence("dhcp-hostname:scampi"));
     CHECK_FALSE(classify_evidence("dhcp-hostname:blinker"));
 }
+
+namespace {
+// A registry with no MAC registry and no rules, for the box tests.
+struct Boxes {
+    OuiRegistry oui = OuiRegistry::load("/nonexistent");
+    Rules rules;
+    DeviceRegistry registry{oui, nullptr};
+    DeviceState& observe(const IpAddress& address, const MacAddress* mac, int64_t first_us, int64_t last_us) {
+        return registry.observe(address, mac, first_us, last_us, rules);
+    }
+};
+}  // namespace
+
+TEST_CASE("devices: the addresses of one MAC are one box with one identity", "[devices][box]") {
+    Boxes boxes;
+    DeviceRegistry& registry = boxes.registry;
+    MacAddress nvr{0x02, 0, 0, 0, 0, 0x30};
+    boxes.observe(ip("10.0.0.30"), &nvr, 1, 2);
+    DeviceState& v6 = boxes.observe(ip("fd00::30"), &nvr, 3, 4);
+    v6.add_evidence("rtsp-client:10.0.0.21", DeviceKind::nvr, signal_strength::pulls_video);
+    registry.find(ip("10.0.0.30"))->add_evidence("dhcp-hostname:nvr", DeviceKind::camera, signal_strength::names_itself);
+
+    REQUIRE(registry.box_of(ip("10.0.0.30")) == nvr);
+    CHECK(registry.box_members(ip("fd00::30")) == std::vector<IpAddress>{ip("10.0.0.30"), ip("fd00::30")});
+    // The strongest evidence of any address is the box's.
+    CHECK(registry.identity_of(ip("10.0.0.30"))->kind == DeviceKind::camera);
+    DeviceState box = registry.box_state(ip("fd00::30"));
+    CHECK(box.kind == DeviceKind::camera);
+    CHECK(box.identified_by == std::vector<std::string>{"mac:locally-administered", "dhcp-hostname:nvr", "rtsp-client:10.0.0.21"});
+    CHECK(box.first_us == 3);  // activity stays the address's own
+    CHECK(box.last_us == 4);
+
+    // The old lease given to another MAC leaves the box.
+    MacAddress laptop{0x02, 0, 0, 0, 0, 0x99};
+    boxes.observe(ip("10.0.0.30"), &laptop, 5, 6);
+    CHECK(registry.box_members(ip("fd00::30")) == std::vector<IpAddress>{ip("fd00::30")});
+    CHECK(registry.identity_of(ip("fd00::30"))->kind == DeviceKind::nvr);
+}
+
+TEST_CASE("devices: a MAC with more than four IPv4 addresses is a router, for good", "[devices][box]") {
+    Boxes boxes;
+    DeviceRegistry& registry = boxes.registry;
+    MacAddress l3{0x02, 0, 0, 0, 0, 0x01};
+    for (int host = 1; host <= 4; ++host)
+        boxes.observe(ip(("10.40.0." + std::to_string(host)).c_str()), &l3, 1, 2);
+    CHECK(registry.box_members(ip("10.40.0.1")).size() == 4);
+    for (auto& [address, device] : registry.all()) device.dirty = false;
+    registry.find(ip("10.40.0.1"))->add_evidence("rtsp-server", DeviceKind::camera, signal_strength::serves_video);
+    CHECK(registry.identity_of(ip("10.40.0.4"))->kind == DeviceKind::camera);
+
+    boxes.observe(ip("10.40.0.5"), &l3, 1, 2);
+    CHECK_FALSE(registry.box_of(ip("10.40.0.1")));
+    CHECK(registry.box_members(ip("10.40.0.4")) == std::vector<IpAddress>{ip("10.40.0.4")});
+    CHECK(registry.identity_of(ip("10.40.0.4"))->kind == DeviceKind::other);
+    for (const auto& [address, device] : registry.all()) CHECK(device.dirty);  // each is written as its own again
+    // An address leaving does not make it a box again.
+    MacAddress other{0x02, 0, 0, 0, 0, 0x02};
+    boxes.observe(ip("10.40.0.5"), &other, 3, 4);
+    CHECK_FALSE(registry.box_of(ip("10.40.0.1")));
+}
+
+TEST_CASE("devices: a router's MAC (the gateway, the DHCP server) makes no box", "[devices][box]") {
+    Boxes boxes;
+    DeviceRegistry& registry = boxes.registry;
+    MacAddress router{0x02, 0, 0, 0, 0, 0x01};
+    boxes.observe(ip("10.0.0.1"), &router, 1, 2);
+    boxes.observe(ip("fd00::1"), &router, 1, 2);
+    CHECK(registry.box_of(ip("10.0.0.1")) == router);
+    registry.note_router(router);
+    CHECK_FALSE(registry.box_of(ip("10.0.0.1")));
+    CHECK_FALSE(registry.box_of(ip("fd00::1")));
+    boxes.observe(ip("10.0.0.2"), &router, 1, 2);
+    CHECK_FALSE(registry.box_of(ip("10.0.0.2")));
+    registry.note_router(MacAddress{0xff, 0xff, 0xff, 0xff, 0xff, 0xff});  // not an address: ignored
+}
+
+TEST_CASE("devices: an address of a box keeps its own host name", "[devices][box]") {
+    Boxes boxes;
+    MacAddress camera{0x02, 0, 0, 0, 0, 0x20};
+    boxes.observe(ip("192.168.0.20"), &camera, 1, 2).hostname = "dcs-935l-setup";  // its setup address
+    boxes.observe(ip("10.10.10.37"), &camera, 3, 4).hostname = "DCS-935L";
+    boxes.observe(ip("fe80::20"), &camera, 5, 6);
+    CHECK(boxes.registry.box_state(ip("10.10.10.37")).hostname == "DCS-935L");
+    CHECK(boxes.registry.box_state(ip("192.168.0.20")).hostname == "dcs-935l-setup");
+    CHECK(boxes.registry.box_state(ip("fe80::20")).hostname == "dcs-935l-setup");  // the first member's
+}
