@@ -25,6 +25,7 @@
 #include "egresswatch/geo.hpp"
 #include "egresswatch/net.hpp"
 #include "egresswatch/oui.hpp"
+#include "egresswatch/packet_hold.hpp"
 #include "egresswatch/rules.hpp"
 #include "egresswatch/store.hpp"
 
@@ -51,6 +52,9 @@ struct SensorConfig {
     FlowTimeouts timeouts;
     // Keep the 802.1Q ids in the flow key (sites whose VLANs reuse addresses).
     bool vlan_in_flow_key = false;
+    // Packets of flagged flows (--evidence-packets, --evidence-snaplen,
+    // --evidence-memory-mb); per_direction 0 keeps none.
+    PacketHoldConfig evidence;
     // Called with every flow record the sensor writes (open snapshots and final
     // records; FlowRecord::closed tells which), e.g. for a JSON-lines log, with
     // the flow's device as known then (the store keeps devices in their own table).
@@ -71,6 +75,7 @@ struct SensorCounters {
     uint64_t alerts = 0;  // flows flagged (final records, and late alerts)
     uint64_t late_alerts = 0;  // flows flagged when judged again (see rejudge.hpp)
     uint64_t dns_answers = 0;
+    uint64_t evidence_packets = 0;  // packets of alerts handed to the store
 };
 
 class Sensor {
@@ -163,6 +168,16 @@ private:
     std::mutex inspect_mutex_;
     std::vector<InspectedFrame> to_inspect_;
     int64_t last_packet_us_ = 0;
+    // Packets of flagged flows, and the frame being inspected (for the DNS
+    // answers among them).
+    PacketHold hold_;
+    struct InspectedFrameRef {
+        int linktype = 0;
+        const pcap_pkthdr* header = nullptr;
+        const uint8_t* frame = nullptr;
+    } inspecting_;
+    uint64_t not_kept_at_last_stats_ = 0;
+    void store_evidence_packets(const std::string& uid, std::vector<HeldPacket> packets);
 };
 
 std::string transport_name(uint8_t ip_protocol, uint8_t ip_version);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "egresswatch/common/sqlite.hpp"  // StoreError
+#include "egresswatch/packet_hold.hpp"     // HeldPacket
 
 namespace egresswatch {
 
@@ -74,6 +75,14 @@ struct CaptureStatsRecord {
     std::string source;
     int64_t start_us = 0, end_us = 0;
     uint64_t packets = 0, bytes = 0, malformed = 0, dropped = 0, flows_evicted = 0;
+    uint64_t evidence_packets_not_kept = 0;  // over --evidence-memory-mb
+};
+
+// Packets of an alert's flow (stored after its flow record), each sealed in
+// evidence_packet_chain.
+struct EvidencePacketsRecord {
+    std::string flow_uid;
+    std::vector<HeldPacket> packets;
 };
 
 struct MetaRecord {
@@ -92,7 +101,8 @@ struct RejudgeRequest {
 };
 
 using StoreRecord =
-    std::variant<FlowRecord, DeviceRecord, DnsObservation, CaptureStatsRecord, MetaRecord, RejudgeRequest>;
+    std::variant<FlowRecord, DeviceRecord, DnsObservation, CaptureStatsRecord, MetaRecord, RejudgeRequest,
+                 EvidencePacketsRecord>;
 
 // Creates the schema or migrates an older store; refuses a newer one.
 void migrate_store(sqlite3* db, const std::string& path);
@@ -136,6 +146,7 @@ private:
     void write(const CaptureStatsRecord& r);
     void write(const MetaRecord& r);
     void write(const RejudgeRequest& r);
+    void write(const EvidencePacketsRecord& r);
 
     struct Statements;
     class Checkpointer;

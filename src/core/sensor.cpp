@@ -46,7 +46,12 @@ Sensor::Sensor(SensorConfig config)
                                                 : std::make_unique<Inventory>(Inventory::load(config_.inventory_file))),
       devices_(oui_, inventory_.get()),
       store_(config_.store_path),
-      run_id_(new_run_id()) {
+      run_id_(new_run_id()),
+      hold_([this] {
+          PacketHoldConfig evidence = config_.evidence;
+          evidence.vlan_in_key = config_.vlan_in_flow_key;
+          return evidence;
+      }()) {
     FlowShardConfig shards;
     shards.max_flows = config_.max_flows;
     shards.timeouts = config_.timeouts;
@@ -99,7 +104,10 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
         emit_flows(flows_->expire(ts_us));
     }
     flows_->process(header, frame, packet, ts_us, counters_.packets, frame_stays);
+    hold_.add(packet, counters_.packets, linktype, header, frame);
+    inspecting_ = {linktype, &header, frame};
     inspect_payload(packet, ts_us);
+    inspecting_ = {};
 
     if (last_flush_us_ == 0) last_flush_us_ = ts_us;
     if (ts_us - last_flush_us_ >= config_.flush_interval_us) flush_open(ts_us);
@@ -256,12 +264,15 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
                std::find(resolved.aliases.begin(), resolved.aliases.end(), name) != resolved.aliases.end();
     };
     std::vector<StoreRecord> observations;
+    std::vector<IpAddress> named;  // for the packet hold
     std::string transport = p.ip_protocol == 6 ? "tcp" : "udp";
     for (const auto& answer : message.answers) {
         bool address = answer.type == dns_type::a || answer.type == dns_type::aaaa;
         if (!address && answer.type != dns_type::cname) continue;
-        if (address && in_chain(answer.name) && !client.is_group_or_unspecified())
+        if (address && in_chain(answer.name) && !client.is_group_or_unspecified()) {
             dns_cache_.remember(client, answer.address, resolved, answer.ttl, ts_us);
+            named.push_back(answer.address);
+        }
         DnsObservation o;
         o.time_us = ts_us;
         o.client_ip = client.to_string();
@@ -276,6 +287,8 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
         ++counters_.dns_answers;
     }
     if (!observations.empty()) store_.submit(std::move(observations));
+    if (inspecting_.frame && !named.empty())
+        hold_.add_dns_answer(client, named, inspecting_.linktype, *inspecting_.header, inspecting_.frame);
 
     const DomainRule* rule = rules_->match_domain(message.qname);
     for (size_t i = 0; !rule && i < resolved.aliases.size(); ++i) rule = rules_->match_domain(resolved.aliases[i]);
@@ -289,6 +302,7 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
 
 void Sensor::start_lanes(std::function<void(size_t)> read_lane) {
     lanes_ = true;
+    hold_.set_threaded();
     lane_counters_ = std::make_unique<LaneCounters[]>(static_cast<size_t>(flows_->workers()));
     flows_->start_lanes(std::move(read_lane));
 }
@@ -308,7 +322,9 @@ void Sensor::process_on_lane(size_t lane, int linktype, const pcap_pkthdr& heade
     }
     c.ip_packets.fetch_add(1, std::memory_order_relaxed);
     int64_t ts_us = to_us(header.ts);
-    flows_->process_on_lane(lane, packet, ts_us, lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1);
+    uint64_t index = lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1;
+    flows_->process_on_lane(lane, packet, ts_us, index);
+    hold_.add(packet, index, linktype, header, frame);
     if (needs_inspection(packet)) {
         std::lock_guard lock(inspect_mutex_);
         to_inspect_.push_back({linktype, header, std::vector<uint8_t>(frame, frame + header.caplen)});
@@ -337,7 +353,9 @@ void Sensor::service_lanes() {
             continue;
         int64_t ts_us = to_us(f.header.ts);
         last_packet_us_ = std::max(last_packet_us_, ts_us);
+        inspecting_ = {f.linktype, &f.header, f.frame.data()};
         inspect_payload(packet, ts_us);
+        inspecting_ = {};
     }
     emit_flows(flows_->take_lane_output());
 }
@@ -448,7 +466,17 @@ void Sensor::emit_flow(const FlowOutput& output) {
         if (device) context = {to_string(device->kind), device->vendor};
         config_.on_flow_record(r, context);
     }
+    std::vector<HeldPacket> packets = hold_.take(flow, r.uid, !r.severity.empty(), final);
+    std::string uid = packets.empty() ? std::string() : r.uid;
     store_.submit(std::move(r));
+    store_evidence_packets(uid, std::move(packets));
+}
+
+// After the flow's record, so that the writer finds its row.
+void Sensor::store_evidence_packets(const std::string& uid, std::vector<HeldPacket> packets) {
+    if (packets.empty()) return;
+    counters_.evidence_packets += packets.size();
+    store_.submit(EvidencePacketsRecord{uid, std::move(packets)});
 }
 
 namespace {
@@ -543,6 +571,7 @@ void Sensor::emit_late_alerts() {
     for (const FlowRecord& r : store_.take_late_alerts()) {
         ++counters_.alerts;
         ++counters_.late_alerts;
+        store_evidence_packets(r.uid, hold_.take_ended(r.uid));
         if (!config_.on_flow_record) continue;
         FlowDevice context;
         if (auto ip = IpAddress::parse(r.device_ip))
@@ -556,6 +585,7 @@ void Sensor::flush_open(int64_t now_us) {
     emit_flows(flows_->snapshot_changed());
     emit_devices();
     emit_late_alerts();
+    hold_.age();
 }
 
 void Sensor::expire_idle(int64_t now_us) {
@@ -575,6 +605,8 @@ void Sensor::record_capture_stats(const std::string& source, int64_t start_us, i
     r.malformed = counters_.malformed - counters_at_last_stats_.malformed;
     r.dropped = dropped;
     r.flows_evicted = flows_->evicted();
+    r.evidence_packets_not_kept = hold_.not_kept() - not_kept_at_last_stats_;
+    not_kept_at_last_stats_ = hold_.not_kept();
     counters_at_last_stats_ = counters_;
     store_.submit(std::move(r));
 }

@@ -1,0 +1,224 @@
+#include "egresswatch/packet_hold.hpp"
+
+#include <algorithm>
+#include <random>
+#include <tuple>
+
+#include "egresswatch/clock.hpp"
+
+namespace egresswatch {
+namespace {
+
+// What a held packet and a flow's entry cost besides the frame bytes (the
+// containers' nodes and headers), so that the budget bounds the memory used.
+constexpr size_t kPacketOverhead = 64;
+constexpr size_t kEntryOverhead = 192;
+constexpr size_t kDnsOverhead = 128;
+// Passive DNS answers take at most this share of the budget.
+constexpr size_t kDnsShare = 8;
+
+uint64_t random_seed() {
+    std::random_device device;
+    return (uint64_t{device()} << 32) | device();
+}
+
+}  // namespace
+
+const char* to_string(PacketDirection direction) {
+    switch (direction) {
+    case PacketDirection::out: return "out";
+    case PacketDirection::in: return "in";
+    case PacketDirection::dns: return "dns";
+    }
+    return "out";
+}
+
+PacketHold::PacketHold(PacketHoldConfig config)
+    : config_(config), open_(64, FlowKeyHash{random_seed()}) {}
+
+size_t PacketHold::bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
+}
+
+size_t PacketHold::open_flows() const {
+    std::lock_guard lock(mutex_);
+    return open_.size();
+}
+
+bool PacketHold::make_room(size_t bytes) {
+    while (bytes_ + bytes > config_.budget_bytes && !ended_order_.empty()) {
+        drop_ended(ended_order_.front());
+        ended_order_.pop_front();
+    }
+    while (bytes_ + bytes > config_.budget_bytes && drop_oldest_dns()) {
+    }
+    return bytes_ + bytes <= config_.budget_bytes;
+}
+
+bool PacketHold::drop_oldest_dns() {
+    while (!dns_order_.empty()) {
+        auto [key, sequence] = dns_order_.front();
+        dns_order_.pop_front();
+        auto it = dns_.find(key);
+        if (it == dns_.end() || it->second.sequence != sequence) continue;  // replaced since
+        size_t cost = kDnsOverhead + it->second.packet->data.size();
+        bytes_ -= cost;
+        dns_bytes_ -= cost;
+        dns_.erase(it);
+        return true;
+    }
+    return false;
+}
+
+void PacketHold::drop_ended(const std::string& uid) {
+    auto it = ended_.find(uid);
+    if (it == ended_.end()) return;
+    bytes_ -= it->second.bytes;
+    ended_.erase(it);
+}
+
+void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype, const pcap_pkthdr& header,
+                     const uint8_t* frame) {
+    if (!enabled()) return;
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    FlowKey key = FlowKey::from(p, config_.vlan_in_key);
+    // As FlowKey::from orders the ends: the source is the low end if it sorts first.
+    bool from_low = std::tie(p.src_ip, p.src_port) < std::tie(p.dst_ip, p.dst_port);
+    auto it = open_.find(key);
+    if (it == open_.end()) {
+        if (!make_room(kEntryOverhead)) {
+            not_kept_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        it = open_.emplace(key, Entry{}).first;
+        it->second.sequence = packet_index;
+        it->second.bytes = kEntryOverhead;
+        bytes_ += kEntryOverhead;
+    }
+    Entry& entry = it->second;
+    uint16_t& count = entry.count[from_low ? 0 : 1];
+    if (count >= config_.per_direction) return;
+    ++count;
+    size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
+    size_t cost = kPacketOverhead + caplen;
+    if (!make_room(cost)) {
+        not_kept_.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    entry.packets.push_back(Held{to_us(header.ts), header.len, linktype, from_low,
+                                 std::vector<uint8_t>(frame, frame + caplen)});
+    entry.bytes += cost;
+    bytes_ += cost;
+}
+
+void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
+                                const pcap_pkthdr& header, const uint8_t* frame) {
+    if (!enabled() || addresses.empty()) return;
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
+    auto packet = std::make_shared<const HeldPacket>(HeldPacket{
+        to_us(header.ts), header.len, linktype, PacketDirection::dns, std::vector<uint8_t>(frame, frame + caplen)});
+    for (const auto& address : addresses) {
+        DnsKey key{client, address};
+        size_t cost = kDnsOverhead + caplen;
+        auto it = dns_.find(key);
+        if (it != dns_.end()) {  // the newer answer replaces the older
+            size_t old_cost = kDnsOverhead + it->second.packet->data.size();
+            bytes_ -= old_cost;
+            dns_bytes_ -= old_cost;
+            dns_.erase(it);
+        }
+        // Answers stay within their share of the budget: the oldest go first.
+        while (dns_bytes_ + cost > config_.budget_bytes / kDnsShare && drop_oldest_dns()) {
+        }
+        if (dns_bytes_ + cost > config_.budget_bytes / kDnsShare || !make_room(cost)) {
+            not_kept_.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        uint64_t sequence = ++dns_sequence_;
+        dns_.emplace(key, DnsAnswer{packet, sequence});
+        dns_order_.emplace_back(key, sequence);
+        bytes_ += cost;
+        dns_bytes_ += cost;
+    }
+}
+
+std::vector<HeldPacket> PacketHold::take_locked(const FlowData& flow, Entry& entry) {
+    std::vector<HeldPacket> out;
+    out.reserve(entry.packets.size() + 1);
+    if (!entry.dns_taken) {
+        entry.dns_taken = true;
+        auto it = dns_.find(DnsKey{flow.device_ip(), flow.remote_ip()});
+        // The answer that named the remote end before the flow began.
+        if (it != dns_.end() && it->second.packet->ts_us <= flow.first_us) out.push_back(*it->second.packet);
+    }
+    for (auto& held : entry.packets) {
+        size_t cost = kPacketOverhead + held.data.size();
+        entry.bytes -= cost;
+        bytes_ -= cost;
+        bool out_bound = held.from_low == flow.device_is_low;
+        out.push_back(HeldPacket{held.ts_us, held.origlen, held.linktype,
+                                 out_bound ? PacketDirection::out : PacketDirection::in, std::move(held.data)});
+    }
+    entry.packets.clear();
+    return out;
+}
+
+std::vector<HeldPacket> PacketHold::take(const FlowData& flow, const std::string& uid, bool alert, bool final) {
+    if (!enabled()) return {};
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    auto it = open_.find(flow.key);
+    if (it == open_.end()) return {};
+    // Held for another flow of the same addresses and ports: the flow's own
+    // first packets were not kept (the budget was full then).
+    bool same_flow = it->second.sequence == flow.sequence;
+    std::vector<HeldPacket> packets;
+    if (same_flow && (alert || final)) packets = take_locked(flow, it->second);
+    if (final) {
+        bytes_ -= it->second.bytes;
+        open_.erase(it);
+    }
+    if (alert || packets.empty()) return alert ? packets : std::vector<HeldPacket>{};
+    // Ended without an alert: kept for a late alert until aged out.
+    Ended ended{std::move(packets), 0, generation_};
+    for (const auto& p : ended.packets) ended.bytes += kPacketOverhead + p.data.size();
+    ended.bytes += kEntryOverhead;
+    bytes_ += ended.bytes;
+    auto [slot, inserted] = ended_.try_emplace(uid);
+    if (!inserted) bytes_ -= slot->second.bytes;
+    else ended_order_.push_back(uid);
+    slot->second = std::move(ended);
+    return {};
+}
+
+std::vector<HeldPacket> PacketHold::take_ended(const std::string& uid) {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    auto it = ended_.find(uid);
+    if (it == ended_.end()) return {};
+    std::vector<HeldPacket> packets = std::move(it->second.packets);
+    bytes_ -= it->second.bytes;
+    ended_.erase(it);  // its uid stays in ended_order_, and is skipped there
+    return packets;
+}
+
+void PacketHold::age() {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    ++generation_;
+    while (!ended_order_.empty()) {
+        auto it = ended_.find(ended_order_.front());
+        if (it != ended_.end() && it->second.generation + 2 > generation_) break;
+        if (it != ended_.end()) {
+            bytes_ -= it->second.bytes;
+            ended_.erase(it);
+        }
+        ended_order_.pop_front();
+    }
+}
+
+}  // namespace egresswatch
