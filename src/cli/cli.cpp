@@ -16,6 +16,7 @@
 #include "evidence_commands.hpp"
 #include "filters.hpp"
 #include "output.hpp"
+#include "packet_commands.hpp"
 #include "query.hpp"
 #include "report.hpp"
 #include "store.hpp"
@@ -44,7 +45,11 @@ constexpr const char* kUsage =
     "                  alerts, DNS names it resolved\n"
     "  report          the egress summary of a period: --period, or --since/--until\n"
     "  verify          check every sealed record against the evidence chain\n"
-    "  export          a case bundle about one device (--device) that others can verify\n";
+    "  export          a case bundle about one device (--device) that others can verify\n"
+    "  pcap            the stored packets of the alerts selected (alerts' filters), as\n"
+    "                  pcapng for Wireshark or tshark: -o FILE.pcapng\n"
+    "  hold            put a device's evidence on legal hold (--device; --release ends\n"
+    "                  it): retention deletes none of it; without --device, list holds\n";
 
 constexpr const char* kEpilog =
     "Times T are UTC: 2026-11-02, 2026-11-02T09:00:00[.250][Z], or relative to\n"
@@ -64,7 +69,7 @@ struct UsageError {
     std::string message;
 };
 
-enum class Verb { Query, Device, Report, Verify, Export };
+enum class Verb { Query, Device, Report, Verify, Export, Pcap, Hold };
 
 struct Invocation {
     Verb verb = Verb::Query;
@@ -75,6 +80,7 @@ struct Invocation {
     Filters filters;
     report::Scope scope;                  // report
     std::optional<std::string> output;    // -o FILE
+    bool release = false;                 // hold --release
 };
 
 struct OptionSet {
@@ -82,6 +88,7 @@ struct OptionSet {
     po::options_description filters{"Filters"};
     po::options_description output{"Output"};
     po::options_description reporting{"Report"};
+    po::options_description holding{"Legal hold"};
     po::options_description general{"General"};
     po::options_description hidden;
     po::options_description all;
@@ -107,17 +114,18 @@ struct OptionSet {
             ("order", text("BY"), "time (default) or bytes (most first): flows and alerts")
             ("output,o", text("FILE"), "write to FILE instead of standard output");
         reporting.add_options()("period", text("P"), "the report's period: 2026, 2026-11 or 2026-11-02 (UTC)");
+        holding.add_options()("release", po::bool_switch(), "hold: end the legal hold of --device");
         general.add_options()
             ("help,h", "show this help and exit")
             ("version", "show the version and exit");
         hidden.add_options()("command", po::value<std::string>())("target", po::value<std::string>());
-        all.add(store).add(filters).add(output).add(reporting).add(general).add(hidden);
+        all.add(store).add(filters).add(output).add(reporting).add(holding).add(general).add(hidden);
         positional.add("command", 1).add("target", 1);
     }
 
     void print_help(std::ostream& out) const {
         out << kUsage << '\n' << store << '\n' << filters << '\n' << output << '\n' << reporting << '\n'
-            << general << '\n' << kEpilog;
+            << holding << '\n' << general << '\n' << kEpilog;
     }
 };
 
@@ -161,6 +169,9 @@ std::vector<std::string_view> options_of(Verb verb) {
         case Verb::Report: return {"period", "since", "until", "format", "output"};
         case Verb::Verify: return {};
         case Verb::Export: return {"device", "since", "until", "format", "output"};
+        case Verb::Pcap:
+            return {"since", "until", "device", "country", "asn", "domain", "severity", "kind", "app", "limit", "output"};
+        case Verb::Hold: return {"device", "release"};
     }
     return {};
 }
@@ -169,6 +180,7 @@ void check_options(const po::variables_map& vm, Verb verb, const std::string& co
     static const std::vector<std::string_view> kGeneral = {"db", "command", "target", "help", "version"};
     auto allowed = options_of(verb);
     for (const auto& [name, value] : vm) {
+        if (name == "release" && !value.as<bool>()) continue;  // a switch is always in the map
         if (std::find(kGeneral.begin(), kGeneral.end(), name) != kGeneral.end()) continue;
         if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
             throw UsageError{"--" + name + " does not apply to " + command + " (see --help)"};
@@ -184,8 +196,10 @@ Verb parse_verb(const std::string& command, Invocation& inv) {
     if (command == "report") return Verb::Report;
     if (command == "verify") return Verb::Verify;
     if (command == "export") return Verb::Export;
+    if (command == "pcap") return Verb::Pcap;
+    if (command == "hold") return Verb::Hold;
     throw UsageError{"unknown command " + quoted(command) +
-                     " (expected alerts, flows, devices, dns, device, report, verify or export)"};
+                     " (expected alerts, flows, devices, dns, device, report, verify, export, pcap or hold)"};
 }
 
 void parse_filters(const po::variables_map& vm, std::int64_t now, Filters& f) {
@@ -236,7 +250,8 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     Invocation inv;
     auto command = get(vm, "command");
     if (!command)
-        throw UsageError{"missing command: alerts, flows, devices, dns, device, report, verify or export (see --help)"};
+        throw UsageError{
+            "missing command: alerts, flows, devices, dns, device, report, verify, export, pcap or hold (see --help)"};
     inv.verb = parse_verb(*command, inv);
     check_options(vm, inv.verb, *command);
 
@@ -274,6 +289,9 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     if (inv.verb == Verb::Export && !inv.filters.device)
         throw UsageError{"export needs --device IP|MAC|NAME"};
     inv.output = get(vm, "output");
+    if (inv.verb == Verb::Pcap && !inv.output) throw UsageError{"pcap writes a file: give -o FILE.pcapng"};
+    inv.release = vm.count("release") && vm["release"].as<bool>();
+    if (inv.release && !inv.filters.device) throw UsageError{"hold --release needs --device IP|MAC|NAME"};
 
     if (vm.count("db")) inv.store_paths = vm["db"].as<std::vector<std::string>>();
     if (inv.store_paths.empty() ||
@@ -283,7 +301,11 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
 }
 
 // Runs the command; false only when verify found a tampered record.
-bool execute(const Invocation& inv, std::ostream& out) {
+bool execute(const Invocation& inv, std::ostream& out, std::ostream& err) {
+    if (inv.verb == Verb::Hold) {  // writes: not through the read-only Store
+        run_hold(inv.store_paths, HoldRequest{inv.filters.device, inv.release}, out);
+        return true;
+    }
     std::vector<std::unique_ptr<Store>> stores;
     for (const auto& path : inv.store_paths) stores.push_back(std::make_unique<Store>(path));
     switch (inv.verb) {
@@ -299,6 +321,14 @@ bool execute(const Invocation& inv, std::ostream& out) {
             return true;
         case Verb::Verify: return verify_stores(stores, out);
         case Verb::Export: export_bundle(stores, *inv.filters.device, inv.filters, out); return true;
+        case Verb::Pcap: {
+            PcapSummary written = write_alert_pcapng(stores, inv.filters, out);
+            err << "egresswatch: wrote " << written.packets << (written.packets == 1 ? " packet" : " packets")
+                << " of " << written.alerts << (written.alerts == 1 ? " alert" : " alerts") << " to "
+                << *inv.output << '\n';
+            return true;
+        }
+        case Verb::Hold: break;
     }
     return true;
 }
@@ -346,7 +376,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
             }
         }
         std::ostream& sink = inv.output ? file : out;
-        bool ok = execute(inv, sink);
+        bool ok = execute(inv, sink, err);
         if (!sink.flush()) {
             err << "egresswatch: cannot write the output\n";
             return kExitRuntime;

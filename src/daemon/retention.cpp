@@ -15,11 +15,20 @@ constexpr int kRowsPerTransaction = 2000;
 constexpr auto kPruneEvery = std::chrono::hours(1);
 constexpr int64_t kDayUs = 86'400'000'000;
 
+// Devices on legal hold (egresswatch hold), as addresses: retention deletes
+// none of their flows (with alerts and packets) or DNS answers.
+constexpr const char* kHeldIps = R"SQL(
+SELECT device FROM evidence_holds WHERE kind = 'ip'
+UNION SELECT ip FROM devices WHERE lower(mac) IN (SELECT device FROM evidence_holds WHERE kind = 'mac'))SQL";
+const std::string kOnHold = std::string("(f.device_ip IN (") + kHeldIps +
+                            ") OR coalesce(lower(f.device_mac), '') IN (SELECT device FROM evidence_holds WHERE kind = 'mac'))";
 // Old closed flows, with (?2 = 1) or without (?2 = 0) an alert, ended before ?1.
-constexpr const char* kOldFlows = R"SQL(
+const std::string kOldFlowsAll = R"SQL(
 SELECT f.id FROM flows f
 WHERE f.first_seen < ?1 AND f.last_seen < ?1 AND f.state = 'closed'
   AND EXISTS (SELECT 1 FROM alerts a WHERE a.flow_id = f.id) = ?2)SQL";
+// ... of devices not on legal hold: those retention deletes.
+const std::string kOldFlows = kOldFlowsAll + "\n  AND NOT " + kOnHold;
 // A sealed flow's chain entry stays when the flow goes; pruned_flows records
 // the deletion so that verify can tell policy from tampering.
 constexpr const char* kRecordPruned = R"SQL(
@@ -60,12 +69,14 @@ uint64_t in_batches(sqlite3* db, const std::function<int64_t()>& delete_batch, c
 }
 
 uint64_t prune_flows(sqlite3* db, int64_t cutoff, bool alerted, const std::function<bool()>& stop) {
-    const std::string select = std::string(kOldFlows) + " LIMIT " + std::to_string(kRowsPerTransaction);
+    const std::string select = kOldFlows + " LIMIT " + std::to_string(kRowsPerTransaction);
     return in_batches(db, [&] {
         run(db, "DELETE FROM temp.prune_ids", 0);
         int64_t n = run(db, "INSERT INTO temp.prune_ids " + select, cutoff, alerted);
         run(db, kRecordPruned, cutoff);
         run(db, "DELETE FROM alerts WHERE flow_id IN (SELECT id FROM temp.prune_ids)", 0);
+        // Packets go with their flow; their chain entries stay, as the flow's do.
+        run(db, "DELETE FROM evidence_packets WHERE flow_id IN (SELECT id FROM temp.prune_ids)", 0);
         run(db, "DELETE FROM flows WHERE id IN (SELECT id FROM temp.prune_ids)", 0);
         return n;
     }, stop);
@@ -77,16 +88,19 @@ PruneCounts prune_store(sqlite3* db, const RetentionPolicy& policy, int64_t now_
                         const std::function<bool()>& stop) {
     exec(db, "CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)");
     PruneCounts counts;
+    const std::string held_count = "SELECT count(*) FROM (" + kOldFlowsAll + "\n  AND " + kOnHold + ")";
     if (policy.flow_days > 0) {
         int64_t cutoff = now_us - policy.flow_days * kDayUs;
         counts.flows = prune_flows(db, cutoff, false, stop);
-        const std::string delete_dns = "DELETE FROM dns WHERE id IN (SELECT id FROM dns WHERE time < ?1 LIMIT " +
-                                       std::to_string(kRowsPerTransaction) + ")";
+        counts.held += static_cast<uint64_t>(run(db, held_count, cutoff, false));
+        const std::string delete_dns = "DELETE FROM dns WHERE id IN (SELECT id FROM dns WHERE time < ?1 AND client_ip NOT IN (" +
+                                       std::string(kHeldIps) + ") LIMIT " + std::to_string(kRowsPerTransaction) + ")";
         counts.dns = in_batches(db, [&] { return run(db, delete_dns, cutoff); }, stop);
     }
     if (policy.alert_days > 0) {
         int64_t cutoff = now_us - policy.alert_days * kDayUs;
         counts.alerted_flows = prune_flows(db, cutoff, true, stop);
+        counts.held += static_cast<uint64_t>(run(db, held_count, cutoff, true));
     }
     return counts;
 }
@@ -125,6 +139,9 @@ void RetentionWorker::run() {
             if (n.alerted_flows)
                 std::cerr << "egresswatchd: retention: deleted " << n.alerted_flows << " flows with alerts older than "
                           << policy_.alert_days << " days\n";
+            if (n.held)
+                std::cerr << "egresswatchd: retention: kept " << n.held << " flows past the retention period: their "
+                          << "devices are on legal hold (egresswatch hold)\n";
         } catch (const std::exception& e) {
             std::cerr << "egresswatchd: retention: " << store_path_ << ": " << e.what() << "; will try again\n";
         }
