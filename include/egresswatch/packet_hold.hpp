@@ -91,6 +91,9 @@ private:
         uint64_t sequence = 0;
         uint16_t count[2] = {0, 0};  // packets seen from the low end, from the high end (up to N)
         bool dns_taken = false;
+        // The DNS answers that had named each end to the other when the flow
+        // began: to the low end about the high end, and the other way round.
+        std::shared_ptr<const HeldPacket> dns_to_low, dns_to_high;
         std::vector<Held> packets;   // not yet taken
         size_t bytes = 0;
     };

@@ -88,14 +88,25 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     bool from_low = std::tie(p.src_ip, p.src_port) < std::tie(p.dst_ip, p.dst_port);
     auto it = open_.find(key);
     if (it == open_.end()) {
-        if (!make_room(kEntryOverhead)) {
+        auto named = [&](const IpAddress& client, const IpAddress& address) -> std::shared_ptr<const HeldPacket> {
+            auto answer = dns_.find(DnsKey{client, address});
+            return answer == dns_.end() ? nullptr : answer->second.packet;
+        };
+        std::shared_ptr<const HeldPacket> to_low = named(key.low_ip, key.high_ip);
+        std::shared_ptr<const HeldPacket> to_high = named(key.high_ip, key.low_ip);
+        // Counted again here: the entry keeps them even once the answers make room.
+        size_t cost = kEntryOverhead + (to_low ? kPacketOverhead + to_low->data.size() : 0) +
+                      (to_high ? kPacketOverhead + to_high->data.size() : 0);
+        if (!make_room(cost)) {
             not_kept_.fetch_add(1, std::memory_order_relaxed);
             return;
         }
         it = open_.emplace(key, Entry{}).first;
         it->second.sequence = packet_index;
-        it->second.bytes = kEntryOverhead;
-        bytes_ += kEntryOverhead;
+        it->second.dns_to_low = std::move(to_low);
+        it->second.dns_to_high = std::move(to_high);
+        it->second.bytes = cost;
+        bytes_ += cost;
     }
     Entry& entry = it->second;
     uint16_t& count = entry.count[from_low ? 0 : 1];
@@ -151,9 +162,11 @@ std::vector<HeldPacket> PacketHold::take_locked(const FlowData& flow, Entry& ent
     out.reserve(entry.packets.size() + 1);
     if (!entry.dns_taken) {
         entry.dns_taken = true;
-        auto it = dns_.find(DnsKey{flow.device_ip(), flow.remote_ip()});
-        // The answer that named the remote end before the flow began.
-        if (it != dns_.end() && it->second.packet->ts_us <= flow.first_us) out.push_back(*it->second.packet);
+        // The answer that had named the remote end to the device when the flow began.
+        const auto& answer = flow.device_is_low ? entry.dns_to_low : entry.dns_to_high;
+        if (answer) out.push_back(*answer);
+        entry.dns_to_low.reset();
+        entry.dns_to_high.reset();
     }
     for (auto& held : entry.packets) {
         size_t cost = kPacketOverhead + held.data.size();
