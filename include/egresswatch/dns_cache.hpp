@@ -20,6 +20,18 @@ struct ResolvedName {
     std::vector<std::string> aliases;  // CNAME targets on the way to the address
 };
 
+// A client and an address it resolved: what passive DNS is kept by.
+struct ClientAddress {
+    IpAddress client, address;
+    bool operator==(const ClientAddress&) const = default;
+};
+struct ClientAddressHash {
+    size_t operator()(const ClientAddress& k) const noexcept {
+        IpAddressHash h;
+        return h(k.client) * 31 ^ h(k.address);
+    }
+};
+
 class DnsCache {
 public:
     explicit DnsCache(size_t max_entries = 500'000, int64_t grace_us = 900'000'000,
@@ -34,16 +46,8 @@ public:
     uint64_t evicted() const { return evicted_; }
 
 private:
-    struct Key {
-        IpAddress client, address;
-        bool operator==(const Key&) const = default;
-    };
-    struct KeyHash {
-        size_t operator()(const Key& k) const noexcept {
-            IpAddressHash h;
-            return h(k.client) * 31 ^ h(k.address);
-        }
-    };
+    using Key = ClientAddress;
+    using KeyHash = ClientAddressHash;
     struct Entry {
         ResolvedName name;
         int64_t expires_us;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "egresswatch/decode.hpp"
+#include "egresswatch/dns_cache.hpp"  // ClientAddress
 #include "egresswatch/flow_table.hpp"
 #include "egresswatch/net.hpp"
 
@@ -102,16 +103,7 @@ private:
         size_t bytes = 0;
         uint64_t generation = 0;
     };
-    struct DnsKey {
-        IpAddress client, address;
-        bool operator==(const DnsKey&) const = default;
-    };
-    struct DnsKeyHash {
-        size_t operator()(const DnsKey& k) const noexcept {
-            IpAddressHash h;
-            return h(k.client) * 31 ^ h(k.address);
-        }
-    };
+    using DnsKey = ClientAddress;
     struct DnsAnswer {
         std::shared_ptr<const HeldPacket> packet;
         uint64_t sequence;
@@ -132,7 +124,7 @@ private:
     std::unordered_map<std::string, Ended> ended_;
     std::deque<std::string> ended_order_;
     uint64_t generation_ = 0;
-    std::unordered_map<DnsKey, DnsAnswer, DnsKeyHash> dns_;
+    std::unordered_map<DnsKey, DnsAnswer, ClientAddressHash> dns_;
     std::deque<std::pair<DnsKey, uint64_t>> dns_order_;
     uint64_t dns_sequence_ = 0;
 };

@@ -1,7 +1,6 @@
 #include "egresswatch/packet_hold.hpp"
 
 #include <algorithm>
-#include <random>
 #include <tuple>
 
 #include "egresswatch/clock.hpp"
@@ -17,11 +16,6 @@ constexpr size_t kDnsOverhead = 128;
 // Passive DNS answers take at most this share of the budget.
 constexpr size_t kDnsShare = 8;
 
-uint64_t random_seed() {
-    std::random_device device;
-    return (uint64_t{device()} << 32) | device();
-}
-
 }  // namespace
 
 const char* to_string(PacketDirection direction) {
@@ -34,7 +28,7 @@ const char* to_string(PacketDirection direction) {
 }
 
 PacketHold::PacketHold(PacketHoldConfig config)
-    : config_(config), open_(64, FlowKeyHash{random_seed()}) {}
+    : config_(config), open_(64, FlowKeyHash::random()) {}
 
 size_t PacketHold::bytes() const {
     std::lock_guard lock(mutex_);

@@ -99,19 +99,8 @@ def pcapng_packets(data):
 
 
 def verify_packet_chain(store):
-    problems = []
-    proof = store.get("packet_chain_proof", {})
-    links, previous, expected_seq = {}, proof.get("previous_hash"), None
-    for seq, record_hash, chain_hash in proof.get("links", []):
-        if expected_seq is not None and seq != expected_seq:
-            problems.append("packet chain proof: seq %d follows %d" % (seq, expected_seq - 1))
-        if sha256_hex((previous + record_hash).encode("ascii")) != chain_hash:
-            problems.append("packet chain proof: seq %d does not follow from the entry before" % seq)
-        links[seq] = (record_hash, chain_hash)
-        previous, expected_seq = chain_hash, seq + 1
-    head = store.get("packet_chain_head", {})
-    if store.get("evidence_packets") and (previous != head.get("hash") or expected_seq - 1 != head.get("seq")):
-        problems.append("packet chain proof: does not end at the packet chain head seq %s" % head.get("seq"))
+    links, problems = check_proof(store.get("packet_chain_proof", {}), store.get("packet_chain_head", {}),
+                                  bool(store.get("evidence_packets")), "packet chain")
     for p in store.get("evidence_packets", []):
         if sha256_hex(packet_text(p)) != p["record_hash"]:
             problems.append("packet %d of flow %s: its fields do not hash to its record hash" % (p["seq"], p["flow_uid"]))
@@ -139,23 +128,26 @@ def verify_packet_bytes(bundle):
     return problems, len(listed)
 
 
-def verify_store(store):
-    problems = []
-    proof = store["chain_proof"]
-    links = {}
+def check_proof(proof, head, has_entries, chain):
+    """The links of a chain proof by seq, and its problems: each link follows from the one before, up to the head."""
+    problems, links = [], {}
     previous = proof.get("previous_hash")
     expected_seq = None
     for seq, record_hash, chain_hash in proof.get("links", []):
         if expected_seq is not None and seq != expected_seq:
-            problems.append("chain proof: seq %d follows %d" % (seq, expected_seq - 1))
+            problems.append("%s proof: seq %d follows %d" % (chain, seq, expected_seq - 1))
         if sha256_hex((previous + record_hash).encode("ascii")) != chain_hash:
-            problems.append("chain proof: seq %d does not follow from the entry before" % seq)
+            problems.append("%s proof: seq %d does not follow from the entry before" % (chain, seq))
         links[seq] = (record_hash, chain_hash)
         previous = chain_hash
         expected_seq = seq + 1
-    head = store["chain_head"]
-    if store["records"] and (previous != head["hash"] or expected_seq - 1 != head["seq"]):
-        problems.append("chain proof: does not end at the chain head seq %d" % head["seq"])
+    if has_entries and (previous != head.get("hash") or expected_seq is None or expected_seq - 1 != head.get("seq")):
+        problems.append("%s proof: does not end at the %s head seq %s" % (chain, chain, head.get("seq")))
+    return links, problems
+
+
+def verify_store(store):
+    links, problems = check_proof(store["chain_proof"], store["chain_head"], bool(store["records"]), "chain")
     for record in store["records"]:
         seq = record["seq"]
         if sha256_hex(canonical_text(record["columns"])) != record["record_hash"]:
