@@ -81,12 +81,14 @@ public:
     size_t open_flows() const;
 
 private:
+    // A held frame: its bytes are at `offset` in its flow's buffer (one
+    // buffer per flow, not an allocation per packet).
     struct Held {
         int64_t ts_us;
         uint32_t origlen;
-        int linktype;
+        uint32_t offset, size;
+        int32_t linktype;
         bool from_low;  // sent by the key's low end
-        std::vector<uint8_t> data;
     };
     struct Entry {
         uint64_t sequence = 0;
@@ -96,11 +98,12 @@ private:
         // began: to the low end about the high end, and the other way round.
         std::shared_ptr<const HeldPacket> dns_to_low, dns_to_high;
         std::vector<Held> packets;   // not yet taken
-        size_t bytes = 0;
+        std::vector<uint8_t> buffer;  // their bytes
+        size_t cost = 0;              // what it holds: bookkeeping, capacities, DNS answers
     };
     struct Ended {
-        std::vector<HeldPacket> packets;
-        size_t bytes = 0;
+        Entry entry;
+        bool device_is_low = true;
         uint64_t generation = 0;
     };
     using DnsKey = ClientAddress;
@@ -111,7 +114,8 @@ private:
 
     bool make_room(size_t bytes);  // with the lock held
     bool drop_oldest_dns();        // false: none left
-    std::vector<HeldPacket> take_locked(const FlowData& flow, Entry& entry);
+    // The packets not yet taken, after the DNS answer the first time; frees them.
+    std::vector<HeldPacket> take_locked(bool device_is_low, Entry& entry);
     void drop_ended(const std::string& uid);
 
     PacketHoldConfig config_;

@@ -10,8 +10,8 @@ namespace {
 
 // What a held packet and a flow's entry cost besides the frame bytes (the
 // containers' nodes and headers), so that the budget bounds the memory used.
-constexpr size_t kPacketOverhead = 64;
-constexpr size_t kEntryOverhead = 192;
+constexpr size_t kPacketOverhead = 64;  // a DNS answer's
+constexpr size_t kEntryOverhead = 256;
 constexpr size_t kDnsOverhead = 128;
 // Passive DNS answers take at most this share of the budget.
 constexpr size_t kDnsShare = 8;
@@ -68,9 +68,34 @@ bool PacketHold::drop_oldest_dns() {
 void PacketHold::drop_ended(const std::string& uid) {
     auto it = ended_.find(uid);
     if (it == ended_.end()) return;
-    bytes_ -= it->second.bytes;
+    bytes_ -= it->second.entry.cost;
     ended_.erase(it);
 }
+
+namespace {
+
+// Makes room for `extra` more elements, doubling: returns the bytes the
+// capacity grew by (0: it had room).
+template <class T>
+size_t grow(std::vector<T>& v, size_t extra, size_t minimum) {
+    size_t need = v.size() + extra;
+    if (need <= v.capacity()) return 0;
+    size_t before = v.capacity();
+    v.reserve(std::max({need, 2 * before, minimum}));
+    return (v.capacity() - before) * sizeof(T);
+}
+
+template <class T>
+size_t growth(const std::vector<T>& v, size_t extra, size_t minimum) {
+    size_t need = v.size() + extra;
+    if (need <= v.capacity()) return 0;
+    return (std::max({need, 2 * v.capacity(), minimum}) - v.capacity()) * sizeof(T);
+}
+
+constexpr size_t kMinimumBuffer = 256;  // bytes
+constexpr size_t kMinimumPackets = 4;
+
+}  // namespace
 
 void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype, const pcap_pkthdr& header,
                      const uint8_t* frame) {
@@ -99,7 +124,7 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
         it->second.sequence = packet_index;
         it->second.dns_to_low = std::move(to_low);
         it->second.dns_to_high = std::move(to_high);
-        it->second.bytes = cost;
+        it->second.cost = cost;
         bytes_ += cost;
     }
     Entry& entry = it->second;
@@ -107,14 +132,16 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     if (count >= config_.per_direction) return;
     ++count;
     size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
-    size_t cost = kPacketOverhead + caplen;
+    size_t cost = growth(entry.packets, 1, kMinimumPackets) + growth(entry.buffer, caplen, kMinimumBuffer);
     if (!make_room(cost)) {
         not_kept_.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    entry.packets.push_back(Held{to_us(header.ts), header.len, linktype, from_low,
-                                 std::vector<uint8_t>(frame, frame + caplen)});
-    entry.bytes += cost;
+    cost = grow(entry.packets, 1, kMinimumPackets) + grow(entry.buffer, caplen, kMinimumBuffer);
+    entry.packets.push_back(Held{to_us(header.ts), header.len, static_cast<uint32_t>(entry.buffer.size()),
+                                 static_cast<uint32_t>(caplen), linktype, from_low});
+    entry.buffer.insert(entry.buffer.end(), frame, frame + caplen);
+    entry.cost += cost;
     bytes_ += cost;
 }
 
@@ -151,26 +178,27 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
     }
 }
 
-std::vector<HeldPacket> PacketHold::take_locked(const FlowData& flow, Entry& entry) {
+std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry) {
     std::vector<HeldPacket> out;
     out.reserve(entry.packets.size() + 1);
     if (!entry.dns_taken) {
         entry.dns_taken = true;
         // The answer that had named the remote end to the device when the flow began.
-        const auto& answer = flow.device_is_low ? entry.dns_to_low : entry.dns_to_high;
+        const auto& answer = device_is_low ? entry.dns_to_low : entry.dns_to_high;
         if (answer) out.push_back(*answer);
-        entry.dns_to_low.reset();
-        entry.dns_to_high.reset();
     }
-    for (auto& held : entry.packets) {
-        size_t cost = kPacketOverhead + held.data.size();
-        entry.bytes -= cost;
-        bytes_ -= cost;
-        bool out_bound = held.from_low == flow.device_is_low;
+    for (const auto& held : entry.packets) {
+        const uint8_t* bytes = entry.buffer.data() + held.offset;
         out.push_back(HeldPacket{held.ts_us, held.origlen, held.linktype,
-                                 out_bound ? PacketDirection::out : PacketDirection::in, std::move(held.data)});
+                                 held.from_low == device_is_low ? PacketDirection::out : PacketDirection::in,
+                                 std::vector<uint8_t>(bytes, bytes + held.size)});
     }
-    entry.packets.clear();
+    // Later packets (up to N each way) start a new buffer.
+    size_t freed = entry.packets.capacity() * sizeof(Held) + entry.buffer.capacity();
+    std::vector<Held>().swap(entry.packets);
+    std::vector<uint8_t>().swap(entry.buffer);
+    entry.cost -= freed;
+    bytes_ -= freed;
     return out;
 }
 
@@ -183,22 +211,25 @@ std::vector<HeldPacket> PacketHold::take(const FlowData& flow, const std::string
     // Held for another flow of the same addresses and ports: the flow's own
     // first packets were not kept (the budget was full then).
     bool same_flow = it->second.sequence == flow.sequence;
-    std::vector<HeldPacket> packets;
-    if (same_flow && (alert || final)) packets = take_locked(flow, it->second);
-    if (final) {
-        bytes_ -= it->second.bytes;
-        open_.erase(it);
+    if (same_flow && alert) {
+        std::vector<HeldPacket> packets = take_locked(flow.device_is_low, it->second);
+        if (final) {
+            bytes_ -= it->second.cost;
+            open_.erase(it);
+        }
+        return packets;
     }
-    if (alert || packets.empty()) return alert ? packets : std::vector<HeldPacket>{};
-    // Ended without an alert: kept for a late alert until aged out.
-    Ended ended{std::move(packets), 0, generation_};
-    for (const auto& p : ended.packets) ended.bytes += kPacketOverhead + p.data.size();
-    ended.bytes += kEntryOverhead;
-    bytes_ += ended.bytes;
-    auto [slot, inserted] = ended_.try_emplace(uid);
-    if (!inserted) bytes_ -= slot->second.bytes;
-    else ended_order_.push_back(uid);
-    slot->second = std::move(ended);
+    if (!final) return {};
+    if (same_flow && !it->second.packets.empty()) {
+        // Ended without an alert: kept, as it is, for a late alert until aged out.
+        auto [slot, inserted] = ended_.try_emplace(uid);
+        if (!inserted) bytes_ -= slot->second.entry.cost;
+        else ended_order_.push_back(uid);
+        slot->second = Ended{std::move(it->second), flow.device_is_low, generation_};
+    } else {
+        bytes_ -= it->second.cost;
+    }
+    open_.erase(it);
     return {};
 }
 
@@ -207,8 +238,8 @@ std::vector<HeldPacket> PacketHold::take_ended(const std::string& uid) {
     if (threaded_) lock.lock();
     auto it = ended_.find(uid);
     if (it == ended_.end()) return {};
-    std::vector<HeldPacket> packets = std::move(it->second.packets);
-    bytes_ -= it->second.bytes;
+    std::vector<HeldPacket> packets = take_locked(it->second.device_is_low, it->second.entry);
+    bytes_ -= it->second.entry.cost;
     ended_.erase(it);  // its uid stays in ended_order_, and is skipped there
     return packets;
 }
@@ -221,7 +252,7 @@ void PacketHold::age() {
         auto it = ended_.find(ended_order_.front());
         if (it != ended_.end() && it->second.generation + 2 > generation_) break;
         if (it != ended_.end()) {
-            bytes_ -= it->second.bytes;
+            bytes_ -= it->second.entry.cost;
             ended_.erase(it);
         }
         ended_order_.pop_front();
