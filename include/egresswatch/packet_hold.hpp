@@ -117,6 +117,7 @@ private:
     // The packets not yet taken, after the DNS answer the first time; frees them.
     std::vector<HeldPacket> take_locked(bool device_is_low, Entry& entry);
     void drop_ended(const std::string& uid);
+    void complete_dns(const FlowData& flow, Entry& entry);
 
     PacketHoldConfig config_;
     bool threaded_ = false;

@@ -202,6 +202,20 @@ std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry
     return out;
 }
 
+// The answer may have been learnt after the flow's first packet was held
+// (lanes hand DNS answers to the capture thread a little later): the latest
+// answer, if it came before the flow began, is the one that named it.
+void PacketHold::complete_dns(const FlowData& flow, Entry& entry) {
+    auto& answer = flow.device_is_low ? entry.dns_to_low : entry.dns_to_high;
+    if (entry.dns_taken || answer) return;
+    auto it = dns_.find(DnsKey{flow.device_ip(), flow.remote_ip()});
+    if (it == dns_.end() || it->second.packet->ts_us > flow.first_us) return;
+    answer = it->second.packet;
+    size_t cost = kPacketOverhead + answer->data.size();
+    entry.cost += cost;
+    bytes_ += cost;
+}
+
 std::vector<HeldPacket> PacketHold::take(const FlowData& flow, const std::string& uid, bool alert, bool final) {
     if (!enabled()) return {};
     std::unique_lock lock(mutex_, std::defer_lock);
@@ -211,6 +225,7 @@ std::vector<HeldPacket> PacketHold::take(const FlowData& flow, const std::string
     // Held for another flow of the same addresses and ports: the flow's own
     // first packets were not kept (the budget was full then).
     bool same_flow = it->second.sequence == flow.sequence;
+    if (same_flow && (alert || final)) complete_dns(flow, it->second);
     if (same_flow && alert) {
         std::vector<HeldPacket> packets = take_locked(flow.device_is_low, it->second);
         if (final) {

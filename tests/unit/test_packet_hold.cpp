@@ -130,3 +130,17 @@ TEST_CASE("packet hold: off with zero packets per direction") {
     CHECK(hold.take(flow_of(1, 10), "r-1", true, true).empty());
     CHECK(hold.bytes() == 0);
 }
+
+TEST_CASE("packet hold: a DNS answer learnt after the flow's first packet was held, but older, still counts") {
+    PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
+    auto bytes = frame(60, 1);
+    hold.add(packet(true), 1, 1, header(1000, 60), bytes.data());
+    auto dns = frame(80, 9);
+    hold.add_dns_answer(kDevice, {kRemote}, 1, header(900, 80), dns.data());  // handed over late (lanes)
+    CHECK(directions(hold.take(flow_of(1, 1000), "r-1", true, true)) == "dns out");
+
+    PacketHold later(PacketHoldConfig{16, 512, 1 << 20});
+    later.add(packet(true), 2, 1, header(2000, 60), bytes.data());
+    later.add_dns_answer(kDevice, {kRemote}, 1, header(2500, 80), dns.data());  // after the flow began
+    CHECK(directions(later.take(flow_of(2, 2000), "r-2", true, true)) == "out");
+}
