@@ -23,6 +23,18 @@ struct ResolvedName {
     std::vector<std::string> aliases;  // CNAME targets on the way to the address
 };
 
+// A client and an address it resolved: what passive DNS is kept by.
+struct ClientAddress {
+    IpAddress client, address;
+    bool operator==(const ClientAddress&) const = default;
+};
+struct ClientAddressHash {
+    size_t operator()(const ClientAddress& k) const noexcept {
+        IpAddressHash h;
+        return h(k.client) * 31 ^ h(k.address);
+    }
+};
+
 class DnsCache {
 public:
     // 64 MiB: half a million ordinary answers (about 130 bytes each).
@@ -46,16 +58,8 @@ public:
     static size_t cost_of(const ResolvedName& name);
 
 private:
-    struct Key {
-        IpAddress client, address;
-        bool operator==(const Key&) const = default;
-    };
-    struct KeyHash {
-        size_t operator()(const Key& k) const noexcept {
-            IpAddressHash h;
-            return h(k.client) * 31 ^ h(k.address);
-        }
-    };
+    using Key = ClientAddress;
+    using KeyHash = ClientAddressHash;
     struct Entry {
         std::shared_ptr<const ResolvedName> name;
         int64_t expires_us;

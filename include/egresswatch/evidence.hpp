@@ -118,6 +118,7 @@ struct ChainReport {
     std::int64_t prunings = 0;            // chain entries that seal a pruning
     std::int64_t pruned = 0;              // sealed flows deleted by a sealed pruning of retention
     std::int64_t pruned_before_sealing = 0;  // deleted by retention before prunings were sealed
+    std::int64_t packets = 0;             // sealed evidence packets present
     std::string head_hash{kGenesisHash};
     std::int64_t problem_count = 0;       // all problems found
     std::vector<ChainProblem> problems;   // the first few, in chain order
@@ -194,6 +195,25 @@ std::string late_alert_text(const LateAlertFields& fields);
 // broken link, a late alert edited or deleted, one with no chain entry, and
 // one whose flow_record_hash is not its flow's sealed record hash. Adds to `report`.
 void verify_late_alerts(sqlite3* db, ChainReport& report, std::size_t max_problems = 20);
+
+// An evidence packet (egresswatchd --evidence-packets), sealed in
+// evidence_packet_chain: its canonical text is these fields, in this order,
+// written as a record's columns are ("flow_uid", "seq", "direction", "ts",
+// "caplen", "origlen", "linktype", "sha256"); sha256 is that of its bytes.
+struct PacketFields {
+    std::string flow_uid;
+    std::int64_t seq = 0;
+    std::string direction;
+    std::int64_t ts_us = 0, caplen = 0, origlen = 0, linktype = 0;
+    std::string sha256;
+};
+std::string packet_text(const PacketFields& fields);
+
+// Checks evidence_packet_chain as verify_chain checks evidence_chain: a seq
+// gap, a broken link, a packet whose bytes or fields were changed, one deleted
+// (unless retention deleted its flow, recorded in pruned_flows), and one with
+// no chain entry (inserted). Adds to `report` (report.packets: packets intact).
+void verify_evidence_packets(sqlite3* db, ChainReport& report, std::size_t max_problems = 20);
 
 // The chain head: the last entry's seq and chain hash (0 and kGenesisHash if empty).
 std::pair<std::int64_t, std::string> chain_head(sqlite3* db);

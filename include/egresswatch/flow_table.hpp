@@ -46,6 +46,8 @@ struct FlowKey {
 struct FlowKeyHash {
     uint64_t seed;
     size_t operator()(const FlowKey& k) const noexcept;
+    // With a random seed, drawn anew for each table.
+    static FlowKeyHash random();
 };
 
 class DpiState;  // per-flow nDPI state, freed once classification is done

@@ -8,7 +8,7 @@
 namespace egresswatch::schema {
 
 // PRAGMA user_version of a store created or migrated by this build.
-inline constexpr int kVersion = 11;
+inline constexpr int kVersion = 12;
 
 // migrations[i] takes a store from version i to version i + 1.
 inline constexpr std::array<std::string_view, kVersion> kMigrations = {
@@ -286,6 +286,43 @@ CREATE TABLE chain_signatures (
     R"SQL(
 ALTER TABLE devices ADD COLUMN box TEXT;   -- the box's MAC (lower case); NULL: the address is the device
 CREATE INDEX devices_box ON devices(box);
+)SQL",
+    // 11 -> 12: the packets of flagged flows (egresswatchd --evidence-packets),
+    // sealed in a chain of their own, and legal holds that retention honours.
+    R"SQL(
+-- The first packets of each direction of an alert's flow, and the DNS answer
+-- that named its remote end, as captured (cut to --evidence-snaplen bytes).
+CREATE TABLE evidence_packets (
+    id         INTEGER PRIMARY KEY,
+    flow_id    INTEGER NOT NULL,                  -- the alert's flow (flows.id)
+    flow_uid   TEXT NOT NULL,
+    seq        INTEGER NOT NULL,                  -- 1, 2, ... within the flow, in the order stored
+    direction  TEXT NOT NULL,                     -- out (device -> remote) | in | dns
+    ts         INTEGER NOT NULL,                  -- capture time, microseconds UTC
+    caplen     INTEGER NOT NULL,                  -- bytes kept (length of data)
+    origlen    INTEGER NOT NULL,                  -- the frame's length on the wire
+    linktype   INTEGER NOT NULL,                  -- pcap LINKTYPE_* of data
+    data       BLOB NOT NULL,
+    sha256     TEXT NOT NULL,                     -- hex SHA-256 of data
+    UNIQUE (flow_id, seq)
+);
+-- Seals each packet when stored: record_hash = SHA-256 of its canonical text
+-- (evidence::packet_text), chain_hash = SHA-256(previous chain_hash || record_hash).
+CREATE TABLE evidence_packet_chain (
+    seq          INTEGER PRIMARY KEY,
+    packet_id    INTEGER NOT NULL UNIQUE,
+    flow_id      INTEGER NOT NULL,                -- the packet's flow, when its row is pruned with the flow
+    record_hash  TEXT NOT NULL,
+    chain_hash   TEXT NOT NULL
+);
+-- Packets the sensor would have kept had the memory budget allowed.
+ALTER TABLE capture_stats ADD COLUMN evidence_packets_not_kept INTEGER NOT NULL DEFAULT 0;
+-- Legal holds (egresswatch hold): retention deletes nothing of these devices.
+CREATE TABLE evidence_holds (
+    device   TEXT PRIMARY KEY,                    -- an IP address, or a MAC in lower case
+    kind     TEXT NOT NULL,                       -- ip | mac
+    held_at  INTEGER NOT NULL                     -- wall clock, microseconds UTC
+);
 )SQL",
 };
 

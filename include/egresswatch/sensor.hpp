@@ -27,6 +27,7 @@
 #include "egresswatch/geo.hpp"
 #include "egresswatch/net.hpp"
 #include "egresswatch/oui.hpp"
+#include "egresswatch/packet_hold.hpp"
 #include "egresswatch/rules.hpp"
 #include "egresswatch/store.hpp"
 
@@ -58,6 +59,9 @@ struct SensorConfig {
     FlowTimeouts timeouts;
     // Keep the 802.1Q ids in the flow key (sites whose VLANs reuse addresses).
     bool vlan_in_flow_key = false;
+    // Packets of flagged flows (--evidence-packets, --evidence-snaplen,
+    // --evidence-memory-mb); per_direction 0 keeps none.
+    PacketHoldConfig evidence;
     // Called with every flow record the sensor writes (open snapshots and final
     // records; FlowRecord::closed tells which), e.g. for a JSON-lines log, with
     // the flow's device as known then (the store keeps devices in their own table).
@@ -85,6 +89,7 @@ struct SensorCounters {
     uint64_t dns_dropped = 0;      // answers, names and aliases beyond the per-response bounds
     uint64_t dhcp_hints_evicted = 0;
     uint64_t lane_dropped = 0;     // frames the lanes could not hand over (queue full)
+    uint64_t evidence_packets = 0;  // packets of alerts handed to the store
 };
 
 // Per DNS response: what passive DNS keeps at most (the rest is counted in dns_dropped).
@@ -198,13 +203,13 @@ private:
     std::list<std::string> hint_recency_;
     int64_t clock_us_ = 0;            // the capture clock: packet time, not moved by outliers
     // A packet far ahead of the clock, until the next says what it is.
-    struct HeldPacket {
+    struct OutlierPacket {
         int linktype;
         pcap_pkthdr header;
         std::vector<uint8_t> frame;
         int64_t ts_us;
     };
-    std::optional<HeldPacket> held_;
+    std::optional<OutlierPacket> held_;
     int64_t last_time_used_us_ = 0;
     bool reported_bad_time_ = false, reported_outlier_ = false, reported_dns_ = false,
          reported_dns_evicted_ = false, reported_devices_ = false, reported_hints_ = false, reported_lanes_ = false;
@@ -244,6 +249,16 @@ private:
     std::mutex inspect_mutex_;
     std::vector<InspectedFrame> to_inspect_;
     int64_t last_packet_us_ = 0;
+    // Packets of flagged flows, and the frame being inspected (for the DNS
+    // answers among them).
+    PacketHold hold_;
+    struct InspectedFrameRef {
+        int linktype = 0;
+        const pcap_pkthdr* header = nullptr;
+        const uint8_t* frame = nullptr;
+    } inspecting_;
+    uint64_t not_kept_at_last_stats_ = 0;
+    void store_evidence_packets(const std::string& uid, std::vector<HeldPacket> packets);
 };
 
 std::string transport_name(uint8_t ip_protocol, uint8_t ip_version);

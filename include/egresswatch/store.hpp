@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "egresswatch/common/sqlite.hpp"  // StoreError
+#include "egresswatch/packet_hold.hpp"     // HeldPacket
 
 namespace egresswatch {
 
@@ -81,6 +82,14 @@ struct CaptureStatsRecord {
     // the sensor's run, like flows_evicted (README "Hostile traffic").
     uint64_t dns_evicted = 0, dns_dropped = 0, devices_evicted = 0, dhcp_hints_evicted = 0, bad_timestamps = 0,
              time_outliers = 0, lane_dropped = 0;
+    uint64_t evidence_packets_not_kept = 0;  // over --evidence-memory-mb
+};
+
+// Packets of an alert's flow (stored after its flow record), each sealed in
+// evidence_packet_chain.
+struct EvidencePacketsRecord {
+    std::string flow_uid;
+    std::vector<HeldPacket> packets;
 };
 
 struct MetaRecord {
@@ -100,7 +109,8 @@ struct RejudgeRequest {
 };
 
 using StoreRecord =
-    std::variant<FlowRecord, DeviceRecord, DnsObservation, CaptureStatsRecord, MetaRecord, RejudgeRequest>;
+    std::variant<FlowRecord, DeviceRecord, DnsObservation, CaptureStatsRecord, MetaRecord, RejudgeRequest,
+                 EvidencePacketsRecord>;
 
 // Creates the schema or migrates an older store; refuses a newer one.
 void migrate_store(sqlite3* db, const std::string& path);
@@ -144,6 +154,7 @@ private:
     void write(const CaptureStatsRecord& r);
     void write(const MetaRecord& r);
     void write(const RejudgeRequest& r);
+    void write(const EvidencePacketsRecord& r);
 
     struct Statements;
     class Checkpointer;

@@ -25,6 +25,7 @@
 #include "evidence_commands.hpp"
 #include "filters.hpp"
 #include "output.hpp"
+#include "packet_commands.hpp"
 #include "query.hpp"
 #include "rejudge_command.hpp"
 #include "report.hpp"
@@ -56,7 +57,11 @@ constexpr const char* kUsage =
     "  verify          check every sealed record against the evidence chain\n"
     "  export          a case bundle about one device (--device) that others can verify\n"
     "  rejudge         judge the stored flows of a period (--since, --until) again\n"
-    "                  with the rules now in --rules: late alerts, sealed\n";
+    "                  with the rules now in --rules: late alerts, sealed\n"
+    "  pcap            the stored packets of the alerts selected (alerts' filters), as\n"
+    "                  pcapng for Wireshark or tshark: -o FILE.pcapng\n"
+    "  hold            put a device's evidence on legal hold (--device; --release ends\n"
+    "                  it): retention deletes none of it; without --device, list holds\n";
 
 constexpr const char* kEpilog =
     "Times T are UTC: 2026-11-02, 2026-11-02T09:00:00[.250][Z], or relative to\n"
@@ -77,7 +82,7 @@ struct UsageError {
     std::string message;
 };
 
-enum class Verb { Query, Device, Report, Verify, Export, Rejudge };
+enum class Verb { Query, Device, Report, Verify, Export, Rejudge, Pcap, Hold };
 
 struct Invocation {
     Verb verb = Verb::Query;
@@ -92,6 +97,7 @@ struct Invocation {
     std::string store_origin;             // where the store came from, when not -d
     std::size_t terminal_width = 0;       // tables fit it (0: not a terminal)
     std::optional<std::string> key;       // verify --key PUB
+    bool release = false;                 // hold --release
 };
 
 struct OptionSet {
@@ -100,6 +106,7 @@ struct OptionSet {
     po::options_description output{"Output"};
     po::options_description reporting{"Report"};
     po::options_description verifying{"Verify"};
+    po::options_description holding{"Legal hold"};
     po::options_description general{"General"};
     po::options_description hidden;
     po::options_description all;
@@ -130,13 +137,14 @@ struct OptionSet {
             ("rules", text("DIR"), "rejudge: the rules directory (default: the installed or bundled rules/)");
         verifying.add_options()("key", text("PUB"),
                                 "verify: the sensor's Ed25519 public key (PEM); checks its signed checkpoints");
+        holding.add_options()("release", po::bool_switch(), "hold: end the legal hold of --device");
         general.add_options()
             ("help,h", "show this help and exit")
             ("version", "show the version and exit");
         hidden.add_options()("command", po::value<std::string>())("target", po::value<std::string>());
         // The build writes the man page and the bash completion with it.
         hidden.add_options()("generate", po::value<std::string>());
-        all.add(store).add(filters).add(output).add(reporting).add(verifying).add(general).add(hidden);
+        all.add(store).add(filters).add(output).add(reporting).add(verifying).add(holding).add(general).add(hidden);
         positional.add("command", 1).add("target", 1);
     }
 
@@ -145,12 +153,12 @@ struct OptionSet {
 
     void print_help(std::ostream& out) const {
         out << kUsage << '\n' << store << '\n' << filters << '\n' << output << '\n' << reporting << '\n'
-            << verifying << '\n' << general << '\n' << kEpilog;
+            << verifying << '\n' << holding << '\n' << general << '\n' << kEpilog;
     }
 };
 
 bool OptionSet::generate(const std::string& what, std::ostream& out) const {
-    std::vector<const po::options_description*> groups = {&store, &filters, &output, &reporting, &verifying, &general};
+    std::vector<const po::options_description*> groups = {&store, &filters, &output, &reporting, &verifying, &holding, &general};
     if (what == "man") {
         option_docs::Page page;
         page.program = "egresswatch";
@@ -183,7 +191,7 @@ bool OptionSet::generate(const std::string& what, std::ostream& out) const {
     if (what == "bash-completion") {
         option_docs::Completion c;
         c.program = "egresswatch";
-        c.commands = {"alerts", "flows", "devices", "dns", "device", "report", "verify", "export", "rejudge"};
+        c.commands = {"alerts", "flows", "devices", "dns", "device", "report", "verify", "export", "rejudge", "pcap", "hold"};
         c.groups = groups;
         // Every format some command takes: the parsers say which words are formats.
         std::vector<std::string> formats;
@@ -243,6 +251,9 @@ std::vector<std::string_view> options_of(Verb verb) {
         case Verb::Verify: return {"key"};
         case Verb::Export: return {"device", "since", "until", "format", "output"};
         case Verb::Rejudge: return {"device", "since", "until", "rules"};
+        case Verb::Pcap:
+            return {"since", "until", "device", "country", "asn", "domain", "severity", "kind", "app", "limit", "output"};
+        case Verb::Hold: return {"device", "release"};
     }
     return {};
 }
@@ -251,6 +262,7 @@ void check_options(const po::variables_map& vm, Verb verb, const std::string& co
     static const std::vector<std::string_view> kGeneral = {"db", "command", "target", "help", "version", "tz"};
     auto allowed = options_of(verb);
     for (const auto& [name, value] : vm) {
+        if (name == "release" && !value.as<bool>()) continue;  // a switch is always in the map
         if (std::find(kGeneral.begin(), kGeneral.end(), name) != kGeneral.end()) continue;
         if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
             throw UsageError{"--" + name + " does not apply to " + command + " (see --help)"};
@@ -267,8 +279,10 @@ Verb parse_verb(const std::string& command, Invocation& inv) {
     if (command == "verify") return Verb::Verify;
     if (command == "export") return Verb::Export;
     if (command == "rejudge") return Verb::Rejudge;
+    if (command == "pcap") return Verb::Pcap;
+    if (command == "hold") return Verb::Hold;
     throw UsageError{"unknown command " + quoted(command) +
-                     " (expected alerts, flows, devices, dns, device, report, verify, export or rejudge)"};
+                     " (expected alerts, flows, devices, dns, device, report, verify, export, rejudge, pcap or hold)"};
 }
 
 void parse_filters(const po::variables_map& vm, std::int64_t now, Filters& f) {
@@ -369,7 +383,8 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
     Invocation inv;
     auto command = get(vm, "command");
     if (!command)
-        throw UsageError{"missing command: alerts, flows, devices, dns, device, report, verify, export or rejudge (see --help)"};
+        throw UsageError{"missing command: alerts, flows, devices, dns, device, report, verify, export, rejudge, pcap "
+                         "or hold (see --help)"};
     inv.verb = parse_verb(*command, inv);
     check_options(vm, inv.verb, *command);
 
@@ -414,6 +429,9 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
         inv.rules_dir = get(vm, "rules").value_or(default_rules_dir());
     }
     inv.key = get(vm, "key");
+    if (inv.verb == Verb::Pcap && !inv.output) throw UsageError{"pcap writes a file: give -o FILE.pcapng"};
+    inv.release = vm.count("release") && vm["release"].as<bool>();
+    if (inv.release && !inv.filters.device) throw UsageError{"hold --release needs --device IP|MAC|NAME"};
 
     if (vm.count("db")) inv.store_paths = vm["db"].as<std::vector<std::string>>();
     if (!vm.count("db")) default_store(inv);
@@ -426,7 +444,11 @@ Invocation parse_invocation(const po::variables_map& vm, std::int64_t now) {
 }
 
 // Runs the command; false only when verify found a tampered record.
-bool execute(const Invocation& inv, std::ostream& out) {
+bool execute(const Invocation& inv, std::ostream& out, std::ostream& err) {
+    if (inv.verb == Verb::Hold) {  // writes: not through the read-only Store
+        run_hold(inv.store_paths, HoldRequest{inv.filters.device, inv.release}, out);
+        return true;
+    }
     if (inv.verb == Verb::Rejudge) {
         const auto& device = inv.filters.device;
         rejudge_store({inv.store_paths[0], *inv.filters.since_us, inv.filters.until_us,
@@ -461,6 +483,14 @@ bool execute(const Invocation& inv, std::ostream& out) {
         case Verb::Verify: return verify_stores(stores, out, inv.key);
         case Verb::Export: export_bundle(stores, *inv.filters.device, inv.filters, out); return true;
         case Verb::Rejudge: return true;  // above: it writes
+        case Verb::Pcap: {
+            PcapSummary written = write_alert_pcapng(stores, inv.filters, out);
+            err << "egresswatch: wrote " << written.packets << (written.packets == 1 ? " packet" : " packets")
+                << " of " << written.alerts << (written.alerts == 1 ? " alert" : " alerts") << " to "
+                << *inv.output << '\n';
+            return true;
+        }
+        case Verb::Hold: break;
     }
     return true;
 }
@@ -510,7 +540,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
             }
         }
         std::ostream& sink = inv.output ? file : out;
-        bool ok = execute(inv, sink);
+        bool ok = execute(inv, sink, err);
         if (!sink.flush()) {
             err << "egresswatch: cannot write the output\n";
             return kExitRuntime;

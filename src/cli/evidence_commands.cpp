@@ -5,11 +5,14 @@
 #include <egresswatch/evidence.hpp>
 #include <egresswatch/signing.hpp>
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <sstream>
 
+#include "packet_commands.hpp"
 #include "query.hpp"
 #include "report.hpp"
 #include "time_format.hpp"
@@ -23,6 +26,30 @@ constexpr const char* kHashRule =
     "name TAB value LF, where value is null, i:<integer>, r:<real %.17g>, s:<length in bytes>:<text> "
     "or x:<hex of a blob>; chain_hash = SHA-256 of the previous chain_hash (hex) followed by "
     "record_hash (hex); the first entry's previous chain_hash is 64 zeros.";
+
+constexpr const char* kPacketHashRule =
+    "evidence packets: record_hash = SHA-256 of flow_uid TAB s:<length>:<uid> LF seq TAB i:<seq> LF direction TAB "
+    "s:<length>:<direction> LF ts TAB i:<microseconds> LF caplen TAB i:<n> LF origlen TAB i:<n> LF linktype TAB "
+    "i:<n> LF sha256 TAB s:64:<hex SHA-256 of the packet's bytes> LF; chained as the records are, in "
+    "evidence_packet_chain; the bytes are the packets of pcapng_base64, in the order of evidence_packets.";
+
+std::string base64(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::string hex(std::string_view bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+    return out;
+}
 
 // A stored value in JSON, exactly enough to rebuild its canonical text: JSON
 // numbers and strings where they round-trip, tagged objects where they do not.
@@ -53,6 +80,51 @@ struct StoreRecords {
     std::int64_t first_us = std::numeric_limits<std::int64_t>::max(), last_us = 0;
     std::size_t count = 0;
 };
+
+// The evidence packets of the device's alerts (in the order of the bundle's
+// pcapng), each with its hashes, then the proof of the packet chain.
+void write_store_packets(json::Writer& w, Store& store, const DeviceFilter& device, const Filters& filters) {
+    Conditions where;
+    add_device_condition(where, device, "f.device_ip", "f.device_mac");
+    add_flow_conditions(where, filters);
+    std::string sql = "SELECT c.seq, p.flow_id, p.flow_uid, p.seq, p.direction, p.ts, p.caplen, p.origlen, p.linktype, "
+                      "p.sha256, c.record_hash, c.chain_hash\nFROM evidence_packets AS p"
+                      " JOIN evidence_packet_chain AS c ON c.packet_id = p.id JOIN flows AS f ON f.id = p.flow_id"
+                      " JOIN alerts AS a ON a.flow_id = f.id\n" +
+                      where.where_clause() + "ORDER BY f.first_seen, f.id, p.seq";
+    Statement packets = store.prepare(sql, where.params());
+    std::optional<std::int64_t> first_seq;
+    w.key("evidence_packets").begin_array();
+    while (packets.step()) {
+        first_seq = std::min(first_seq.value_or(packets.integer(0)), packets.integer(0));
+        w.begin_object().key("chain_seq").value(packets.integer(0)).key("flow_id").value(packets.integer(1));
+        w.key("flow_uid").value(packets.text(2)).key("seq").value(packets.integer(3));
+        w.key("direction").value(packets.text(4)).key("ts").value(packets.integer(5));
+        w.key("caplen").value(packets.integer(6)).key("origlen").value(packets.integer(7));
+        w.key("linktype").value(packets.integer(8)).key("sha256").value(packets.text(9));
+        w.key("record_hash").value(packets.text(10)).key("chain_hash").value(packets.text(11)).end_object();
+    }
+    w.end_array();
+    Statement head = store.prepare("SELECT seq, chain_hash FROM evidence_packet_chain ORDER BY seq DESC LIMIT 1");
+    w.key("packet_chain_head").begin_object();
+    if (head.step()) w.key("seq").value(head.integer(0)).key("hash").value(head.text(1));
+    else w.key("seq").value(std::int64_t{0}).key("hash").value(evidence::kGenesisHash);
+    w.end_object();
+    w.key("packet_chain_proof").begin_object();
+    if (first_seq) {
+        Statement previous =
+            store.prepare("SELECT chain_hash FROM evidence_packet_chain WHERE seq = ?", {*first_seq - 1});
+        w.key("previous_hash").value(previous.step() ? previous.text(0) : std::string(evidence::kGenesisHash));
+        w.key("links").begin_array();
+        Statement links = store.prepare(
+            "SELECT seq, record_hash, chain_hash FROM evidence_packet_chain WHERE seq >= ? ORDER BY seq", {*first_seq});
+        while (links.step())
+            w.raw("[" + std::to_string(links.integer(0)) + ", " + json::quote(links.text(1)) + ", " +
+                  json::quote(links.text(2)) + "]");
+        w.end_array();
+    }
+    w.end_object();
+}
 
 // The store's sealed records of the device, then its chain proof.
 StoreRecords write_store(json::Writer& w, Store& store, const DeviceFilter& device, const Filters& filters) {
@@ -116,7 +188,9 @@ StoreRecords write_store(json::Writer& w, Store& store, const DeviceFilter& devi
                   json::quote(links.text(2)) + "]");
         w.end_array();
     }
-    w.end_object().end_object();
+    w.end_object();
+    write_store_packets(w, store, device, filters);
+    w.end_object();
     return seen;
 }
 
@@ -233,6 +307,12 @@ void export_bundle(const std::vector<std::unique_ptr<Store>>& stores, const Devi
     while (!report_json.empty() && report_json.back() == '\n') report_json.pop_back();
     w.key("report").raw(report_json);
     w.key("report_markdown").value(markdown_report.str());
+    // The packets of the device's alerts, as pcapng (null: none stored).
+    Filters packet_filters = filters;
+    packet_filters.device = device;
+    std::string pcapng = alert_pcapng(stores, packet_filters);
+    w.key("packet_hash_rule").value(kPacketHashRule);
+    w.key("pcapng_base64").value(pcapng.empty() ? std::nullopt : std::optional(base64(pcapng)));
     w.end_object();
     out << text;
 }

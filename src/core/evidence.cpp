@@ -427,6 +427,72 @@ std::string pruning_label(std::int64_t id, const Pruning& p) {
 
 }  // namespace
 
+std::string packet_text(const PacketFields& f) {
+    auto text = [](std::string_view v) { return "s:" + std::to_string(v.size()) + ":" + std::string(v); };
+    auto integer = [](std::int64_t v) { return "i:" + std::to_string(v); };
+    return "flow_uid\t" + text(f.flow_uid) + "\nseq\t" + integer(f.seq) + "\ndirection\t" + text(f.direction) +
+           "\nts\t" + integer(f.ts_us) + "\ncaplen\t" + integer(f.caplen) + "\noriglen\t" + integer(f.origlen) +
+           "\nlinktype\t" + integer(f.linktype) + "\nsha256\t" + text(f.sha256) + "\n";
+}
+
+void verify_evidence_packets(sqlite3* db, ChainReport& report, std::size_t max_problems) {
+    auto problem = [&](ChainProblem p) {
+        ++report.problem_count;
+        if (report.problems.size() < max_problems) report.problems.push_back(std::move(p));
+    };
+    Query chain(db, "SELECT c.seq, c.packet_id, c.flow_id, c.record_hash, c.chain_hash, p.id IS NOT NULL, "
+                    "p.flow_uid, p.seq, p.direction, p.ts, p.caplen, p.origlen, p.linktype, p.data, p.sha256, "
+                    "p.flow_id, pf.flow_id IS NOT NULL "
+                    "FROM evidence_packet_chain AS c LEFT JOIN evidence_packets AS p ON p.id = c.packet_id "
+                    "LEFT JOIN pruned_flows AS pf ON pf.flow_id = c.flow_id ORDER BY c.seq");
+    std::int64_t expected_seq = 1;
+    std::string previous_hash(kGenesisHash);
+    while (chain.step()) {
+        std::int64_t seq = sqlite3_column_int64(chain.stmt, 0);
+        std::int64_t packet_id = sqlite3_column_int64(chain.stmt, 1);
+        std::int64_t flow_id = sqlite3_column_int64(chain.stmt, 2);
+        std::string stored_record_hash = chain.text(3), stored_chain_hash = chain.text(4);
+        std::string uid = chain.text(6);
+        std::string what = "evidence packet " + std::to_string(packet_id) + " of " + flow_label(flow_id, uid);
+        if (seq != expected_seq)
+            problem({seq, flow_id, uid, "packet chain: seq " + std::to_string(expected_seq) +
+                                            " missing: entries were deleted (or renumbered)"});
+        else if (chain_hash(previous_hash, stored_record_hash) != stored_chain_hash)
+            problem({seq, flow_id, uid, "packet chain link broken: an entry was edited or inserted"});
+        if (sqlite3_column_int(chain.stmt, 5) == 0) {
+            if (sqlite3_column_int(chain.stmt, 16) == 0)
+                problem({seq, flow_id, "", what + " is missing: its row was deleted"});
+        } else {
+            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(chain.stmt, 13));
+            std::string_view data(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(chain.stmt, 13)));
+            PacketFields f{uid,
+                           sqlite3_column_int64(chain.stmt, 7),
+                           chain.text(8),
+                           sqlite3_column_int64(chain.stmt, 9),
+                           sqlite3_column_int64(chain.stmt, 10),
+                           sqlite3_column_int64(chain.stmt, 11),
+                           sqlite3_column_int64(chain.stmt, 12),
+                           chain.text(14)};
+            if (sha256_hex(data) != f.sha256 || f.caplen != static_cast<std::int64_t>(data.size()))
+                problem({seq, flow_id, uid, "packet bytes altered: " + what + " no longer has the bytes it was sealed with"});
+            else if (sha256_hex(packet_text(f)) != stored_record_hash || sqlite3_column_int64(chain.stmt, 15) != flow_id)
+                problem({seq, flow_id, uid, "record hash mismatch: " + what + " was changed after it was sealed"});
+            else
+                ++report.packets;
+        }
+        expected_seq = seq + 1;
+        previous_hash = std::move(stored_chain_hash);
+    }
+    Query unsealed(db, "SELECT p.id, p.flow_id, p.flow_uid FROM evidence_packets AS p WHERE NOT EXISTS "
+                       "(SELECT 1 FROM evidence_packet_chain AS c WHERE c.packet_id = p.id) ORDER BY p.id");
+    while (unsealed.step()) {
+        std::int64_t flow_id = sqlite3_column_int64(unsealed.stmt, 1);
+        problem({std::nullopt, flow_id, unsealed.text(2),
+                 "evidence packet " + std::to_string(sqlite3_column_int64(unsealed.stmt, 0)) + " of " +
+                     flow_label(flow_id, unsealed.text(2)) + " is not in the packet chain: the row was inserted"});
+    }
+}
+
 ChainReport verify_chain(sqlite3* db, std::size_t max_problems) {
     ChainReport report;
     auto problem = [&](ChainProblem p) {
@@ -581,6 +647,7 @@ ChainReport verify_chain(sqlite3* db, std::size_t max_problems) {
                      " is not in the chain: the row was inserted (or edited to 'closed')"});
     }
     verify_late_alerts(db, report, max_problems);
+    verify_evidence_packets(db, report, max_problems);
     return report;
 }
 

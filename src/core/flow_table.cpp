@@ -62,13 +62,15 @@ uint64_t random_seed() {
 enum TimeoutClass : uint8_t { kTcp = 0, kOther = 1, kClosed = 2 };
 }  // namespace
 
+FlowKeyHash FlowKeyHash::random() { return FlowKeyHash{random_seed()}; }
+
 FlowTable::FlowTable(size_t max_flows, FlowTimeouts timeouts, IsLocal is_local, OnEnd on_end, bool vlan_in_key)
     : max_flows_(max_flows),
       timeouts_(timeouts),
       vlan_in_key_(vlan_in_key),
       is_local_(std::move(is_local)),
       on_end_(std::move(on_end)),
-      flows_(1024, FlowKeyHash{random_seed()}) {}
+      flows_(1024, FlowKeyHash::random()) {}
 
 FlowTable::~FlowTable() = default;
 

@@ -47,7 +47,12 @@ Sensor::Sensor(SensorConfig config)
       devices_(oui_, inventory_.get(), config_.max_devices),
       dns_cache_(config_.dns_cache_bytes),
       store_(config_.store_path),
-      run_id_(new_run_id()) {
+      run_id_(new_run_id()),
+      hold_([this] {
+          PacketHoldConfig evidence = config_.evidence;
+          evidence.vlan_in_key = config_.vlan_in_flow_key;
+          return evidence;
+      }()) {
     FlowShardConfig shards;
     shards.max_flows = config_.max_flows;
     shards.timeouts = config_.timeouts;
@@ -108,7 +113,7 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
         return;
     }
     if (held_) {
-        HeldPacket held = std::move(*held_);
+        OutlierPacket held = std::move(*held_);
         held_.reset();
         bool confirmed = *ts >= held.ts_us - kMaxClockLeapUs && *ts <= held.ts_us + kMaxClockLeapUs;
         if (!confirmed) {
@@ -120,7 +125,7 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
         process_at(held.linktype, held.header, held.frame.data(), false, confirmed ? held.ts_us : clock_us_);
     }
     if (clock_us_ != 0 && *ts > clock_us_ + kMaxClockLeapUs) {
-        held_ = HeldPacket{linktype, header, std::vector<uint8_t>(frame, frame + header.caplen), *ts};
+        held_ = OutlierPacket{linktype, header, std::vector<uint8_t>(frame, frame + header.caplen), *ts};
         return;
     }
     process_at(linktype, header, frame, frame_stays, *ts);
@@ -149,7 +154,10 @@ void Sensor::process_at(int linktype, const pcap_pkthdr& header, const uint8_t* 
         emit_flows(flows_->expire(ts_us));
     }
     flows_->process(header, frame, packet, ts_us, counters_.packets, frame_stays);
+    hold_.add(packet, counters_.packets, linktype, header, frame);
+    inspecting_ = {linktype, &header, frame};
     inspect_payload(packet, ts_us);
+    inspecting_ = {};
 
     if (last_flush_us_ == 0) last_flush_us_ = ts_us;
     if (ts_us - last_flush_us_ >= config_.flush_interval_us) flush_open(ts_us);
@@ -408,6 +416,7 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
                std::find(resolved->aliases.begin(), resolved->aliases.end(), name) != resolved->aliases.end();
     };
     std::vector<StoreRecord> observations;
+    std::vector<IpAddress> named;  // for the packet hold
     std::string transport = p.ip_protocol == 6 ? "tcp" : "udp";
     size_t kept = 0;
     std::string client_ip, resolver_ip;  // as text once, for the first answer
@@ -419,8 +428,10 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
             continue;
         }
         ++kept;
-        if (address && in_chain(answer.name) && !client.is_group_or_unspecified())
+        if (address && in_chain(answer.name) && !client.is_group_or_unspecified()) {
             dns_cache_.remember(client, answer.address, resolved, answer.ttl, ts_us);
+            named.push_back(answer.address);
+        }
         DnsObservation o;
         o.time_us = ts_us;
         if (client_ip.empty()) client_ip = client.to_string(), resolver_ip = p.src_ip.to_string();
@@ -443,6 +454,8 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
         report_bound(reported_dns_evicted_, "passive DNS is full (" + std::to_string(config_.dns_cache_bytes >> 20) +
                                                 " MiB): the oldest answers are evicted (capture_stats.dns_evicted)");
     if (!observations.empty()) store_.submit(std::move(observations));
+    if (inspecting_.frame && !named.empty())
+        hold_.add_dns_answer(client, named, inspecting_.linktype, *inspecting_.header, inspecting_.frame);
 
     const DomainRule* rule = rules_->match_domain(message.qname);
     for (size_t i = 0; !rule && i < resolved->aliases.size(); ++i) rule = rules_->match_domain(resolved->aliases[i]);
@@ -456,6 +469,7 @@ void Sensor::learn_dns_answers(const DnsMessage& message, const DecodedPacket& p
 
 void Sensor::start_lanes(std::function<void(size_t)> read_lane) {
     lanes_ = true;
+    hold_.set_threaded();
     lane_counters_ = std::make_unique<LaneCounters[]>(static_cast<size_t>(flows_->workers()));
     flows_->start_lanes(std::move(read_lane));
 }
@@ -481,7 +495,9 @@ void Sensor::process_on_lane(size_t lane, int linktype, const pcap_pkthdr& heade
     }
     c.ip_packets.fetch_add(1, std::memory_order_relaxed);
     int64_t ts_us = *time;
-    flows_->process_on_lane(lane, packet, ts_us, lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1);
+    uint64_t index = lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1;
+    flows_->process_on_lane(lane, packet, ts_us, index);
+    hold_.add(packet, index, linktype, header, frame);
     if (needs_inspection(packet)) {
         std::lock_guard lock(inspect_mutex_);
         // Bounded: if the capture thread falls behind, frames are dropped and counted.
@@ -518,7 +534,9 @@ void Sensor::service_lanes() {
             continue;
         int64_t ts_us = packet_time_us(f.header.ts).value_or(0);  // checked on the lane
         last_packet_us_ = std::max(last_packet_us_, ts_us);
+        inspecting_ = {f.linktype, &f.header, f.frame.data()};
         inspect_payload(packet, ts_us);
+        inspecting_ = {};
     }
     emit_flows(flows_->take_lane_output());
 }
@@ -634,7 +652,17 @@ void Sensor::emit_flow(const FlowOutput& output) {
         if (identity) context = {to_string(identity->kind), device->vendor.empty() ? identity->vendor : device->vendor};
         config_.on_flow_record(r, context);
     }
+    std::vector<HeldPacket> packets = hold_.take(flow, r.uid, !r.severity.empty(), final);
+    std::string uid = packets.empty() ? std::string() : r.uid;
     store_.submit(std::move(r));
+    store_evidence_packets(uid, std::move(packets));
+}
+
+// After the flow's record, so that the writer finds its row.
+void Sensor::store_evidence_packets(const std::string& uid, std::vector<HeldPacket> packets) {
+    if (packets.empty()) return;
+    counters_.evidence_packets += packets.size();
+    store_.submit(EvidencePacketsRecord{uid, std::move(packets)});
 }
 
 namespace {
@@ -749,6 +777,7 @@ void Sensor::emit_late_alerts() {
     for (const FlowRecord& r : store_.take_late_alerts()) {
         ++counters_.alerts;
         ++counters_.late_alerts;
+        store_evidence_packets(r.uid, hold_.take_ended(r.uid));
         if (!config_.on_flow_record) continue;
         FlowDevice context;
         if (auto ip = IpAddress::parse(r.device_ip))
@@ -762,6 +791,7 @@ void Sensor::flush_open(int64_t now_us) {
     emit_flows(flows_->snapshot_changed());
     emit_devices();
     emit_late_alerts();
+    hold_.age();
 }
 
 void Sensor::expire_idle(int64_t now_us) {
@@ -788,13 +818,15 @@ void Sensor::record_capture_stats(const std::string& source, int64_t start_us, i
     r.bad_timestamps = counters_.bad_timestamps;
     r.time_outliers = counters_.time_outliers;
     r.lane_dropped = counters_.lane_dropped;
+    r.evidence_packets_not_kept = hold_.not_kept() - not_kept_at_last_stats_;
+    not_kept_at_last_stats_ = hold_.not_kept();
     counters_at_last_stats_ = counters_;
     store_.submit(std::move(r));
 }
 
 bool Sensor::finish() {
     if (held_) {
-        HeldPacket held = std::move(*held_);
+        OutlierPacket held = std::move(*held_);
         held_.reset();
         process_at(held.linktype, held.header, held.frame.data(), false, held.ts_us);
     }

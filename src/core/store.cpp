@@ -548,7 +548,8 @@ void StoreWriter::write(const CaptureStatsRecord& r) {
     static const char* kSql =
         "INSERT INTO capture_stats (source, start_time, end_time, packets, bytes, malformed, dropped, "
         "flows_evicted, dns_evicted, dns_dropped, devices_evicted, dhcp_hints_evicted, bad_timestamps, "
-        "time_outliers, lane_dropped) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+        "time_outliers, lane_dropped, evidence_packets_not_kept) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
     auto& s = statements_->capture_stats;
     if (!s) s = std::make_unique<Statement>(db_, kSql);
     s->bind(1, r.source).bind(2, r.start_us).bind(3, r.end_us).bind(4, static_cast<int64_t>(r.packets))
@@ -557,7 +558,8 @@ void StoreWriter::write(const CaptureStatsRecord& r) {
         .bind(9, static_cast<int64_t>(r.dns_evicted)).bind(10, static_cast<int64_t>(r.dns_dropped))
         .bind(11, static_cast<int64_t>(r.devices_evicted)).bind(12, static_cast<int64_t>(r.dhcp_hints_evicted))
         .bind(13, static_cast<int64_t>(r.bad_timestamps)).bind(14, static_cast<int64_t>(r.time_outliers))
-        .bind(15, static_cast<int64_t>(r.lane_dropped)).run();
+        .bind(15, static_cast<int64_t>(r.lane_dropped))
+        .bind(16, static_cast<int64_t>(r.evidence_packets_not_kept)).run();
 }
 
 void StoreWriter::write(const RejudgeRequest& r) {
@@ -565,6 +567,39 @@ void StoreWriter::write(const RejudgeRequest& r) {
     for (auto& alert : rejudge_stored_flows(db_, *r.rules, r)) {
         alert.late_alert = true;
         late_alerts_pending_.push_back(std::move(alert));
+    }
+}
+
+// Each packet gets the next seq of its flow and is sealed in
+// evidence_packet_chain (whose head is read here: alerts are few, and a
+// rolled-back batch leaves nothing to forget).
+void StoreWriter::write(const EvidencePacketsRecord& r) {
+    constexpr auto kOnce = Statement::Lifetime::once;
+    Statement flow(db_, "SELECT id FROM flows WHERE flow_uid = ?1", kOnce);
+    std::optional<int64_t> flow_id = flow.bind(1, r.flow_uid).run();
+    if (!flow_id) return;  // the flow's record was not stored (a gap)
+    Statement last(db_, "SELECT coalesce(max(seq), 0) FROM evidence_packets WHERE flow_id = ?1", kOnce);
+    int64_t seq = last.bind(1, *flow_id).run().value_or(0);
+    Statement head(db_, "SELECT seq, chain_hash FROM evidence_packet_chain ORDER BY seq DESC LIMIT 1", kOnce);
+    int64_t chain_seq = 0;
+    std::string chain(evidence::kGenesisHash);
+    if (head.step()) chain_seq = head.integer(0), chain = head.text(1);
+    Statement insert(db_, "INSERT INTO evidence_packets (flow_id, flow_uid, seq, direction, ts, caplen, origlen, "
+                          "linktype, data, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id", kOnce);
+    Statement append(db_, "INSERT INTO evidence_packet_chain (seq, packet_id, flow_id, record_hash, chain_hash) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5)", kOnce);
+    for (const HeldPacket& p : r.packets) {
+        std::string_view bytes(reinterpret_cast<const char*>(p.data.data()), p.data.size());
+        evidence::PacketFields f{r.flow_uid, ++seq, to_string(p.direction), p.ts_us,
+                                 static_cast<int64_t>(p.data.size()), p.origlen, p.linktype, evidence::sha256_hex(bytes)};
+        insert.bind(1, *flow_id).bind(2, f.flow_uid).bind(3, f.seq).bind(4, f.direction).bind(5, f.ts_us)
+            .bind(6, f.caplen).bind(7, f.origlen).bind(8, f.linktype).bind(10, f.sha256);
+        sqlite3_bind_blob(insert.handle(), 9, p.data.data(), static_cast<int>(p.data.size()), SQLITE_STATIC);
+        std::optional<int64_t> packet_id = insert.run();
+        if (!packet_id) throw StoreError("evidence packet insert returned no id");
+        std::string record_hash = evidence::sha256_hex(evidence::packet_text(f));
+        chain = evidence::chain_hash(chain, record_hash);
+        append.bind(1, ++chain_seq).bind(2, *packet_id).bind(3, *flow_id).bind(4, record_hash).bind(5, chain).run();
     }
 }
 

@@ -83,6 +83,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     std::string syslog_format;
     double tcp_timeout = 300, udp_timeout = 60, closed_timeout = 5;
     uint64_t min_free_mb = 100;
+    uint64_t evidence_memory_mb = 128;
 
     po::options_description input("Input");
     input.add_options()
@@ -98,7 +99,10 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
         ("flush-clock", po::value(&flush_clock)->default_value("wall"), "reading files: what --flush-interval counts, wall (seconds of reading) or packet (seconds of capture time: the same snapshots on every run, but a week-long capture makes 10,000 flushes); live capture counts both")
         ("retention-days", po::value(&o.retention.flow_days)->default_value(0), "delete flows without an alert, and passive DNS, older than this (0: keep)")
         ("alert-retention-days", po::value(&o.retention.alert_days)->default_value(0), "delete flows with an alert older than this (0: keep)")
-        ("min-free-mb", po::value(&min_free_mb)->default_value(100), "stop writing, and record the gap, while the store's file system has less free space than this");
+        ("min-free-mb", po::value(&min_free_mb)->default_value(100), "stop writing, and record the gap, while the store's file system has less free space than this")
+        ("evidence-packets", po::value(&o.sensor.evidence.per_direction)->default_value(16), "keep the first N packets of each direction of every flow, and the DNS answer that named its remote end; stored with the flow's alert (egresswatch pcap), dropped for flows without one (0: off)")
+        ("evidence-snaplen", po::value(&o.sensor.evidence.snaplen)->default_value(512), "bytes kept of each evidence packet")
+        ("evidence-memory-mb", po::value(&evidence_memory_mb)->default_value(128), "memory for the packets held (flows still open, DNS answers); packets that do not fit are counted in capture_stats.evidence_packets_not_kept");
     po::options_description enrichment("Rules and enrichment");
     enrichment.add_options()
         ("rules", po::value(&o.sensor.rules_dir), "rules directory (default: the installed or bundled rules/)")
@@ -226,6 +230,10 @@ std::optional<Options> parse_options(int argc, const char* const* argv, int& exi
     if (o.sensor.max_devices < 16) return usage_error("--max-devices must be at least 16");
     o.stats_interval_us = static_cast<int64_t>(stats_seconds * 1e6);
     o.min_free_bytes = min_free_mb << 20;
+    if (o.sensor.evidence.snaplen == 0 || o.sensor.evidence.snaplen > 262144)
+        return usage_error("--evidence-snaplen must be between 1 and 262144");
+    if (evidence_memory_mb == 0) return usage_error("--evidence-memory-mb must be positive (--evidence-packets 0 turns evidence packets off)");
+    o.sensor.evidence.budget_bytes = evidence_memory_mb << 20;
     const auto& retention = o.retention;
     if (retention.flow_days < 0 || retention.alert_days < 0) return usage_error("retention days cannot be negative");
     if (retention.alert_days > 0 && (retention.flow_days == 0 || retention.alert_days < retention.flow_days))

@@ -21,11 +21,13 @@ struct RetentionPolicy {
 
 struct PruneCounts {
     uint64_t flows = 0, alerted_flows = 0, dns = 0;
+    uint64_t held = 0;  // flows past the period kept because their device is on legal hold
 };
 
 // Deletes what the policy says is too old at `now_us`, in small transactions
 // so that the writer is never locked out for long, until done or `stop`
-// returns true. Closed flows only. Throws StoreError on SQLite errors.
+// returns true. Closed flows only; nothing of a device on legal hold
+// (evidence_holds). Packets go with their flows. Throws StoreError on SQLite errors.
 PruneCounts prune_store(sqlite3* db, const RetentionPolicy& policy, int64_t now_us,
                         const std::function<bool()>& stop);
 

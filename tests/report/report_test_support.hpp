@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -115,8 +117,34 @@ public:
         return value;
     }
 
+    // The first column of the first row, as text ("" for NULL or no row).
+    std::string text(const std::string& sql) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
+            throw std::runtime_error(std::string("test SQL failed: ") + sqlite3_errmsg(db_));
+        std::string value;
+        if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+            value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+        sqlite3_finalize(stmt);
+        return value;
+    }
+
 private:
     sqlite3* db_ = nullptr;
 };
+
+// A file's bytes.
+inline std::string read_file(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+// The verdict's first problem line (verify prints the verdict line first).
+inline std::string first_problem(const std::string& verify_output) {
+    auto start = verify_output.find('\n') + 1;
+    return verify_output.substr(start, verify_output.find('\n', start) - start);
+}
 
 }  // namespace egresswatch::test

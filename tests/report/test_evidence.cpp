@@ -33,18 +33,6 @@ void write_sample(const std::string& path) {
 
 Result verify(const std::string& path) { return run({"-d", path, "verify"}); }
 
-std::string first_problem(const Result& r) {
-    auto start = r.out.find('\n') + 1;
-    return r.out.substr(start, r.out.find('\n', start) - start);
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
 }  // namespace
 
 TEST_CASE("evidence: final records are sealed once, in commit order", "[evidence]") {
@@ -100,21 +88,21 @@ TEST_CASE("evidence: verify names the first record that no longer matches", "[ev
         auto r = verify(dir.store());
         CHECK(r.code == 1);
         CHECK(r.out.find(dir.store() + ": TAMPERED: 1 problem in 3 sealed records;") == 0);
-        CHECK(first_problem(r) ==
+        CHECK(first_problem(r.out) ==
               "  seq 2: record hash mismatch: flow 2 (r-2) or its alert was changed after it was sealed");
     }
     SECTION("an edited alert") {
         sql.exec("UPDATE alerts SET severity = 'low' WHERE flow_id = (SELECT id FROM flows WHERE flow_uid = 'r-1')");
         auto r = verify(dir.store());
         CHECK(r.code == 1);
-        CHECK(first_problem(r) ==
+        CHECK(first_problem(r.out) ==
               "  seq 1: record hash mismatch: flow 1 (r-1) or its alert was changed after it was sealed");
     }
     SECTION("a deleted flow") {
         sql.exec("DELETE FROM flows WHERE flow_uid = 'r-1'");
         auto r = verify(dir.store());
         CHECK(r.code == 1);
-        CHECK(first_problem(r) == "  seq 1: flow 1 is missing: the sealed row was deleted");
+        CHECK(first_problem(r.out) == "  seq 1: flow 1 is missing: the sealed row was deleted");
     }
     SECTION("an alerted flow deleted and listed in pruned_flows by hand, as retention would") {
         sql.exec("INSERT INTO pruned_flows (flow_id, pruned_at, cutoff, last_seen) SELECT id, 1, 1, last_seen "
@@ -123,7 +111,7 @@ TEST_CASE("evidence: verify names the first record that no longer matches", "[ev
         sql.exec("DELETE FROM flows WHERE flow_uid = 'r-1'");
         auto r = verify(dir.store());
         CHECK(r.code == 1);
-        CHECK(first_problem(r) == "  seq 1: flow 1 is missing: it is listed in pruned_flows, but in no sealed "
+        CHECK(first_problem(r.out) == "  seq 1: flow 1 is missing: it is listed in pruned_flows, but in no sealed "
                                   "pruning (the listing was added by hand)");
     }
     SECTION("a deleted flow with its chain entry") {
@@ -131,7 +119,7 @@ TEST_CASE("evidence: verify names the first record that no longer matches", "[ev
         sql.exec("DELETE FROM flows WHERE flow_uid = 'r-2'");
         auto r = verify(dir.store());
         CHECK(r.code == 1);
-        CHECK(first_problem(r) == "  seq 3: seq 2 is missing: chain entries were deleted (or renumbered)");
+        CHECK(first_problem(r.out) == "  seq 3: seq 2 is missing: chain entries were deleted (or renumbered)");
     }
     SECTION("an inserted flow") {
         sql.exec("INSERT INTO flows (flow_uid, first_seen, last_seen, ip_version, transport, ip_proto, device_ip, "
@@ -139,7 +127,7 @@ TEST_CASE("evidence: verify names the first record that no longer matches", "[ev
                  "('forged', 1, 2, 4, 'tcp', 6, '10.0.0.5', '192.0.2.66', 'device', 1, 1, 1, 1, 'closed')");
         auto r = verify(dir.store());
         CHECK(r.code == 1);
-        CHECK(first_problem(r) ==
+        CHECK(first_problem(r.out) ==
               "  closed flow 5 (forged) is not in the chain: the row was inserted (or edited to 'closed')");
     }
     SECTION("an inserted chain entry") {
@@ -150,7 +138,7 @@ TEST_CASE("evidence: verify names the first record that no longer matches", "[ev
                  "'00', '00' FROM flows WHERE flow_uid = 'r-4'");
         auto r = verify(dir.store());
         CHECK(r.code == 1);
-        CHECK(first_problem(r) ==
+        CHECK(first_problem(r.out) ==
               "  seq 2: chain link broken: the chain hash does not follow from the entry before "
               "(an entry was edited or inserted)");
     }

@@ -14,6 +14,9 @@ someone who receives a bundle can check it without trusting our code:
      signed checkpoint is that key's signature over the checkpoint text
      (include/egresswatch/signing.hpp), and the chain hash it signed is the
      proof's at its seq; records up to that seq are covered by the signature.
+  5. the evidence packets (egresswatchd --evidence-packets): each packet's
+     bytes, read from the bundle's pcapng, hash to its sha256; its fields hash
+     to its record_hash; and the packet chain proof links them to its head.
 
 Signatures are checked with Python's `cryptography` package when it is
 installed, else with `openssl pkeyutl -verify` (EGRESSWATCH_VERIFY_WITH=openssl
@@ -26,6 +29,7 @@ import hashlib
 import json
 import os
 import subprocess
+import struct
 import sys
 import tempfile
 
@@ -150,23 +154,87 @@ def verify_checkpoint(store, key_path, links, notes):
     return []
 
 
-def verify_store(store):
+def packet_text(p):
+    def text(v):
+        data = v.encode("utf-8")
+        return b"s:%d:" % len(data) + data
+    fields = [("flow_uid", text(p["flow_uid"])), ("seq", b"i:%d" % p["seq"]), ("direction", text(p["direction"])),
+              ("ts", b"i:%d" % p["ts"]), ("caplen", b"i:%d" % p["caplen"]), ("origlen", b"i:%d" % p["origlen"]),
+              ("linktype", b"i:%d" % p["linktype"]), ("sha256", text(p["sha256"]))]
+    return b"".join(name.encode() + b"\t" + value + b"\n" for name, value in fields)
+
+
+def pcapng_packets(data):
+    """(linktype, ts_us, origlen, bytes) of every enhanced packet block, in order."""
+    packets, interfaces, offset = [], [], 0
+    while offset + 12 <= len(data):
+        block_type, length = struct.unpack_from("<II", data, offset)
+        if length < 12 or offset + length > len(data):
+            raise ValueError("pcapng: a block overruns the file")
+        body = data[offset + 8:offset + length - 4]
+        if block_type == 0x0A0D0D0A:
+            if struct.unpack_from("<I", body, 0)[0] != 0x1A2B3C4D:
+                raise ValueError("pcapng: not little-endian")
+            interfaces = []
+        elif block_type == 1:
+            interfaces.append(struct.unpack_from("<H", body, 0)[0])
+        elif block_type == 6:
+            interface, high, low, caplen, origlen = struct.unpack_from("<IIIII", body, 0)
+            packets.append((interfaces[interface], (high << 32) | low, origlen, body[20:20 + caplen]))
+        offset += length
+    return packets
+
+
+def verify_packet_chain(store):
+    links, problems = check_proof(store.get("packet_chain_proof", {}), store.get("packet_chain_head", {}),
+                                  bool(store.get("evidence_packets")), "packet chain")
+    for p in store.get("evidence_packets", []):
+        if sha256_hex(packet_text(p)) != p["record_hash"]:
+            problems.append("packet %d of flow %s: its fields do not hash to its record hash" % (p["seq"], p["flow_uid"]))
+        if links.get(p["chain_seq"]) != (p["record_hash"], p["chain_hash"]):
+            problems.append("packet %d of flow %s: its hashes are not the chain proof's" % (p["seq"], p["flow_uid"]))
+    return problems
+
+
+def verify_packet_bytes(bundle):
+    listed = [p for store in bundle["stores"] for p in store.get("evidence_packets", [])]
+    encoded = bundle.get("pcapng_base64")
+    if not listed and not encoded:
+        return [], 0
+    try:
+        captured = pcapng_packets(base64.b64decode(encoded or ""))
+    except (ValueError, struct.error, IndexError) as e:
+        return ["pcapng: %s" % e], 0
+    if len(captured) != len(listed):
+        return ["pcapng: %d packets, the bundle lists %d" % (len(captured), len(listed))], 0
     problems = []
-    proof = store["chain_proof"]
-    links = {}
+    for p, (linktype, ts, origlen, data) in zip(listed, captured):
+        if (sha256_hex(data) != p["sha256"] or len(data) != p["caplen"] or linktype != p["linktype"]
+                or ts != p["ts"] or origlen != p["origlen"]):
+            problems.append("packet %d of flow %s: the pcapng's packet is not the sealed one" % (p["seq"], p["flow_uid"]))
+    return problems, len(listed)
+
+
+def check_proof(proof, head, has_entries, chain):
+    """The links of a chain proof by seq, and its problems: each link follows from the one before, up to the head."""
+    problems, links = [], {}
     previous = proof.get("previous_hash")
     expected_seq = None
     for seq, record_hash, chain_hash in proof.get("links", []):
         if expected_seq is not None and seq != expected_seq:
-            problems.append("chain proof: seq %d follows %d" % (seq, expected_seq - 1))
+            problems.append("%s proof: seq %d follows %d" % (chain, seq, expected_seq - 1))
         if sha256_hex((previous + record_hash).encode("ascii")) != chain_hash:
-            problems.append("chain proof: seq %d does not follow from the entry before" % seq)
+            problems.append("%s proof: seq %d does not follow from the entry before" % (chain, seq))
         links[seq] = (record_hash, chain_hash)
         previous = chain_hash
         expected_seq = seq + 1
-    head = store["chain_head"]
-    if store["records"] and (previous != head["hash"] or expected_seq - 1 != head["seq"]):
-        problems.append("chain proof: does not end at the chain head seq %d" % head["seq"])
+    if has_entries and (previous != head.get("hash") or expected_seq is None or expected_seq - 1 != head.get("seq")):
+        problems.append("%s proof: does not end at the %s head seq %s" % (chain, chain, head.get("seq")))
+    return links, problems
+
+
+def verify_store(store):
+    links, problems = check_proof(store["chain_proof"], store["chain_head"], bool(store["records"]), "chain")
     for record in store["records"]:
         seq = record["seq"]
         if sha256_hex(canonical_text(record["columns"])) != record["record_hash"]:
@@ -195,13 +263,16 @@ def main():
         store_problems, links = verify_store(store)
         if key_path:
             store_problems += verify_checkpoint(store, key_path, links, notes)
+        store_problems += verify_packet_chain(store)
         problems += ["%s: %s" % (store["path"], p) for p in store_problems]
+    packet_problems, packets = verify_packet_bytes(bundle)
+    problems += packet_problems
     for p in problems + notes:
         print(p)
     if problems or records == 0:
         print("does not verify" if problems else "no records")
         return 1
-    print("verified: %d records" % records)
+    print("verified: %d records" % records + (", %d packets" % packets if packets else ""))
     return 0
 
 

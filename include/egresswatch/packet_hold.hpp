@@ -1,0 +1,137 @@
+// Packets of flagged flows (--evidence-packets): for every open flow, its
+// first N packets in each direction as captured (cut to the evidence snap
+// length), and, for every client, the DNS answer packet that last named each
+// address it resolved. When a flow's record is an alert the sensor takes what
+// is held for it and stores it (egresswatch pcap writes it out); when a flow
+// ends without an alert its packets stay a short while (two flush intervals)
+// in case re-judging raises a late alert for it, and are then dropped.
+//
+// Memory is bounded by one byte budget for all of it: a packet that does not
+// fit is not kept, and counted (capture_stats.evidence_packets_not_kept);
+// flows that ended without an alert, then the oldest DNS answers, make room first.
+// Used from the capture thread, and from the lanes' threads once set_threaded().
+#pragma once
+
+#include <pcap/pcap.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "egresswatch/decode.hpp"
+#include "egresswatch/dns_cache.hpp"  // ClientAddress
+#include "egresswatch/flow_table.hpp"
+#include "egresswatch/net.hpp"
+
+namespace egresswatch {
+
+struct PacketHoldConfig {
+    size_t per_direction = 16;           // 0: off
+    size_t snaplen = 512;                // bytes kept of each frame
+    size_t budget_bytes = 128ull << 20;  // all held packets together, with their bookkeeping
+    bool vlan_in_key = false;            // as the flow table's key
+};
+
+enum class PacketDirection : uint8_t { out, in, dns };  // out: device -> remote
+const char* to_string(PacketDirection direction);
+
+// One captured frame, cut to the snap length.
+struct HeldPacket {
+    int64_t ts_us = 0;
+    uint32_t origlen = 0;  // the frame's length on the wire
+    int linktype = 0;      // DLT_*/LINKTYPE_* of the capture
+    PacketDirection direction = PacketDirection::out;
+    std::vector<uint8_t> data;  // caplen = data.size()
+};
+
+class PacketHold {
+public:
+    explicit PacketHold(PacketHoldConfig config);
+    bool enabled() const { return config_.per_direction > 0; }
+    const PacketHoldConfig& config() const { return config_; }
+    // From now on several threads call add() (lanes): take the lock.
+    void set_threaded() { threaded_ = true; }
+
+    // A packet of the flow `p` belongs to; `packet_index` is the flow's
+    // sequence if the packet starts it (FlowTable::account's packet_index).
+    void add(const DecodedPacket& p, uint64_t packet_index, int linktype, const pcap_pkthdr& header,
+             const uint8_t* frame);
+    // A DNS answer that told `client` the `addresses`.
+    void add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
+                        const pcap_pkthdr& header, const uint8_t* frame);
+
+    // A record of `flow` (named `uid` in the store) is written. If it is an
+    // alert, returns the packets held for it and not yet taken, in capture
+    // order, after the DNS answer that named its remote end (the first time).
+    // A final record ends the flow here: an alert's packets are forgotten, a
+    // flow without one is kept for late alerts (take_ended) until aged out.
+    std::vector<HeldPacket> take(const FlowData& flow, const std::string& uid, bool alert, bool final);
+    // A late alert for the ended flow `uid`: what is still held of it, if anything.
+    std::vector<HeldPacket> take_ended(const std::string& uid);
+    // Called at every flush: drops ended flows kept since before the last flush.
+    void age();
+
+    uint64_t not_kept() const { return not_kept_.load(std::memory_order_relaxed); }
+    size_t bytes() const;
+    size_t open_flows() const;
+
+private:
+    // A held frame: its bytes are at `offset` in its flow's buffer (one
+    // buffer per flow, not an allocation per packet).
+    struct Held {
+        int64_t ts_us;
+        uint32_t origlen;
+        uint32_t offset, size;
+        int32_t linktype;
+        bool from_low;  // sent by the key's low end
+    };
+    struct Entry {
+        uint64_t sequence = 0;
+        uint16_t count[2] = {0, 0};  // packets seen from the low end, from the high end (up to N)
+        bool dns_taken = false;
+        // The DNS answers that had named each end to the other when the flow
+        // began: to the low end about the high end, and the other way round.
+        std::shared_ptr<const HeldPacket> dns_to_low, dns_to_high;
+        std::vector<Held> packets;   // not yet taken
+        std::vector<uint8_t> buffer;  // their bytes
+        size_t cost = 0;              // what it holds: bookkeeping, capacities, DNS answers
+    };
+    struct Ended {
+        Entry entry;
+        bool device_is_low = true;
+        uint64_t generation = 0;
+    };
+    using DnsKey = ClientAddress;
+    struct DnsAnswer {
+        std::shared_ptr<const HeldPacket> packet;
+        uint64_t sequence;
+    };
+
+    bool make_room(size_t bytes);  // with the lock held
+    bool drop_oldest_dns();        // false: none left
+    // The packets not yet taken, after the DNS answer the first time; frees them.
+    std::vector<HeldPacket> take_locked(bool device_is_low, Entry& entry);
+    void drop_ended(const std::string& uid);
+    void complete_dns(const FlowData& flow, Entry& entry);
+
+    PacketHoldConfig config_;
+    bool threaded_ = false;
+    mutable std::mutex mutex_;
+    size_t bytes_ = 0;
+    size_t dns_bytes_ = 0;  // of bytes_
+    std::atomic<uint64_t> not_kept_{0};
+    std::unordered_map<FlowKey, Entry, FlowKeyHash> open_;
+    std::unordered_map<std::string, Ended> ended_;
+    std::deque<std::string> ended_order_;
+    uint64_t generation_ = 0;
+    std::unordered_map<DnsKey, DnsAnswer, ClientAddressHash> dns_;
+    std::deque<std::pair<DnsKey, uint64_t>> dns_order_;
+    uint64_t dns_sequence_ = 0;
+};
+
+}  // namespace egresswatch

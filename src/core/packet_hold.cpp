@@ -1,0 +1,277 @@
+#include "egresswatch/packet_hold.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "egresswatch/clock.hpp"
+
+namespace egresswatch {
+namespace {
+
+// What a held packet and a flow's entry cost besides the frame bytes (the
+// containers' nodes and headers), so that the budget bounds the memory used.
+constexpr size_t kPacketOverhead = 64;  // a DNS answer's
+constexpr size_t kEntryOverhead = 256;
+constexpr size_t kDnsOverhead = 128;
+// Passive DNS answers take at most this share of the budget.
+constexpr size_t kDnsShare = 8;
+
+}  // namespace
+
+const char* to_string(PacketDirection direction) {
+    switch (direction) {
+    case PacketDirection::out: return "out";
+    case PacketDirection::in: return "in";
+    case PacketDirection::dns: return "dns";
+    }
+    return "out";
+}
+
+PacketHold::PacketHold(PacketHoldConfig config)
+    : config_(config), open_(64, FlowKeyHash::random()) {}
+
+size_t PacketHold::bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
+}
+
+size_t PacketHold::open_flows() const {
+    std::lock_guard lock(mutex_);
+    return open_.size();
+}
+
+bool PacketHold::make_room(size_t bytes) {
+    while (bytes_ + bytes > config_.budget_bytes && !ended_order_.empty()) {
+        drop_ended(ended_order_.front());
+        ended_order_.pop_front();
+    }
+    while (bytes_ + bytes > config_.budget_bytes && drop_oldest_dns()) {
+    }
+    return bytes_ + bytes <= config_.budget_bytes;
+}
+
+bool PacketHold::drop_oldest_dns() {
+    while (!dns_order_.empty()) {
+        auto [key, sequence] = dns_order_.front();
+        dns_order_.pop_front();
+        auto it = dns_.find(key);
+        if (it == dns_.end() || it->second.sequence != sequence) continue;  // replaced since
+        size_t cost = kDnsOverhead + it->second.packet->data.size();
+        bytes_ -= cost;
+        dns_bytes_ -= cost;
+        dns_.erase(it);
+        return true;
+    }
+    return false;
+}
+
+void PacketHold::drop_ended(const std::string& uid) {
+    auto it = ended_.find(uid);
+    if (it == ended_.end()) return;
+    bytes_ -= it->second.entry.cost;
+    ended_.erase(it);
+}
+
+namespace {
+
+// Makes room for `extra` more elements, doubling: returns the bytes the
+// capacity grew by (0: it had room).
+template <class T>
+size_t grow(std::vector<T>& v, size_t extra, size_t minimum) {
+    size_t need = v.size() + extra;
+    if (need <= v.capacity()) return 0;
+    size_t before = v.capacity();
+    v.reserve(std::max({need, 2 * before, minimum}));
+    return (v.capacity() - before) * sizeof(T);
+}
+
+template <class T>
+size_t growth(const std::vector<T>& v, size_t extra, size_t minimum) {
+    size_t need = v.size() + extra;
+    if (need <= v.capacity()) return 0;
+    return (std::max({need, 2 * v.capacity(), minimum}) - v.capacity()) * sizeof(T);
+}
+
+constexpr size_t kMinimumBuffer = 256;  // bytes
+constexpr size_t kMinimumPackets = 4;
+
+}  // namespace
+
+void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype, const pcap_pkthdr& header,
+                     const uint8_t* frame) {
+    if (!enabled()) return;
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    FlowKey key = FlowKey::from(p, config_.vlan_in_key);
+    // As FlowKey::from orders the ends: the source is the low end if it sorts first.
+    bool from_low = std::tie(p.src_ip, p.src_port) < std::tie(p.dst_ip, p.dst_port);
+    auto it = open_.find(key);
+    if (it == open_.end()) {
+        auto named = [&](const IpAddress& client, const IpAddress& address) -> std::shared_ptr<const HeldPacket> {
+            auto answer = dns_.find(DnsKey{client, address});
+            return answer == dns_.end() ? nullptr : answer->second.packet;
+        };
+        std::shared_ptr<const HeldPacket> to_low = named(key.low_ip, key.high_ip);
+        std::shared_ptr<const HeldPacket> to_high = named(key.high_ip, key.low_ip);
+        // Counted again here: the entry keeps them even once the answers make room.
+        size_t cost = kEntryOverhead + (to_low ? kPacketOverhead + to_low->data.size() : 0) +
+                      (to_high ? kPacketOverhead + to_high->data.size() : 0);
+        if (!make_room(cost)) {
+            not_kept_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        it = open_.emplace(key, Entry{}).first;
+        it->second.sequence = packet_index;
+        it->second.dns_to_low = std::move(to_low);
+        it->second.dns_to_high = std::move(to_high);
+        it->second.cost = cost;
+        bytes_ += cost;
+    }
+    Entry& entry = it->second;
+    uint16_t& count = entry.count[from_low ? 0 : 1];
+    if (count >= config_.per_direction) return;
+    ++count;
+    size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
+    size_t cost = growth(entry.packets, 1, kMinimumPackets) + growth(entry.buffer, caplen, kMinimumBuffer);
+    if (!make_room(cost)) {
+        not_kept_.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    cost = grow(entry.packets, 1, kMinimumPackets) + grow(entry.buffer, caplen, kMinimumBuffer);
+    entry.packets.push_back(Held{to_us(header.ts), header.len, static_cast<uint32_t>(entry.buffer.size()),
+                                 static_cast<uint32_t>(caplen), linktype, from_low});
+    entry.buffer.insert(entry.buffer.end(), frame, frame + caplen);
+    entry.cost += cost;
+    bytes_ += cost;
+}
+
+void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
+                                const pcap_pkthdr& header, const uint8_t* frame) {
+    if (!enabled() || addresses.empty()) return;
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
+    auto packet = std::make_shared<const HeldPacket>(HeldPacket{
+        to_us(header.ts), header.len, linktype, PacketDirection::dns, std::vector<uint8_t>(frame, frame + caplen)});
+    for (const auto& address : addresses) {
+        DnsKey key{client, address};
+        size_t cost = kDnsOverhead + caplen;
+        auto it = dns_.find(key);
+        if (it != dns_.end()) {  // the newer answer replaces the older
+            size_t old_cost = kDnsOverhead + it->second.packet->data.size();
+            bytes_ -= old_cost;
+            dns_bytes_ -= old_cost;
+            dns_.erase(it);
+        }
+        // Answers stay within their share of the budget: the oldest go first.
+        while (dns_bytes_ + cost > config_.budget_bytes / kDnsShare && drop_oldest_dns()) {
+        }
+        if (dns_bytes_ + cost > config_.budget_bytes / kDnsShare || !make_room(cost)) {
+            not_kept_.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        uint64_t sequence = ++dns_sequence_;
+        dns_.emplace(key, DnsAnswer{packet, sequence});
+        dns_order_.emplace_back(key, sequence);
+        bytes_ += cost;
+        dns_bytes_ += cost;
+    }
+}
+
+std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry) {
+    std::vector<HeldPacket> out;
+    out.reserve(entry.packets.size() + 1);
+    if (!entry.dns_taken) {
+        entry.dns_taken = true;
+        // The answer that had named the remote end to the device when the flow began.
+        const auto& answer = device_is_low ? entry.dns_to_low : entry.dns_to_high;
+        if (answer) out.push_back(*answer);
+    }
+    for (const auto& held : entry.packets) {
+        const uint8_t* bytes = entry.buffer.data() + held.offset;
+        out.push_back(HeldPacket{held.ts_us, held.origlen, held.linktype,
+                                 held.from_low == device_is_low ? PacketDirection::out : PacketDirection::in,
+                                 std::vector<uint8_t>(bytes, bytes + held.size)});
+    }
+    // Later packets (up to N each way) start a new buffer.
+    size_t freed = entry.packets.capacity() * sizeof(Held) + entry.buffer.capacity();
+    std::vector<Held>().swap(entry.packets);
+    std::vector<uint8_t>().swap(entry.buffer);
+    entry.cost -= freed;
+    bytes_ -= freed;
+    return out;
+}
+
+// The answer may have been learnt after the flow's first packet was held
+// (lanes hand DNS answers to the capture thread a little later): the latest
+// answer, if it came before the flow began, is the one that named it.
+void PacketHold::complete_dns(const FlowData& flow, Entry& entry) {
+    auto& answer = flow.device_is_low ? entry.dns_to_low : entry.dns_to_high;
+    if (entry.dns_taken || answer) return;
+    auto it = dns_.find(DnsKey{flow.device_ip(), flow.remote_ip()});
+    if (it == dns_.end() || it->second.packet->ts_us > flow.first_us) return;
+    answer = it->second.packet;
+    size_t cost = kPacketOverhead + answer->data.size();
+    entry.cost += cost;
+    bytes_ += cost;
+}
+
+std::vector<HeldPacket> PacketHold::take(const FlowData& flow, const std::string& uid, bool alert, bool final) {
+    if (!enabled()) return {};
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    auto it = open_.find(flow.key);
+    if (it == open_.end()) return {};
+    // Held for another flow of the same addresses and ports: the flow's own
+    // first packets were not kept (the budget was full then).
+    bool same_flow = it->second.sequence == flow.sequence;
+    if (same_flow && (alert || final)) complete_dns(flow, it->second);
+    if (same_flow && alert) {
+        std::vector<HeldPacket> packets = take_locked(flow.device_is_low, it->second);
+        if (final) {
+            bytes_ -= it->second.cost;
+            open_.erase(it);
+        }
+        return packets;
+    }
+    if (!final) return {};
+    if (same_flow && !it->second.packets.empty()) {
+        // Ended without an alert: kept, as it is, for a late alert until aged out.
+        auto [slot, inserted] = ended_.try_emplace(uid);
+        if (!inserted) bytes_ -= slot->second.entry.cost;
+        else ended_order_.push_back(uid);
+        slot->second = Ended{std::move(it->second), flow.device_is_low, generation_};
+    } else {
+        bytes_ -= it->second.cost;
+    }
+    open_.erase(it);
+    return {};
+}
+
+std::vector<HeldPacket> PacketHold::take_ended(const std::string& uid) {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    auto it = ended_.find(uid);
+    if (it == ended_.end()) return {};
+    std::vector<HeldPacket> packets = take_locked(it->second.device_is_low, it->second.entry);
+    bytes_ -= it->second.entry.cost;
+    ended_.erase(it);  // its uid stays in ended_order_, and is skipped there
+    return packets;
+}
+
+void PacketHold::age() {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    ++generation_;
+    while (!ended_order_.empty()) {
+        auto it = ended_.find(ended_order_.front());
+        if (it != ended_.end() && it->second.generation + 2 > generation_) break;
+        if (it != ended_.end()) {
+            bytes_ -= it->second.entry.cost;
+            ended_.erase(it);
+        }
+        ended_order_.pop_front();
+    }
+}
+
+}  // namespace egresswatch

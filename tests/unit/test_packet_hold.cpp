@@ -1,0 +1,146 @@
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "egresswatch/packet_hold.hpp"
+
+using namespace egresswatch;
+
+namespace {
+
+const IpAddress kDevice = *IpAddress::parse("10.0.0.2");
+const IpAddress kRemote = *IpAddress::parse("198.51.100.7");
+
+DecodedPacket packet(bool from_device, uint16_t device_port = 50000) {
+    DecodedPacket p;
+    p.ip_version = 4;
+    p.ip_protocol = 6;
+    p.src_ip = from_device ? kDevice : kRemote;
+    p.dst_ip = from_device ? kRemote : kDevice;
+    p.src_port = from_device ? device_port : 443;
+    p.dst_port = from_device ? 443 : device_port;
+    return p;
+}
+
+pcap_pkthdr header(int64_t ts_us, uint32_t caplen) {
+    pcap_pkthdr h{};
+    h.ts.tv_sec = ts_us / 1'000'000;
+    h.ts.tv_usec = ts_us % 1'000'000;
+    h.caplen = caplen;
+    h.len = caplen + 10;
+    return h;
+}
+
+// The flow record's view of the flow whose first packet was packet `sequence`.
+FlowData flow_of(uint64_t sequence, int64_t first_us, uint16_t device_port = 50000) {
+    FlowData f;
+    f.key = FlowKey::from(packet(true, device_port));
+    f.sequence = sequence;
+    f.device_is_low = f.key.low_ip == kDevice;
+    f.first_us = first_us;
+    return f;
+}
+
+std::vector<uint8_t> frame(size_t size, uint8_t fill) { return std::vector<uint8_t>(size, fill); }
+
+std::string directions(const std::vector<HeldPacket>& packets) {
+    std::string out;
+    for (const auto& p : packets) out += std::string(out.empty() ? "" : " ") + to_string(p.direction);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("packet hold: the first N packets each way, cut to the snap length, after the DNS answer") {
+    PacketHold hold(PacketHoldConfig{2, 100, 1 << 20});
+    auto dns = frame(80, 9);
+    hold.add_dns_answer(kDevice, {kRemote}, 1, header(500, 80), dns.data());
+    for (int i = 0; i < 5; ++i) {
+        auto bytes = frame(150, static_cast<uint8_t>(i));
+        hold.add(packet(i % 2 == 0), 7 + i, 1, header(1000 + i, 150), bytes.data());
+    }
+    auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
+    REQUIRE(taken.size() == 5);
+    CHECK(directions(taken) == "dns out in out in");
+    CHECK(taken[0].data == dns);
+    CHECK(taken[1].data == frame(100, 0));  // cut to 100 of 150 bytes
+    CHECK(taken[1].origlen == 160);
+    CHECK(taken[1].ts_us == 1000);
+    CHECK(taken[4].data == frame(100, 3));  // the fifth packet (out, a third) was not held
+    CHECK(hold.not_kept() == 0);
+    CHECK(hold.open_flows() == 0);
+}
+
+TEST_CASE("packet hold: an open alert gives its packets once, and a flow without an alert keeps them for a late one") {
+    PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
+    auto bytes = frame(60, 1);
+    hold.add(packet(true), 1, 1, header(10, 60), bytes.data());
+    hold.add(packet(false, 50001), 2, 1, header(11, 60), bytes.data());  // another flow
+    CHECK(hold.take(flow_of(1, 10), "r-1", true, false).size() == 1);   // an open snapshot that alerts
+    hold.add(packet(false), 3, 1, header(12, 60), bytes.data());
+    CHECK(directions(hold.take(flow_of(1, 10), "r-1", true, true)) == "in");  // only what came since
+
+    CHECK(hold.take(flow_of(2, 11, 50001), "r-2", false, true).empty());  // no alert: nothing now
+    hold.age();
+    CHECK(directions(hold.take_ended("r-2")) == "in");  // a late alert within two flushes
+    CHECK(hold.take_ended("r-2").empty());
+
+    hold.add(packet(true, 50002), 4, 1, header(13, 60), bytes.data());
+    hold.take(flow_of(4, 13, 50002), "r-4", false, true);
+    hold.age();
+    hold.age();
+    CHECK(hold.take_ended("r-4").empty());  // aged out
+    CHECK(hold.bytes() == 0);
+}
+
+TEST_CASE("packet hold: a flow's key reused by a later flow does not give it the earlier one's packets") {
+    PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
+    auto bytes = frame(60, 1);
+    hold.add(packet(true), 5, 1, header(10, 60), bytes.data());
+    CHECK(hold.take(flow_of(9, 10), "r-9", true, true).empty());
+    CHECK(hold.open_flows() == 0);
+}
+
+TEST_CASE("packet hold: the memory budget bounds what is held, and what did not fit is counted") {
+    // Room for one flow's entry (256 bytes), its first 4 packets' bookkeeping
+    // (4 * 32) and a 256-byte buffer: two 100-byte packets, not a third.
+    PacketHold hold(PacketHoldConfig{16, 512, 640});
+    auto bytes = frame(100, 1);
+    for (int i = 0; i < 5; ++i) hold.add(packet(true), 1 + i, 1, header(10 + i, 100), bytes.data());
+    CHECK(hold.not_kept() == 3);
+    CHECK(hold.bytes() == 640);
+    hold.add(packet(true, 50001), 6, 1, header(20, 100), bytes.data());  // no room for another flow
+    CHECK(hold.not_kept() == 4);
+    CHECK(hold.take(flow_of(1, 10), "r-1", true, true).size() == 2);
+    CHECK(hold.bytes() == 0);
+
+    // Flows ended without an alert make room first.
+    hold.add(packet(true, 50003), 7, 1, header(30, 100), bytes.data());
+    hold.take(flow_of(7, 30, 50003), "r-7", false, true);
+    hold.add(packet(true, 50004), 8, 1, header(31, 100), bytes.data());
+    hold.add(packet(true, 50004), 9, 1, header(32, 100), bytes.data());
+    CHECK(hold.not_kept() == 4);
+    CHECK(hold.take_ended("r-7").empty());
+}
+
+TEST_CASE("packet hold: off with zero packets per direction") {
+    PacketHold hold(PacketHoldConfig{0, 512, 1 << 20});
+    auto bytes = frame(60, 1);
+    hold.add(packet(true), 1, 1, header(10, 60), bytes.data());
+    CHECK(hold.take(flow_of(1, 10), "r-1", true, true).empty());
+    CHECK(hold.bytes() == 0);
+}
+
+TEST_CASE("packet hold: a DNS answer learnt after the flow's first packet was held, but older, still counts") {
+    PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
+    auto bytes = frame(60, 1);
+    hold.add(packet(true), 1, 1, header(1000, 60), bytes.data());
+    auto dns = frame(80, 9);
+    hold.add_dns_answer(kDevice, {kRemote}, 1, header(900, 80), dns.data());  // handed over late (lanes)
+    CHECK(directions(hold.take(flow_of(1, 1000), "r-1", true, true)) == "dns out");
+
+    PacketHold later(PacketHoldConfig{16, 512, 1 << 20});
+    later.add(packet(true), 2, 1, header(2000, 60), bytes.data());
+    later.add_dns_answer(kDevice, {kRemote}, 1, header(2500, 80), dns.data());  // after the flow began
+    CHECK(directions(later.take(flow_of(2, 2000), "r-2", true, true)) == "out");
+}
