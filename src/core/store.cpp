@@ -584,8 +584,13 @@ void StoreWriter::write(const EvidencePacketsRecord& r) {
     int64_t chain_seq = 0;
     std::string chain(evidence::kGenesisHash);
     if (head.step()) chain_seq = head.integer(0), chain = head.text(1);
-    Statement insert(db_, "INSERT INTO evidence_packets (flow_id, flow_uid, seq, direction, ts, caplen, origlen, "
-                          "linktype, data, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id", kOnce);
+    // The id is one past any the chain has sealed: retention deletes packets
+    // with their flow, and SQLite would give a deleted highest id to the next
+    // row, which the chain already names.
+    Statement insert(db_, "INSERT INTO evidence_packets (id, flow_id, flow_uid, seq, direction, ts, caplen, origlen, "
+                          "linktype, data, sha256) VALUES (1 + max((SELECT coalesce(max(id), 0) FROM evidence_packets), "
+                          "(SELECT coalesce(max(packet_id), 0) FROM evidence_packet_chain)), "
+                          "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id", kOnce);
     Statement append(db_, "INSERT INTO evidence_packet_chain (seq, packet_id, flow_id, record_hash, chain_hash) "
                           "VALUES (?1, ?2, ?3, ?4, ?5)", kOnce);
     for (const HeldPacket& p : r.packets) {

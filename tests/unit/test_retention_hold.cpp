@@ -50,6 +50,8 @@ TEST_CASE("retention: packets go with their flows, and a device on legal hold ke
                               flow("r-2", kNov1, "10.0.0.5", "192.0.2.2", "GB", 2856, 5, 6),
                               flow("r-3", kNov1, "10.0.0.6", "192.0.2.3", "CN", 4134, 7, 8, "medium"),
                               EvidencePacketsRecord{"r-3", {held(PacketDirection::out, 60)}},
+                              // Young, and the highest id (which retention never deletes).
+                              flow("r-4", kNov1 + 10 * kDay - 60'000'000, "10.0.0.7", "192.0.2.4", "GB", 2856, 9, 9),
                               answer("10.0.0.5"), answer("10.0.0.6")});
     REQUIRE(run({"-d", dir.store(), "hold", "--device", "aa:bb:cc:00:00:05"}).code == 0);
 
@@ -59,7 +61,7 @@ TEST_CASE("retention: packets go with their flows, and a device on legal hold ke
     CHECK(counts.dns == 1);            // 10.0.0.6's
     CHECK(counts.held == 2);           // r-2 (no alert), r-1 (alert)
     Sql sql(dir.store());
-    CHECK(sql.text("SELECT group_concat(flow_uid, ' ') FROM (SELECT flow_uid FROM flows ORDER BY id)") == "r-1 r-2");
+    CHECK(sql.text("SELECT group_concat(flow_uid, ' ') FROM (SELECT flow_uid FROM flows ORDER BY id)") == "r-1 r-2 r-4");
     CHECK(sql.text("SELECT group_concat(flow_uid || ':' || seq, ' ') FROM evidence_packets") == "r-1:1 r-1:2");
     CHECK(sql.text("SELECT group_concat(client_ip, ' ') FROM dns") == "10.0.0.5");
     auto verified = run({"-d", dir.store(), "verify"});
