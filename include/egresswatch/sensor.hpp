@@ -143,6 +143,7 @@ public:
     const SensorCounters& counters() const { return counters_; }
     size_t open_flows() const { return flows_->open_flows(); }
     uint64_t flows_evicted() const { return flows_->evicted(); }
+    StoreWriter::Health store_health() const { return store_.health(); }
     const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return devices_.all(); }
     uint64_t devices_evicted() const { return devices_.evicted(); }
     uint64_t dns_evicted() const { return dns_cache_.evicted(); }

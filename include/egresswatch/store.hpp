@@ -6,6 +6,7 @@
 // (checkpoints), so that the writer does not stop for it.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -133,6 +134,14 @@ public:
 
     uint64_t rows_written() const;
     std::string last_error() const;
+    // What the daemon tells the people on duty about the store (sensor health).
+    struct Health {
+        bool failing = false;          // the last commit failed (locked, I/O error): being retried
+        std::string error;             // why, while failing
+        bool in_gap = false;           // below the free-space floor: batches are dropped
+        uint64_t records_dropped = 0;  // in all gaps so far
+    };
+    Health health() const;
     // Late alerts raised by RejudgeRequests committed since the last call.
     std::vector<FlowRecord> take_late_alerts();
 
@@ -177,6 +186,8 @@ private:
     std::optional<int64_t> gap_start_us_, gap_row_;
     uint64_t gap_records_ = 0;
     uint64_t records_dropped_ = 0;  // in all gaps; close() reads it once the thread has ended
+    std::atomic<bool> in_gap_{false};            // gap_start_us_, for health()
+    std::atomic<uint64_t> records_dropped_seen_{0};  // records_dropped_, for health()
     std::unique_ptr<Checkpointer> checkpointer_;  // created after the schema, gone before the close
     std::thread thread_;
 };

@@ -287,6 +287,18 @@ void StoreWriter::run() {
     }
 }
 
+StoreWriter::Health StoreWriter::health() const {
+    Health h;
+    {
+        std::lock_guard lock(mutex_);
+        h.failing = failed_;
+        if (failed_) h.error = last_error_;
+    }
+    h.in_gap = in_gap_;
+    h.records_dropped = records_dropped_seen_;
+    return h;
+}
+
 void StoreWriter::set_free_space_floor(uint64_t bytes) { g_free_space_floor = bytes; }
 
 // Below the floor, the batch is dropped (memory must not fill up instead of
@@ -306,6 +318,7 @@ bool StoreWriter::below_free_space_floor(size_t batch_size) {
                       << " s were not stored (see table store_gaps)\n";
             record_gap(now);
             gap_start_us_.reset();
+            in_gap_ = false;
             gap_row_.reset();
             gap_records_ = 0;
         }
@@ -313,12 +326,14 @@ bool StoreWriter::below_free_space_floor(size_t batch_size) {
     }
     if (!gap_start_us_) {
         gap_start_us_ = now;
+        in_gap_ = true;
         std::cerr << "egresswatchd: store " << path_ << ": only " << (free_bytes >> 20) << " MB free on its file system, "
                   << "below the floor of " << (floor >> 20) << " MB (--min-free-mb): not writing until space returns; "
                   << "the gap is recorded in table store_gaps\n";
     }
     gap_records_ += batch_size;
     records_dropped_ += batch_size;
+    records_dropped_seen_ = records_dropped_;
     if (!gap_row_) record_gap(std::nullopt);
     return true;
 }

@@ -29,7 +29,7 @@ struct HealthEvent {
     // warning: it may be; notice: back to normal.
     enum class Level { error, warning, notice };
     Level level = Level::warning;
-    std::string kind;     // drops | drops-ended | store-gap | store-resumed | reload-failed
+    std::string kind;     // drops | drops-ended | store-gap | store-resumed | store-failing | store-recovered | reload-failed
     std::string source;   // the interface, or the store's path
     std::string message;  // one line for people
     std::optional<uint64_t> count;  // packets dropped, records not stored

@@ -82,6 +82,30 @@ void Housekeeping::reload(const char* why) {
     }
 }
 
+// Store trouble goes out when it starts and when it ends (the writer logs
+// the details itself): a store that cannot be written, or a disk so full that
+// records are dropped (a gap in the evidence, table store_gaps).
+void Housekeeping::report_store_health() {
+    StoreWriter::Health now = sensor_.store_health();
+    const std::string store = options_.sensor.store_path;
+    auto tell = [&](HealthEvent::Level level, const char* kind, const std::string& message, std::optional<uint64_t> count) {
+        if (events_) events_->health({level, kind, store, message, count});
+    };
+    if (now.failing && !store_health_.failing)
+        tell(HealthEvent::Level::error, "store-failing", "records cannot be written, retrying (held in memory): " + now.error, {});
+    else if (!now.failing && store_health_.failing)
+        tell(HealthEvent::Level::notice, "store-recovered", "records are written again", {});
+    if (now.in_gap && !store_health_.in_gap)
+        tell(HealthEvent::Level::error, "store-gap",
+             "the store's disk is below the free-space floor (--min-free-mb): records are dropped until space "
+             "returns (table store_gaps)",
+             now.records_dropped);
+    else if (!now.in_gap && store_health_.in_gap)
+        tell(HealthEvent::Level::notice, "store-resumed", "space is back and writing resumed; records dropped in gaps",
+             now.records_dropped);
+    store_health_ = std::move(now);
+}
+
 void Housekeeping::report(int64_t now_us) {
     uint64_t dropped = 0;
     for (const auto& [name, interface_dropped] : capture_.take_drops()) {
@@ -102,6 +126,7 @@ void Housekeeping::report(int64_t now_us) {
         }
     }
     sensor_.record_capture_stats(capture_.source_name(), interval_start_us_, now_us, dropped);
+    report_store_health();
 
     const SensorCounters& now = sensor_.counters();
     const SensorCounters& before = counters_at_interval_start_;

@@ -41,6 +41,8 @@ private:
     int64_t last_flush_us_;
     SensorCounters counters_at_interval_start_;
     std::set<std::string> dropping_;  // interfaces that dropped packets in the last interval
+    StoreWriter::Health store_health_;  // as last reported
+    void report_store_health();
     std::string geo_files_;           // geolocation_files() at the last (re)load
     int64_t next_geo_check_us_;
 };
