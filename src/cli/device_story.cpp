@@ -97,9 +97,12 @@ std::vector<Row> destinations(const std::vector<std::unique_ptr<Store>>& stores,
 std::vector<Row> resolved_names(const std::vector<std::unique_ptr<Store>>& stores, const Filters& filters) {
     Conditions where;
     add_device_condition(where, *filters.device, "n.client_ip", "");
-    if (filters.since_us) where.add("n.time >= ?", *filters.since_us);
+    // A row is one answer seen `count` times from `time` to `last_time`: it
+    // counts where that span meets the window.
+    if (filters.since_us) where.add("coalesce(n.last_time, n.time) >= ?", *filters.since_us);
     if (filters.until_us) where.add("n.time < ?", *filters.until_us);
-    std::string sql = "SELECT n.query, n.answer, count(*), min(n.time), max(n.time) FROM dns AS n\n" +
+    std::string sql = "SELECT n.query, n.answer, sum(n.count), min(n.time), max(coalesce(n.last_time, n.time)) "
+                      "FROM dns AS n\n" +
                       where.where_clause() + "GROUP BY n.query, n.answer";
     struct Name {
         std::set<std::string> answers;
