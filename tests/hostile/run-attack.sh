@@ -173,19 +173,23 @@ capabilities)
     # no capability and has no_new_privs (what packets meet if they exploit it).
     [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (to start with capabilities)"; exit 77; }
     gen dns-repeat p.pcap 20
-    rm -f p.db p.db-wal p.db-shm
-    { head -c 2000 p.pcap; sleep 4; tail -c +2001 p.pcap; } |
+    rm -f p.db p.db-wal p.db-shm p.checked
+    # The rest of the capture follows once the check below is done (a loaded
+    # machine may take many seconds to start the daemon).
+    { head -c 2000 p.pcap; for _ in $(seq 1 600); do [ -e p.checked ] && break; sleep 0.1; done
+      tail -c +2001 p.pcap; } |
         "$daemon" -r - -d p.db --geoip-dir "$geoip" --rules "$rules" 2> p.err &
     # Until it reads packets (start-up takes seconds under sanitizers): by then
     # no_new_privs is set, and every set must be empty.
     caps=""
-    for _ in $(seq 1 40); do
+    for _ in $(seq 1 500); do
         sleep 0.1
         pid=$(pgrep -n -f -- "-d p.db --geoip-dir" || true)
         [ -n "$pid" ] || continue
         caps=$(awk '/^(CapEff|CapPrm|CapInh|CapAmb|NoNewPrivs):/ {printf "%s ", $2}' /proc/$pid/status 2> /dev/null || true)
         [[ "$caps" == *" 1 " ]] && break
     done
+    touch p.checked
     expect "CapInh CapPrm CapEff CapAmb NoNewPrivs" "$caps" \
         "0000000000000000 0000000000000000 0000000000000000 0000000000000000 1 "
     status=0; wait || status=$?
