@@ -41,16 +41,6 @@ std::string base64(std::string_view bytes) {
     return out;
 }
 
-std::string hex(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-    }
-    return out;
-}
-
 // A stored value in JSON, exactly enough to rebuild its canonical text: JSON
 // numbers and strings where they round-trip, tagged objects where they do not.
 void write_column_value(json::Writer& w, sqlite3_stmt* stmt, int column) {
