@@ -8,8 +8,8 @@
 // from that record on, unless every later hash is recomputed too; publishing
 // the chain head (seq and hash, as the report does) pins that down as well.
 //
-// Canonical text of a record: for each column of kCanonicalColumns, in that
-// order, "<column>\t<value>\n" where <value> is
+// Canonical text of a record: for each column of kCanonicalColumns (built
+// from flow_columns.hpp), in that order, "<column>\t<value>\n" where <value> is
 //   null              SQL NULL
 //   i:<decimal>       an integer
 //   r:<%.17g>         a real
@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "egresswatch/common/sqlite.hpp"
+#include "egresswatch/flow_columns.hpp"
 
 namespace egresswatch::evidence {
 
@@ -42,10 +43,18 @@ struct CanonicalColumn {
     std::string_view sql;   // its expression over flows "f" and alerts "a"
 };
 
-// The columns of a sealed record, in canonical order.
-inline constexpr std::size_t kCanonicalColumnCount = 31;
-inline constexpr std::size_t kFirstOptionalColumn = 29;
-extern const std::array<CanonicalColumn, kCanonicalColumnCount> kCanonicalColumns;
+// The columns of a sealed record, in canonical order: the sealed columns of
+// flow_columns::kColumns by their sealed position.
+inline constexpr std::size_t kCanonicalColumnCount = flow_columns::kSealedCount;
+inline constexpr std::size_t kFirstOptionalColumn = flow_columns::kFirstOptionalSealed;
+inline constexpr std::array<CanonicalColumn, kCanonicalColumnCount> kCanonicalColumns = [] {
+    std::array<CanonicalColumn, kCanonicalColumnCount> columns{};
+    for (std::size_t p = 0; p < kCanonicalColumnCount; ++p) {
+        const auto& column = flow_columns::kColumns[flow_columns::kSealedOrder[p]];
+        columns[p] = {column.name, column.sql};
+    }
+    return columns;
+}();
 
 // "f.flow_uid, f.first_seen, ..., a.reasons": the SELECT list of the canonical
 // columns, for a query over "flows AS f LEFT JOIN alerts AS a ON a.flow_id =

@@ -98,27 +98,6 @@ std::string pruned_flow_line(sqlite3_stmt* stmt, int first) {
 
 }  // namespace
 
-const std::array<CanonicalColumn, kCanonicalColumnCount> kCanonicalColumns = {{
-    {"flow_uid", "f.flow_uid"},         {"first_seen", "f.first_seen"},
-    {"last_seen", "f.last_seen"},       {"vlan", "f.vlan"},
-    {"inner_vlan", "f.inner_vlan"},     {"ip_version", "f.ip_version"},
-    {"transport", "f.transport"},       {"ip_proto", "f.ip_proto"},
-    {"device_ip", "f.device_ip"},       {"device_port", "f.device_port"},
-    {"device_mac", "f.device_mac"},     {"remote_ip", "f.remote_ip"},
-    {"remote_port", "f.remote_port"},   {"initiator", "f.initiator"},
-    {"bytes_out", "f.bytes_out"},       {"bytes_in", "f.bytes_in"},
-    {"packets_out", "f.packets_out"},   {"packets_in", "f.packets_in"},
-    {"app_protocol", "f.app_protocol"}, {"app_category", "f.app_category"},
-    {"domain", "f.domain"},             {"remote_local", "f.remote_local"},
-    {"country", "f.country"},           {"asn", "f.asn"},
-    {"as_org", "f.as_org"},             {"community_id", "f.community_id"},
-    {"state", "f.state"},               {"severity", "a.severity"},
-    {"reasons", "a.reasons"},
-    // Optional columns (see kFirstOptionalColumn), schema 7: the 802.1Q ids
-    // of the remote end's packets ("vlan" and "inner_vlan" are the device's).
-    {"vlan_in", "f.vlan_in"},           {"inner_vlan_in", "f.inner_vlan_in"},
-}};
-
 std::string canonical_select_list() {
     std::string out;
     for (const auto& column : kCanonicalColumns) {

@@ -17,6 +17,7 @@
 #include "egresswatch/evidence.hpp"
 #include "egresswatch/clock.hpp"
 #include "egresswatch/common/json.hpp"
+#include "egresswatch/flow_columns.hpp"
 #include "egresswatch/schema.hpp"
 
 namespace egresswatch {
@@ -388,105 +389,142 @@ namespace {
 
 using evidence::CanonicalValue;
 using evidence::CanonicalValues;
+using flow_columns::kColumns;
+using flow_columns::kSealedOrder;
+using FlowColumn = flow_columns::Column;
+using flow_columns::Source;
 
-CanonicalValue null_value() { return {}; }
-CanonicalValue value(int64_t v) { return {CanonicalValue::Type::integer, v, {}}; }
-CanonicalValue value(std::string_view v) { return {CanonicalValue::Type::text, 0, v}; }
-template <class T>
-CanonicalValue value(const std::optional<T>& v) {
-    if (!v) return null_value();
-    if constexpr (std::is_integral_v<T>) return value(static_cast<int64_t>(*v));
-    else return value(std::string_view(*v));
-}
+// Every flows and alerts statement numbers its parameters by sealed
+// position (?N is position N - 1), so that one binding of a record's values
+// serves them all; the alert's flow_id comes after them.
+constexpr int kAlertFlowIdParameter = static_cast<int>(evidence::kCanonicalColumnCount) + 1;
 
-// The one mapping from a flow record to its stored columns, in canonical
-// order (evidence::kCanonicalColumns): what is bound to the flows INSERT and,
-// for a new final record, what is sealed. `reasons` is the alert's JSON.
-CanonicalValues canonical_values(const FlowRecord& r, const std::string& reasons) {
-    bool alert = !r.severity.empty();
-    return {{
-        value(r.uid), value(r.first_us), value(r.last_us), value(r.vlan), value(r.inner_vlan),
-        value(int64_t{r.ip_version}), value(r.transport), value(int64_t{r.ip_protocol}),
-        value(r.device_ip), value(r.device_port), value(r.device_mac), value(r.remote_ip), value(r.remote_port),
-        value(r.device_initiated ? "device" : "remote"),
-        value(static_cast<int64_t>(r.bytes_out)), value(static_cast<int64_t>(r.bytes_in)),
-        value(static_cast<int64_t>(r.packets_out)), value(static_cast<int64_t>(r.packets_in)),
-        value(r.app_protocol), value(r.app_category), value(r.domain), value(int64_t{r.remote_local}),
-        value(r.country), value(r.asn), value(r.as_org), value(r.community_id),
-        value(r.closed ? "closed" : "open"),
-        alert ? value(r.severity) : null_value(), alert ? value(reasons) : null_value(),
-        value(r.vlan_in), value(r.inner_vlan_in),
-    }};
-}
+std::string parameter(const FlowColumn& c) { return "?" + std::to_string(c.sealed + 1); }
 
-// The canonical columns that are flows columns (the others are the alert's).
-bool is_flow_column(size_t i) { return evidence::kCanonicalColumns[i].sql.substr(0, 2) == "f."; }
-
-// "INSERT INTO flows (<the flows columns in canonical order>) VALUES (?1, ...)":
-// parameter ?N is canonical column N - 1.
-std::string insert_flow_sql() {
-    std::string columns, values;
-    for (size_t i = 0; i < evidence::kCanonicalColumns.size(); ++i) {
-        if (!is_flow_column(i)) continue;
-        columns += (columns.empty() ? "" : ", ") + std::string(evidence::kCanonicalColumns[i].name);
-        values += (values.empty() ? "?" : ", ?") + std::to_string(i + 1);
+// The stored columns of `source` that `keep` accepts, in sealed order, each
+// written by `part`.
+template <class Keep, class Part>
+std::string column_list(Source source, Keep keep, Part part, std::string_view separator = ", ") {
+    std::string out;
+    for (std::size_t i : kSealedOrder) {
+        const FlowColumn& c = kColumns[i];
+        if (c.source != source || !keep(c)) continue;
+        if (!out.empty()) out += separator;
+        out += part(c);
     }
-    return "INSERT INTO flows (" + columns + ") VALUES (" + values + ")";
+    return out;
+}
+bool any(const FlowColumn&) { return true; }
+std::string name(const FlowColumn& c) { return std::string(c.name); }
+std::string from_excluded(const FlowColumn& c) { return name(c) + " = excluded." + name(c); }
+std::string set_from_parameter(const FlowColumn& c) { return name(c) + " = " + parameter(c); }
+bool rewritten(const FlowColumn& c) {
+    return c.rewrite == flow_columns::Rewrite::always || c.rewrite == flow_columns::Rewrite::indexed;
 }
 
-Statement& bind_flow(Statement& statement, const CanonicalValues& values) {
-    for (size_t i = 0; i < values.size(); ++i) {
-        if (!is_flow_column(i)) continue;
-        const CanonicalValue& v = values[i];
-        int index = static_cast<int>(i + 1);
-        switch (v.type) {
-        case CanonicalValue::Type::null: statement.bind(index, std::optional<int64_t>()); break;
-        case CanonicalValue::Type::integer: statement.bind(index, v.integer); break;
-        case CanonicalValue::Type::text: statement.bind(index, v.text); break;
+// "INSERT INTO flows (flow_uid, first_seen, ...) VALUES (?1, ?2, ...)": a flow's first record.
+std::string insert_flow_sql() {
+    return "INSERT INTO flows (" + column_list(Source::flows, any, name) + ") VALUES (" +
+           column_list(Source::flows, any, parameter) + ")";
+}
+
+// The same, or on a stored uid the columns later records rewrite.
+std::string upsert_flow_sql() {
+    auto identity = [](const FlowColumn& c) { return c.rewrite == flow_columns::Rewrite::identity; };
+    return insert_flow_sql() + "\nON CONFLICT(" + column_list(Source::flows, identity, name) + ") DO UPDATE SET " +
+           column_list(Source::flows, rewritten, from_excluded) + "\nRETURNING id";
+}
+
+// A later record of a flow whose indexed columns (Rewrite::indexed) are
+// unchanged, the usual case: only the table row is rewritten, no index
+// entry. No row back means they changed (or the first record was lost): the
+// upsert then does it all.
+std::string update_flow_sql() {
+    auto always = [](const FlowColumn& c) { return c.rewrite == flow_columns::Rewrite::always; };
+    auto key = [](const FlowColumn& c) {
+        return c.rewrite == flow_columns::Rewrite::identity || c.rewrite == flow_columns::Rewrite::indexed;
+    };
+    auto unchanged = [](const FlowColumn& c) { return name(c) + (c.nullable ? " IS " : " = ") + parameter(c); };
+    return "UPDATE flows SET " + column_list(Source::flows, always, set_from_parameter) + "\nWHERE " +
+           column_list(Source::flows, key, unchanged, " AND ") + "\nRETURNING id";
+}
+
+// The flow's alert, written whole.
+std::string upsert_alert_sql() {
+    return "INSERT INTO alerts (flow_id, " + column_list(Source::alerts, any, name) + ") VALUES (?" +
+           std::to_string(kAlertFlowIdParameter) + ", " + column_list(Source::alerts, any, parameter) +
+           ") ON CONFLICT(flow_id) DO UPDATE SET " + column_list(Source::alerts, any, from_excluded);
+}
+
+constexpr std::size_t kListColumnCount = [] {
+    std::size_t n = 0;
+    for (const auto& c : kColumns) n += c.sealed >= 0 && c.json == flow_columns::Json::list;
+    return n;
+}();
+
+// A flow record's stored values, in sealed order (flow_columns.hpp): what is
+// bound to the flows and alerts statements and, for a new final record, what
+// is sealed. Not copyable: the values view the lists' JSON texts held here.
+class StoredValues {
+public:
+    explicit StoredValues(const FlowRecord& r) {
+        std::size_t lists = 0;
+        for (std::size_t p = 0; p < values_.size(); ++p) {
+            flow_columns::FieldValue v = kColumns[kSealedOrder[p]].get(r);
+            using Type = flow_columns::FieldValue::Type;
+            switch (v.type) {
+            case Type::null: break;
+            case Type::integer: values_[p] = {CanonicalValue::Type::integer, v.integer, {}}; break;
+            case Type::text: values_[p] = {CanonicalValue::Type::text, 0, v.text}; break;
+            case Type::list:
+                list_texts_[lists] = json::string_array(*v.list);
+                values_[p] = {CanonicalValue::Type::text, 0, list_texts_[lists++]};
+                break;
+            }
         }
     }
-    return statement;
-}
+    StoredValues(const StoredValues&) = delete;
+    StoredValues& operator=(const StoredValues&) = delete;
+
+    const CanonicalValues& values() const { return values_; }
+
+    // Binds the values of `source`'s columns to their parameters.
+    Statement& bind(Statement& statement, Source source) const {
+        for (std::size_t p = 0; p < values_.size(); ++p) {
+            if (kColumns[kSealedOrder[p]].source != source) continue;
+            const CanonicalValue& v = values_[p];
+            int index = static_cast<int>(p + 1);
+            switch (v.type) {
+            case CanonicalValue::Type::null: statement.bind_null(index); break;
+            case CanonicalValue::Type::integer: statement.bind(index, v.integer); break;
+            case CanonicalValue::Type::text: statement.bind(index, v.text); break;
+            }
+        }
+        return statement;
+    }
+
+private:
+    CanonicalValues values_{};
+    std::array<std::string, kListColumnCount> list_texts_;
+};
 
 }  // namespace
 
 void StoreWriter::write(const FlowRecord& r) {
-    // A flow's first record: nothing to update, no alert to replace.
-    static const std::string kNewFlowSql = insert_flow_sql();
-    static const std::string kFlowSql = kNewFlowSql + R"SQL(
-ON CONFLICT(flow_uid) DO UPDATE SET
-    first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-    device_mac = excluded.device_mac, bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in,
-    packets_out = excluded.packets_out, packets_in = excluded.packets_in,
-    app_protocol = excluded.app_protocol, app_category = excluded.app_category, domain = excluded.domain,
-    country = excluded.country, asn = excluded.asn, as_org = excluded.as_org, state = excluded.state,
-    vlan = excluded.vlan, inner_vlan = excluded.inner_vlan,
-    vlan_in = excluded.vlan_in, inner_vlan_in = excluded.inner_vlan_in
-RETURNING id)SQL";
-    // A later record of a flow whose indexed columns (first_seen, country,
-    // asn, device_mac) are unchanged, the usual case: only the table row is
-    // rewritten, no index entry. No row back means they changed (or the first
-    // record was lost): the upsert then does it all.
-    static const char* kUpdateFlowSql = R"SQL(
-UPDATE flows SET last_seen = ?3, bytes_out = ?15, bytes_in = ?16, packets_out = ?17, packets_in = ?18,
-    app_protocol = ?19, app_category = ?20, domain = ?21, as_org = ?25, state = ?27,
-    vlan = ?4, inner_vlan = ?5, vlan_in = ?30, inner_vlan_in = ?31
-WHERE flow_uid = ?1 AND first_seen = ?2 AND device_mac IS ?11 AND country IS ?23 AND asn IS ?24
-RETURNING id)SQL";
-    static const char* kAlertSql =
-        "INSERT INTO alerts (flow_id, severity, reasons) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT(flow_id) DO UPDATE SET severity = excluded.severity, reasons = excluded.reasons";
+    static const std::string kNewFlowSql = insert_flow_sql();  // nothing to update, no alert to replace
+    static const std::string kFlowSql = upsert_flow_sql();
+    static const std::string kUpdateFlowSql = update_flow_sql();
+    static const std::string kAlertSql = upsert_alert_sql();
     static const char* kNoAlertSql = "DELETE FROM alerts WHERE flow_id = ?1";
     auto& s = statements_;
     if (!s->flow) {
         s->flow = std::make_unique<Statement>(db_, kFlowSql.c_str());
         s->new_flow = std::make_unique<Statement>(db_, kNewFlowSql.c_str());
-        s->update_flow = std::make_unique<Statement>(db_, kUpdateFlowSql);
-        s->alert = std::make_unique<Statement>(db_, kAlertSql);
+        s->update_flow = std::make_unique<Statement>(db_, kUpdateFlowSql.c_str());
+        s->alert = std::make_unique<Statement>(db_, kAlertSql.c_str());
         s->no_alert = std::make_unique<Statement>(db_, kNoAlertSql);
     }
-    std::string reasons = r.severity.empty() ? std::string() : json::string_array(r.reasons);
-    CanonicalValues values = canonical_values(r, reasons);
+    const StoredValues values(r);
 
     // The new row's id; on a clash with a stored uid (a record resubmitted
     // after a failed batch), the upsert below takes over.
@@ -494,25 +532,25 @@ RETURNING id)SQL";
     bool inserted = false;
     if (r.first_record) {
         try {
-            bind_flow(*s->new_flow, values).run();
+            values.bind(*s->new_flow, Source::flows).run();
             id = sqlite3_last_insert_rowid(db_);
             inserted = true;
         } catch (const StoreError&) {
             if (sqlite3_errcode(db_) != SQLITE_CONSTRAINT) throw;
         }
     } else {
-        id = bind_flow(*s->update_flow, values).run();
+        id = values.bind(*s->update_flow, Source::flows).run();
     }
-    if (!id) id = bind_flow(*s->flow, values).run();
+    if (!id) id = values.bind(*s->flow, Source::flows).run();
     if (!id) throw StoreError("flow upsert returned no id");
     if (!r.severity.empty())
-        s->alert->bind(1, *id).bind(2, r.severity).bind(3, reasons).run();
+        values.bind(*s->alert, Source::alerts).bind(kAlertFlowIdParameter, *id).run();
     else if (!inserted)
         s->no_alert->bind(1, *id).run();
     if (r.closed) {
         // The row and its alert now hold exactly `values`.
         if (!s->chain) s->chain = std::make_unique<evidence::ChainWriter>(db_);
-        std::string canonical_text = evidence::canonical_record(values);
+        std::string canonical_text = evidence::canonical_record(values.values());
         if (inserted) s->chain->seal_new(*id, canonical_text);
         else s->chain->seal(*id, canonical_text);
     }
