@@ -7,12 +7,13 @@
 
 #include "egresswatch/common/json.hpp"
 #include "egresswatch/common/time.hpp"
+#include "egresswatch/flow_columns.hpp"
 
 namespace egresswatch::daemon {
 namespace {
 
 // One JSON object on one line (the common writer, compact): `"key":value`
-// pairs; empty optionals become null.
+// pairs; empty optionals become null (device, checkpoint lines).
 class ObjectWriter {
 public:
     explicit ObjectWriter(std::string& out) : w_(out, json::Writer::Style::compact) { w_.begin_object(); }
@@ -26,19 +27,8 @@ public:
         w_.key(key).value(value);
         return *this;
     }
-    ObjectWriter& text_or_null(const char* key, std::string_view value) {  // empty is null
-        return value.empty() ? null(key) : text(key, value);
-    }
     ObjectWriter& time(const char* key, int64_t us) { return text(key, format_time(us)); }
     ObjectWriter& integer(const char* key, int64_t value) {
-        w_.key(key).value(value);
-        return *this;
-    }
-    template <class T>
-    ObjectWriter& integer(const char* key, const std::optional<T>& value) {
-        return value ? integer(key, static_cast<int64_t>(*value)) : null(key);
-    }
-    ObjectWriter& boolean(const char* key, bool value) {
         w_.key(key).value(value);
         return *this;
     }
@@ -46,54 +36,55 @@ public:
         w_.key(key).value(items);
         return *this;
     }
-    ObjectWriter& null(const char* key) {
-        w_.key(key).null();
-        return *this;
-    }
 
 private:
     json::Writer w_;
 };
 
+using flow_columns::FieldValue;
+
+// The flow's device columns (flow_columns.hpp): its kind and vendor when the record was made.
+FieldValue device_value(std::size_t column, const FlowDevice& device) {
+    if (column == flow_columns::index_of("device_kind")) return {FieldValue::Type::text, 0, device.kind, nullptr};
+    if (column == flow_columns::index_of("device_vendor") && !device.vendor.empty())
+        return {FieldValue::Type::text, 0, device.vendor, nullptr};
+    return {};
+}
+
+// One column's value as the JSON log writes it (flow_columns::Json).
+void write_value(json::Writer& w, flow_columns::Json format, const FieldValue& v) {
+    using flow_columns::Json;
+    if (format == Json::list) {
+        static const std::vector<std::string> kNoItems;  // no alert: no reasons
+        w.value(v.list ? *v.list : kNoItems);
+        return;
+    }
+    switch (v.type) {
+        case FieldValue::Type::null: w.null(); return;
+        case FieldValue::Type::text: w.value(v.text); return;
+        case FieldValue::Type::list: w.value(*v.list); return;
+        case FieldValue::Type::integer: break;
+    }
+    if (format == Json::time) w.value(format_time(v.integer));
+    else if (format == Json::boolean) w.value(v.integer != 0);
+    else w.value(v.integer);
+}
+
 }  // namespace
 
+// The columns of flow_columns::kColumns that the JSON log carries, in its order.
 std::string flow_json(const FlowRecord& r, const FlowDevice& device, const char* event_type) {
     std::string line;
-    ObjectWriter w(line);
-    w.text("event_type", event_type)
-        .text_or_null("community_id", r.community_id)
-        .text("flow_uid", r.uid)
-        .time("first_seen", r.first_us)
-        .time("last_seen", r.last_us)
-        .text("state", r.closed ? "closed" : "open")
-        .text("transport", r.transport)
-        .integer("ip_proto", r.ip_protocol)
-        .integer("vlan", r.vlan)
-        .integer("inner_vlan", r.inner_vlan)
-        .integer("vlan_in", r.vlan_in)
-        .integer("inner_vlan_in", r.inner_vlan_in)
-        .text("device_ip", r.device_ip)
-        .integer("device_port", r.device_port)
-        .text_or_null("device_mac", r.device_mac)
-        .text("device_kind", device.kind)
-        .text_or_null("device_vendor", device.vendor)
-        .text("remote_ip", r.remote_ip)
-        .integer("remote_port", r.remote_port)
-        .boolean("remote_local", r.remote_local)
-        .text("initiator", r.device_initiated ? "device" : "remote")
-        .text_or_null("app_protocol", r.app_protocol)
-        .text_or_null("app_category", r.app_category)
-        .text_or_null("domain", r.domain)
-        .text_or_null("country", r.country)
-        .integer("asn", r.asn)
-        .text_or_null("as_org", r.as_org)
-        .integer("bytes_out", static_cast<int64_t>(r.bytes_out))
-        .integer("bytes_in", static_cast<int64_t>(r.bytes_in))
-        .integer("packets_out", static_cast<int64_t>(r.packets_out))
-        .integer("packets_in", static_cast<int64_t>(r.packets_in));
-    if (r.severity.empty()) w.null("severity").list("reasons", {});
-    else w.text("severity", r.severity).list("reasons", r.reasons);
-    w.close();
+    json::Writer w(line, json::Writer::Style::compact);
+    w.begin_object();
+    w.key("event_type").value(event_type);
+    for (std::size_t i = 0; i < flow_columns::kColumns.size(); ++i) {
+        const auto& column = flow_columns::kColumns[i];
+        if (column.json == flow_columns::Json::none) continue;
+        w.key(column.name);
+        write_value(w, column.json, column.get ? column.get(r) : device_value(i, device));
+    }
+    w.end_object();
     return line;
 }
 
