@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "egresswatch/common/json.hpp"
+#include "egresswatch/flow_columns.hpp"
 #include "egresswatch/schema.hpp"
 
 namespace egresswatch::cli {
@@ -13,41 +14,61 @@ namespace {
 
 struct QueryColumn {
     Column column;
-    std::string_view sql;  // expression in the SELECT list
+    std::string sql;  // expression in the SELECT list
 };
 
 using K = ColumnKind;
 
+// A column of the flow record (flow_columns.hpp): its JSON key, its SQL and
+// the kind its JSON form gives; the table format's choices are the query's.
+QueryColumn record_column(const flow_columns::Column& c, bool compact, std::size_t max_width = 0,
+                          int narrow_drop = 0) {
+    using flow_columns::Json;
+    ColumnKind kind = c.json == Json::time ? K::Time
+                      : c.json == Json::list ? K::List
+                      : c.sql_type == flow_columns::SqlType::integer ? K::Integer
+                                                                       : K::Text;
+    return {{c.name, kind, compact, max_width, narrow_drop}, std::string(c.sql)};
+}
+
+// An 802.1Q tag as text: "100", or "100.20" for QinQ (outer.inner); null when untagged.
+QueryColumn vlan_column(const flow_columns::Column& outer, const flow_columns::Column& inner) {
+    std::string sql = std::string(outer.sql) + " || coalesce('.' || " + std::string(inner.sql) + ", '')";
+    return {{outer.name, K::Text, false}, std::move(sql)};
+}
+
 // Flows and alerts: "f" is flows, "d" the device of the flow, "a" its alert.
-const std::vector<QueryColumn> kFlowColumns = {
-    {{"first_seen", K::Time, true}, "f.first_seen"},
-    {{"last_seen", K::Time, false}, "f.last_seen"},
-    {{"device_ip", K::Text, true}, "f.device_ip"},
-    {{"device_mac", K::Text, false}, "f.device_mac"},
-    {{"device_vendor", K::Text, false}, "d.vendor"},
-    {{"device_kind", K::Text, true, 0, 5}, "d.kind"},
-    {{"remote_ip", K::Text, true}, "f.remote_ip"},
-    {{"remote_port", K::Integer, true, 0, 4}, "f.remote_port"},
-    {{"transport", K::Text, true, 0, 7}, "f.transport"},
-    {{"app_protocol", K::Text, false}, "f.app_protocol"},
-    {{"domain", K::Text, true, 32}, "f.domain"},
-    {{"country", K::Text, true}, "f.country"},
-    {{"asn", K::Integer, true, 0, 3}, "f.asn"},
-    {{"as_org", K::Text, false}, "f.as_org"},
-    {{"bytes_out", K::Integer, true, 0, 2}, "f.bytes_out"},
-    {{"bytes_in", K::Integer, true, 0, 6}, "f.bytes_in"},
-    {{"packets_out", K::Integer, false}, "f.packets_out"},
-    {{"packets_in", K::Integer, false}, "f.packets_in"},
-    // 802.1Q tags of the device's packets and of the remote end's: "100", or
-    // "100.20" for QinQ (outer.inner); null when untagged.
-    {{"vlan", K::Text, false}, "f.vlan || coalesce('.' || f.inner_vlan, '')"},
-    {{"vlan_in", K::Text, false}, "f.vlan_in || coalesce('.' || f.inner_vlan_in, '')"},
-};
+const std::vector<QueryColumn> kFlowColumns = [] {
+    using flow_columns::column;
+    return std::vector<QueryColumn>{
+        record_column(column("first_seen"), true),
+        record_column(column("last_seen"), false),
+        record_column(column("device_ip"), true),
+        record_column(column("device_mac"), false),
+        record_column(column("device_vendor"), false),
+        record_column(column("device_kind"), true, 0, 5),
+        record_column(column("remote_ip"), true),
+        record_column(column("remote_port"), true, 0, 4),
+        record_column(column("transport"), true, 0, 7),
+        record_column(column("app_protocol"), false),
+        record_column(column("domain"), true, 32),
+        record_column(column("country"), true),
+        record_column(column("asn"), true, 0, 3),
+        record_column(column("as_org"), false),
+        record_column(column("bytes_out"), true, 0, 2),
+        record_column(column("bytes_in"), true, 0, 6),
+        record_column(column("packets_out"), false),
+        record_column(column("packets_in"), false),
+        // The tags of the device's packets and of the remote end's.
+        vlan_column(column("vlan"), column("inner_vlan")),
+        vlan_column(column("vlan_in"), column("inner_vlan_in")),
+    };
+}();
 
 const std::vector<QueryColumn> kAlertColumns = [] {
     auto columns = kFlowColumns;
-    columns.push_back({{"severity", K::Text, true}, "a.severity"});
-    columns.push_back({{"reasons", K::List, true, 40}, "a.reasons"});
+    columns.push_back(record_column(flow_columns::column("severity"), true));
+    columns.push_back(record_column(flow_columns::column("reasons"), true, 40));
     return columns;
 }();
 
