@@ -123,6 +123,10 @@ public:
     // Ends the lanes' threads (their flows stay for end_all). Idempotent.
     void stop_lanes();
 
+    // The worker of `workers` that a flow's packets go to (both directions
+    // have one key), by its key hashed with the run's seed.
+    static size_t route(const FlowKey& key, uint64_t seed, size_t workers);
+
     int workers() const { return static_cast<int>(shards_.size()); }
     size_t open_flows() const;
     uint64_t evicted() const;

@@ -127,7 +127,9 @@ public:
     void submit(StoreRecord record);
     void submit(std::vector<StoreRecord> records);
     // Blocks until everything submitted so far is committed, or the writer gives up.
-    // Returns false if records could not be written (the error is in last_error()).
+    // Returns false if records could not be written: the writer gave up (the
+    // error is in last_error()), or records were dropped below the free-space
+    // floor since the last flush() (see health()).
     bool flush();
     // Drains and stops the writer thread.
     bool close();
@@ -188,6 +190,7 @@ private:
     uint64_t records_dropped_ = 0;  // in all gaps; close() reads it once the thread has ended
     std::atomic<bool> in_gap_{false};            // gap_start_us_, for health()
     std::atomic<uint64_t> records_dropped_seen_{0};  // records_dropped_, for health()
+    uint64_t dropped_at_last_flush_ = 0;  // records_dropped_seen_ when flush() last returned (under mutex_)
     std::unique_ptr<Checkpointer> checkpointer_;  // created after the schema, gone before the close
     std::thread thread_;
 };

@@ -51,6 +51,15 @@ size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
     for (uint64_t w : words) mix(w);
     mix(uint64_t{k.low_port} << 48 | uint64_t{k.high_port} << 32 | uint64_t{k.protocol} << 24 |
         (uint64_t(uint16_t(k.vlan)) << 12 ^ uint64_t(uint16_t(k.inner_vlan))));
+    // murmur3's fmix64, so that every bit of the result depends on every bit
+    // of the key. Without it the ports, mixed in last and high, barely reached
+    // the low bits, and FlowWorkers' `hash % workers` sent every flow between
+    // two addresses to one worker when the count was even (issue 17).
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return static_cast<size_t>(h);
 }
 

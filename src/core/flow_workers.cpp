@@ -206,7 +206,7 @@ void FlowWorkers::process(const pcap_pkthdr& header, const uint8_t* frame, const
         shards_[0]->process(packet, ts_us, packet_index);
         return;
     }
-    size_t index = FlowKeyHash{route_seed_}(FlowKey::from(packet, vlan_in_key_)) % workers_.size();
+    size_t index = route(FlowKey::from(packet, vlan_in_key_), route_seed_, workers_.size());
     Worker& worker = *workers_[index];
     if (worker.filling && worker.filling->frame_bytes + header.caplen > kBatchBytes) send(index);
     if (!worker.filling) {
@@ -278,6 +278,10 @@ void FlowWorkers::run(size_t index) {
         }
         worker.done.notify_all();
     }
+}
+
+size_t FlowWorkers::route(const FlowKey& key, uint64_t seed, size_t workers) {
+    return FlowKeyHash{seed}(key) % workers;
 }
 
 std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us) {

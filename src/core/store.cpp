@@ -211,7 +211,12 @@ bool StoreWriter::flush() {
     flush_requested_ = true;
     wake_.notify_one();
     drained_.wait(lock, [&] { return committed_ >= target || (failed_ && stopping_); });
-    return committed_ >= target;
+    // Records dropped below the free-space floor count as committed, but were
+    // not written: false for them too, as close() is.
+    uint64_t dropped = records_dropped_seen_;
+    bool none_dropped = dropped == dropped_at_last_flush_;
+    dropped_at_last_flush_ = dropped;
+    return committed_ >= target && none_dropped;
 }
 
 bool StoreWriter::close() {

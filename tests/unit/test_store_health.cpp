@@ -33,7 +33,7 @@ TEST_CASE("store health: a gap below the free-space floor starts and ends, with 
     CHECK_FALSE(writer.health().in_gap);
     StoreWriter::set_free_space_floor(UINT64_MAX / 2);  // no disk has this much free
     writer.submit(meta("dropped"));
-    writer.flush();
+    CHECK_FALSE(writer.flush());  // dropped, not written
     auto h = writer.health();
     StoreWriter::set_free_space_floor(0);
     CHECK(h.in_gap);

@@ -1,0 +1,212 @@
+// StoreWriter: the rows each kind of record becomes, a flow's row updated
+// while it is open, and what flush() says when records are dropped below the
+// free-space floor. (A locked store: test_store_health.cpp.)
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+#include "egresswatch/store.hpp"
+
+using namespace egresswatch;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A store in a directory of its own, removed with it.
+struct TempStore {
+    std::string dir, path;
+    TempStore() {
+        std::string pattern = (fs::temp_directory_path() / "egresswatch-writer-XXXXXX").string();
+        REQUIRE(mkdtemp(pattern.data()) != nullptr);
+        dir = pattern;
+        path = dir + "/store.db";
+    }
+    ~TempStore() { fs::remove_all(dir); }
+};
+
+// The rows of `sql`, columns joined by '|', NULL as "NULL", one line each.
+std::string rows(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    INFO(sql);
+    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+    std::string out;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(s); ++i) {
+            const unsigned char* text = sqlite3_column_text(s, i);
+            out += (i ? "|" : "") + std::string(text ? reinterpret_cast<const char*>(text) : "NULL");
+        }
+        out += "\n";
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+const char* kFlowColumns =
+    "SELECT flow_uid, first_seen, last_seen, vlan, inner_vlan, ip_version, transport, ip_proto, device_ip, "
+    "device_port, device_mac, remote_ip, remote_port, initiator, bytes_out, bytes_in, packets_out, packets_in, "
+    "app_protocol, app_category, domain, remote_local, country, asn, as_org, community_id, state FROM flows ORDER BY id";
+
+FlowRecord camera_flow() {
+    FlowRecord r;
+    r.uid = "run1-17";
+    r.first_us = 1'700'000'000'000'000;
+    r.last_us = 1'700'000'002'500'000;
+    r.vlan = 20;
+    r.transport = "tcp";
+    r.ip_protocol = 6;
+    r.device_ip = "10.0.0.21";
+    r.device_port = 40001;
+    r.device_mac = "44:19:b6:00:00:21";
+    r.remote_ip = "198.51.100.7";
+    r.remote_port = 443;
+    r.bytes_out = 1200;
+    r.bytes_in = 3400;
+    r.packets_out = 5;
+    r.packets_in = 4;
+    r.app_protocol = "TLS";
+    r.app_category = "Web";
+    r.domain = "litedev.hik-connect.com";
+    r.country = "NL";
+    r.asn = 64500;
+    r.as_org = "Example Hosting";
+    r.community_id = "1:abc=";
+    r.first_record = true;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("store writer: each kind of record is read back as submitted", "[store]") {
+    TempStore store;
+    StoreWriter writer(store.path, 10);
+    writer.submit(camera_flow());
+    DeviceRecord device;
+    device.ip = "10.0.0.21";
+    device.mac = "44:19:b6:00:00:21";
+    device.vendor = "Hikvision";
+    device.vendor_country = "CN";
+    device.kind = "camera";
+    device.identified_by = {"oui:Hikvision (CN)", "dhcp-hostname:cam01"};
+    device.hostname = "cam01";
+    device.box = "44:19:b6:00:00:21";
+    device.first_us = 1'700'000'000'000'000;
+    device.last_us = 1'700'000'002'500'000;
+    CaptureStatsRecord stats;
+    stats.source = "mirror0";
+    stats.start_us = 1'700'000'000'000'000;
+    stats.end_us = 1'700'000'060'000'000;
+    stats.packets = 9;
+    stats.bytes = 4600;
+    stats.malformed = 1;
+    stats.dropped = 2;
+    stats.flows_evicted = 3;
+    stats.devices_evicted = 4;
+    writer.submit(std::vector<StoreRecord>{device, stats, MetaRecord{"writer-test", "yes"}});
+    REQUIRE(writer.flush());
+    CHECK(writer.rows_written() == 4);
+    writer.close();
+
+    CHECK(rows(store.path, kFlowColumns) ==
+          "run1-17|1700000000000000|1700000002500000|20|NULL|4|tcp|6|10.0.0.21|40001|44:19:b6:00:00:21|"
+          "198.51.100.7|443|device|1200|3400|5|4|TLS|Web|litedev.hik-connect.com|0|NL|64500|Example Hosting|1:abc=|open\n");
+    CHECK(rows(store.path, "SELECT count(*) FROM alerts") == "0\n");
+    CHECK(rows(store.path, "SELECT count(*) FROM evidence_chain") == "0\n");  // open flows are not sealed
+    CHECK(rows(store.path, "SELECT ip, mac, vendor, vendor_country, kind, identified_by, first_seen, last_seen, "
+                           "hostname, label, site, box FROM devices") ==
+          "10.0.0.21|44:19:b6:00:00:21|Hikvision|CN|camera|[\"oui:Hikvision (CN)\",\"dhcp-hostname:cam01\"]|"
+          "1700000000000000|1700000002500000|cam01|NULL|NULL|44:19:b6:00:00:21\n");
+    CHECK(rows(store.path, "SELECT source, start_time, end_time, packets, bytes, malformed, dropped, flows_evicted, "
+                           "devices_evicted, dns_evicted FROM capture_stats") ==
+          "mirror0|1700000000000000|1700000060000000|9|4600|1|2|3|4|0\n");
+    CHECK(rows(store.path, "SELECT value FROM meta WHERE key = 'writer-test'") == "yes\n");
+}
+
+TEST_CASE("store writer: later records of an open flow update its one row and its alert", "[store]") {
+    TempStore store;
+    StoreWriter writer(store.path, 10);
+    FlowRecord flow = camera_flow();
+    writer.submit(flow);
+    REQUIRE(writer.flush());
+
+    // The usual later record: more traffic, the indexed columns unchanged; flagged now.
+    flow.first_record = false;
+    flow.last_us += 1'000'000;
+    flow.bytes_out = 5000;
+    flow.packets_out = 9;
+    flow.severity = "high";
+    flow.reasons = {"camera talks to NL"};
+    writer.submit(flow);
+    REQUIRE(writer.flush());
+    CHECK(rows(store.path, "SELECT id, last_seen, bytes_out, bytes_in, packets_out, packets_in, country, state "
+                           "FROM flows") == "1|1700000003500000|5000|3400|9|4|NL|open\n");
+    CHECK(rows(store.path, "SELECT flow_id, severity, reasons FROM alerts") == "1|high|[\"camera talks to NL\"]\n");
+
+    // The last record: an indexed column changed (geolocation), closed, no longer flagged.
+    flow.country = "DE";
+    flow.asn = 64501;
+    flow.closed = true;
+    flow.severity.clear();
+    flow.reasons.clear();
+    writer.submit(flow);
+    REQUIRE(writer.flush());
+    writer.close();
+    CHECK(rows(store.path, "SELECT id, flow_uid, last_seen, bytes_out, country, asn, state FROM flows") ==
+          "1|run1-17|1700000003500000|5000|DE|64501|closed\n");
+    CHECK(rows(store.path, "SELECT count(*) FROM alerts") == "0\n");
+    CHECK(rows(store.path, "SELECT seq, flow_id FROM evidence_chain") == "1|1\n");  // sealed once, when closed
+}
+
+TEST_CASE("store writer: a later device record keeps what it does not know", "[store]") {
+    TempStore store;
+    StoreWriter writer(store.path, 10);
+    DeviceRecord device;
+    device.ip = "10.0.0.21";
+    device.mac = "44:19:b6:00:00:21";
+    device.kind = "camera";
+    device.identified_by = {"dhcp-hostname:cam01"};
+    device.hostname = "cam01";
+    device.first_us = 2000;
+    device.last_us = 3000;
+    writer.submit(device);
+    DeviceRecord again;  // an earlier sighting, with no evidence, from a record with less in it
+    again.ip = "10.0.0.21";
+    again.first_us = 1000;
+    again.last_us = 2500;
+    writer.submit(again);
+    REQUIRE(writer.flush());
+    writer.close();
+    CHECK(rows(store.path, "SELECT ip, mac, kind, identified_by, first_seen, last_seen, hostname, box FROM devices") ==
+          "10.0.0.21|44:19:b6:00:00:21|camera|[\"dhcp-hostname:cam01\"]|1000|3000|cam01|NULL\n");
+}
+
+TEST_CASE("store writer: records dropped below the free-space floor make that flush() false, and are counted",
+          "[store]") {
+    TempStore store;
+    StoreWriter writer(store.path, 10);
+    StoreWriter::set_free_space_floor(UINT64_MAX / 2);  // no disk has this much free
+    writer.submit(camera_flow());
+    writer.submit(MetaRecord{"writer-test", "dropped"});
+    bool flushed_in_gap = writer.flush();
+    StoreWriter::Health in_gap = writer.health();
+    StoreWriter::set_free_space_floor(0);
+    CHECK_FALSE(flushed_in_gap);
+    CHECK(in_gap.in_gap);
+    CHECK(in_gap.records_dropped == 2);
+    CHECK(writer.flush());  // nothing dropped since
+
+    writer.submit(MetaRecord{"writer-test", "written"});
+    CHECK(writer.flush());
+    CHECK(writer.rows_written() == 1);
+    CHECK_FALSE(writer.health().in_gap);
+    CHECK_FALSE(writer.close());  // records were lost in this run
+    CHECK(rows(store.path, "SELECT count(*) FROM flows") == "0\n");
+    CHECK(rows(store.path, "SELECT value FROM meta WHERE key = 'writer-test'") == "written\n");
+    CHECK(rows(store.path, "SELECT records_lost, end_time IS NOT NULL FROM store_gaps") == "2|1\n");
+}
