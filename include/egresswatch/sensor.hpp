@@ -1,43 +1,40 @@
-// The sensor: one packet at a time through decode -> flow table -> DPI ->
-// (on flush and at flow end) geolocation, device identity, rules -> store.
+// The sensor: one packet at a time through decode -> flow table -> DPI, and
+// a short loop over stages that own their state: payloads that tell who a
+// device is or which names it uses go to DeviceIdentity and PassiveDns; each
+// flow record (on flush and at flow end) is made by RecordEnricher (geo, DNS
+// name, rules, Community ID) and written to the store and the RecordSink.
 #pragma once
 
 #include <pcap/pcap.h>
 
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <optional>
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "egresswatch/decode.hpp"
+#include "egresswatch/device_identity.hpp"
 #include "egresswatch/devices.hpp"
-#include "egresswatch/discovery.hpp"
-#include "egresswatch/dns_message.hpp"
 #include "egresswatch/dns_cache.hpp"
-#include "egresswatch/dpi.hpp"
+#include "egresswatch/dns_message.hpp"
 #include "egresswatch/flow_table.hpp"
 #include "egresswatch/flow_workers.hpp"
 #include "egresswatch/geo.hpp"
 #include "egresswatch/net.hpp"
 #include "egresswatch/oui.hpp"
 #include "egresswatch/packet_hold.hpp"
+#include "egresswatch/passive_dns.hpp"
+#include "egresswatch/record_enricher.hpp"
+#include "egresswatch/record_sink.hpp"
 #include "egresswatch/rules.hpp"
 #include "egresswatch/store.hpp"
 
 namespace egresswatch {
-
-// A flow's device when its record is made: its kind and vendor so far.
-struct FlowDevice {
-    std::string_view kind = "other";  // camera | nvr | iot | other
-    std::string_view vendor;          // empty if unknown
-};
 
 struct SensorConfig {
     std::string store_path;
@@ -62,13 +59,6 @@ struct SensorConfig {
     // Packets of flagged flows (--evidence-packets, --evidence-snaplen,
     // --evidence-memory-mb); per_direction 0 keeps none.
     PacketHoldConfig evidence;
-    // Called with every flow record the sensor writes (open snapshots and final
-    // records; FlowRecord::closed tells which), e.g. for a JSON-lines log, with
-    // the flow's device as known then (the store keeps devices in their own table).
-    std::function<void(const FlowRecord&, const FlowDevice&)> on_flow_record;
-    // Called with every device record the sensor writes (when a device is new
-    // or changed, at each flush and at the end).
-    std::function<void(const DeviceRecord&)> on_device_record;
 };
 
 struct SensorCounters {
@@ -92,10 +82,6 @@ struct SensorCounters {
     uint64_t evidence_packets = 0;  // packets of alerts handed to the store
 };
 
-// Per DNS response: what passive DNS keeps at most (the rest is counted in dns_dropped).
-inline constexpr size_t kDnsMaxAnswersKept = 32;   // answer records stored and remembered
-inline constexpr size_t kDnsMaxAliases = 8;        // CNAME hops followed from the question
-inline constexpr size_t kDnsMaxNameChars = 255;    // a name's presentation form (253 plus room)
 // A packet more than this ahead of the capture clock is held until the next
 // packet says whether time moved on or it is an outlier (see Sensor::process).
 inline constexpr int64_t kMaxClockLeapUs = 3'600'000'000;
@@ -103,11 +89,29 @@ inline constexpr int64_t kMaxClockLeapUs = 3'600'000'000;
 // discovery) between two service_lanes() calls.
 inline constexpr size_t kMaxLaneFramesWaiting = 65536;
 
+// What a sensor is built from: loaded once, replaceable in tests (a store in
+// a temporary file, rules and geolocation of the test's own).
+struct SensorParts {
+    std::shared_ptr<const Rules> rules;
+    std::unique_ptr<GeoLocator> geo;
+    OuiRegistry oui;
+    std::unique_ptr<Inventory> inventory;  // null: no site inventory
+    std::unique_ptr<StoreWriter> store;
+    std::string run_id;  // starts every flow record's uid
+
+    // The parts `config` names: rules, geolocation, the MAC registry and the
+    // site inventory loaded, the store opened, a random run id. Throws
+    // RulesError, GeoError or StoreError with a message for the user.
+    static SensorParts load(const SensorConfig& config);
+};
+
 class Sensor {
 public:
-    // Loads rules, geolocation, the MAC registry and nDPI, and opens the store.
-    // Throws RulesError, GeoError or StoreError with a message for the user.
-    explicit Sensor(SensorConfig config);
+    // Loads its parts as `config` says (SensorParts::load) and nDPI.
+    // Records go to the store and, if not null, to `sink` (which must outlive the sensor).
+    explicit Sensor(SensorConfig config, RecordSink* sink = nullptr);
+    // With parts loaded by the caller (tests); `config` gives the rest.
+    Sensor(SensorConfig config, SensorParts parts, RecordSink* sink = nullptr);
     ~Sensor();
 
     // One captured frame. `frame_stays` says the frame stays where it is
@@ -143,65 +147,37 @@ public:
     const SensorCounters& counters() const { return counters_; }
     size_t open_flows() const { return flows_->open_flows(); }
     uint64_t flows_evicted() const { return flows_->evicted(); }
-    StoreWriter::Health store_health() const { return store_.health(); }
-    const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return devices_.all(); }
-    uint64_t devices_evicted() const { return devices_.evicted(); }
-    uint64_t dns_evicted() const { return dns_cache_.evicted(); }
+    StoreWriter::Health store_health() const { return store_->health(); }
+    const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return identity_.devices(); }
+    uint64_t devices_evicted() const { return identity_.devices_evicted(); }
+    uint64_t dns_evicted() const { return passive_dns_.evicted(); }
     // The latest time a packet was taken at in the last process() call (0:
     // none was: a stamp refused, or a packet held; see process()).
     int64_t last_packet_time_us() const { return last_time_used_us_; }
 
 private:
-    bool is_local(const IpAddress& address) const;
     void emit_flows(std::vector<FlowOutput> outputs);
     void emit_flow(const FlowOutput& output);
-    DeviceState* observe_device(const IpAddress& ip, const MacAddress* mac, int64_t first_us, int64_t last_us);
-    void identify_from_flow(const FlowOutput& output, DeviceState* device, DeviceState* remote_device);
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
     static bool needs_inspection(const DecodedPacket& packet);
-    void learn_dns_answers(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
-    // A hint with the kind of each evidence worked out once (classify_evidence).
-    struct ClassifiedHint {
-        DeviceHint hint;
-        std::vector<std::optional<DeviceKind>> kinds;  // classify_evidence of each evidence, in order
-        bool from_dhcp = false;               // a "dhcp-hostname:" among them
-    };
-    ClassifiedHint classified(DeviceHint hint);
-    // The hint of an announcement (mDNS, SSDP, WS-Discovery, SADP, Dahua),
-    // parsed and classified once per distinct payload: devices repeat theirs
-    // byte for byte all day. Null when `parse` finds none.
-    template <class Parse>
-    const ClassifiedHint* announced_hint(int payload_kind, const uint8_t* data, size_t length, Parse parse);
-    void apply_hint(const IpAddress& ip, const MacAddress* mac, const ClassifiedHint& hint, int strength,
-                    int64_t ts_us);
-    void emit_devices();
-    void write_evicted_devices();
-    void device_record(const IpAddress& ip, DeviceState& device, const DeviceState& box,
-                       std::optional<MacAddress> box_mac, std::vector<StoreRecord>& records,
-                       std::vector<RejudgeRequest>& rejudge);
+    void learn_dns(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
+    // Device records (and the re-judging they ask for) to the sink and the store.
+    void write_device_records(std::vector<StoreRecord> records);
     void process_at(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays, int64_t ts_us);
-    void remember_dhcp_hint(const MacAddress& mac, const DeviceHint& hint, int strength);
-    void report_bound(bool& reported, const std::string& message);
-    // Late alerts the store raised (re-judged flows) go to on_flow_record.
+    // Late alerts the store raised (re-judged flows) go to the record sink.
     void emit_late_alerts();
+    void store_evidence_packets(const std::string& uid, std::vector<HeldPacket> packets);
 
     SensorConfig config_;
-    std::shared_ptr<const Rules> rules_;  // shared with re-judging in the store's writer
-    std::unique_ptr<GeoLocator> geo_;
-    OuiRegistry oui_;
-    std::unique_ptr<Inventory> inventory_;
-    DeviceRegistry devices_;
-    DnsCache dns_cache_;
-    // Hints from DHCP messages sent before the client had an address, by MAC,
-    // until the MAC shows up with an IP.
-    // At most max_devices of them, least recently heard evicted.
-    struct PendingHint {
-        DeviceHint hint;
-        int strength;
-        std::list<std::string>::iterator recency;
-    };
-    std::unordered_map<std::string, PendingHint> hints_by_mac_;
-    std::list<std::string> hint_recency_;
+    RecordSink* sink_;
+    // Flow records are submitted here directly, not through a RecordSink: the
+    // sink takes a record by reference, and the store would then need a copy
+    // of every record instead of taking it by move.
+    std::unique_ptr<StoreWriter> store_;
+    std::shared_ptr<const Rules> rules_;  // for the store's "rules" note; the stages hold it too
+    DeviceIdentity identity_;
+    PassiveDns passive_dns_;
+    RecordEnricher enricher_;
     int64_t clock_us_ = 0;            // the capture clock: packet time, not moved by outliers
     // A packet far ahead of the clock, until the next says what it is.
     struct OutlierPacket {
@@ -213,21 +189,8 @@ private:
     std::optional<OutlierPacket> held_;
     int64_t last_time_used_us_ = 0;
     bool reported_bad_time_ = false, reported_outlier_ = false, reported_dns_ = false,
-         reported_dns_evicted_ = false, reported_devices_ = false, reported_hints_ = false, reported_lanes_ = false;
-    // announced_hint's memory, by a hash of the payload (the payload itself
-    // is kept to tell a collision from a repeat); cleared when full.
-    struct Announcement {
-        int payload_kind = 0;
-        std::string payload;
-        std::optional<ClassifiedHint> hint;
-    };
-    std::unordered_map<uint64_t, Announcement> announcements_;
-    // classify_evidence by evidence: the same few strings come again and
-    // again (DHCP host names and vendor classes); cleared when full.
-    std::unordered_map<std::string, std::optional<DeviceKind>> evidence_kinds_;
+         reported_dns_evicted_ = false, reported_lanes_ = false;
     std::unique_ptr<FlowWorkers> flows_;
-    StoreWriter store_;
-    std::string run_id_;
     SensorCounters counters_;
     SensorCounters counters_at_last_stats_;
     int64_t last_flush_us_ = 0;
@@ -249,7 +212,6 @@ private:
     std::atomic<uint64_t> lane_packet_index_{0};
     std::mutex inspect_mutex_;
     std::vector<InspectedFrame> to_inspect_;
-    int64_t last_packet_us_ = 0;
     // Packets of flagged flows, and the frame being inspected (for the DNS
     // answers among them).
     PacketHold hold_;
@@ -259,9 +221,6 @@ private:
         const uint8_t* frame = nullptr;
     } inspecting_;
     uint64_t not_kept_at_last_stats_ = 0;
-    void store_evidence_packets(const std::string& uid, std::vector<HeldPacket> packets);
 };
-
-std::string transport_name(uint8_t ip_protocol, uint8_t ip_version);
 
 }  // namespace egresswatch

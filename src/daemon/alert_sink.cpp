@@ -11,7 +11,7 @@ const char* to_string(HealthEvent::Level level) {
     return "warning";
 }
 
-void AlertRouter::record(const FlowRecord& flow, const FlowDevice& device) {
+void AlertRouter::on_flow_record(const FlowRecord& flow, const FlowDevice& device) {
     if (flow.late_alert) {  // a flow logged when it ended, flagged now
         for (auto* sink : sinks_) sink->alert(flow, device);
         return;
@@ -29,7 +29,7 @@ void AlertRouter::record(const FlowRecord& flow, const FlowDevice& device) {
     }
 }
 
-void AlertRouter::record(const DeviceRecord& device) {
+void AlertRouter::on_device_record(const DeviceRecord& device) {
     for (auto* sink : sinks_) sink->device(device);
     // The sensor writes a device whenever anything of it changed (last seen
     // too); only who it is counts here. Devices of kind "other" are most of

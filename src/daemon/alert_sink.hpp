@@ -1,6 +1,7 @@
 // Where the daemon's events go: the JSON log (json_log.hpp), syslog and
-// webhooks (alert_out_*.hpp) each implement AlertSink; one AlertRouter takes
-// the sensor's records and decides, once for all of them, what is an alert:
+// webhooks (alert_out_*.hpp) each implement AlertSink; one AlertRouter, the
+// sensor's RecordSink, takes its records and decides, once for all of them,
+// what is an alert:
 //
 //   alert             a flow first flagged, or its severity changed (also
 //                     while open), or a late alert (a flow re-judged after
@@ -19,7 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "egresswatch/sensor.hpp"
+#include "egresswatch/record_sink.hpp"
 #include "egresswatch/store.hpp"
 
 namespace egresswatch::daemon {
@@ -50,14 +51,14 @@ public:
     virtual void reopen() {}
 };
 
-class AlertRouter {
+class AlertRouter : public RecordSink {
 public:
     void add(AlertSink* sink) { sinks_.push_back(sink); }
     bool empty() const { return sinks_.empty(); }
 
-    // SensorConfig::on_flow_record and on_device_record.
-    void record(const FlowRecord& flow, const FlowDevice& device);
-    void record(const DeviceRecord& device);
+    // The sensor's records (RecordSink).
+    void on_flow_record(const FlowRecord& flow, const FlowDevice& device) override;
+    void on_device_record(const DeviceRecord& device) override;
     void health(const HealthEvent& event);
     void reopen();
 

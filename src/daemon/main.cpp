@@ -101,12 +101,8 @@ int run(const Options& options) {
         for (const auto& url : options.webhook_urls)
             events.add(webhooks.emplace_back(std::make_unique<WebhookSink>(WebhookConfig{
                 url, options.webhook_min_severity, options.webhook_retries})).get());
-        if (!events.empty()) {
-            config.on_flow_record = [&events](const FlowRecord& r, const FlowDevice& device) { events.record(r, device); };
-            config.on_device_record = [&events](const DeviceRecord& r) { events.record(r); };
-        }
         StoreWriter::set_free_space_floor(options.min_free_bytes);
-        sensor = std::make_unique<Sensor>(std::move(config));
+        sensor = std::make_unique<Sensor>(std::move(config), events.empty() ? nullptr : &events);
     } catch (const std::exception& e) {  // rules, geolocation, store, JSON log
         complain(e.what());
         return kExitConfiguration;

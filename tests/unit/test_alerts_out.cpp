@@ -162,15 +162,15 @@ TEST_CASE("The router: an alert once per severity, late alerts, identity changes
     FlowRecord r;
     r.uid = "f";
     r.severity = "medium";
-    router.record(r, {});  // open, flagged
-    router.record(r, {});  // open, the same: not again
+    router.on_flow_record(r, {});  // open, flagged
+    router.on_flow_record(r, {});  // open, the same: not again
     r.severity = "high";
-    router.record(r, {});  // severity changed
+    router.on_flow_record(r, {});  // severity changed
     r.closed = true;
-    router.record(r, {});  // final: the same severity, only the flow
+    router.on_flow_record(r, {});  // final: the same severity, only the flow
     FlowRecord late = r;
     late.late_alert = true;
-    router.record(late, {});
+    router.on_flow_record(late, {});
     CHECK(rec.events ==
           std::vector<std::string>{"alert f medium", "alert f high", "flow f", "alert f high"});
 
@@ -178,21 +178,21 @@ TEST_CASE("The router: an alert once per severity, late alerts, identity changes
     DeviceRecord d;
     d.ip = "10.0.0.1";
     d.vendor = "Intel";
-    router.record(d);  // kind other: not reported
+    router.on_device_record(d);  // kind other: not reported
     d.last_us = 5;
-    router.record(d);  // last seen only
+    router.on_device_record(d);  // last seen only
     d.vendor = "Intel Corporate";
-    router.record(d);  // vendor of an "other": not reported
+    router.on_device_record(d);  // vendor of an "other": not reported
     d.kind = "camera";
-    router.record(d);
+    router.on_device_record(d);
     d.mac = "00:00:00:00:00:01";
-    router.record(d);  // a MAC learnt, not changed
+    router.on_device_record(d);  // a MAC learnt, not changed
     d.mac = "00:00:00:00:00:02";
-    router.record(d);
+    router.on_device_record(d);
     DeviceRecord cam;
     cam.ip = "10.0.0.2";
     cam.kind = "camera";
-    router.record(cam);  // first seen as a camera
+    router.on_device_record(cam);  // first seen as a camera
     CHECK(rec.events == std::vector<std::string>{"identity 10.0.0.1 camera was other",
                                                  "identity 10.0.0.1 camera was camera", "identity 10.0.0.2 camera"});
 }
