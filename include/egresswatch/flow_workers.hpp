@@ -113,15 +113,18 @@ public:
     std::vector<FlowOutput> end_all();
 
     // Live capture with PACKET_FANOUT: the kernel spreads packets over one
-    // socket per shard by a symmetric hash, and each shard's thread reads its
-    // own sockets. `read_lane(k)` (called on lane k's thread, again and again)
-    // waits up to about 100 ms for packets and hands each to process_on_lane(k).
-    void start_lanes(std::function<void(size_t lane)> read_lane);
+    // socket per shard by a symmetric hash, and the capture's lane thread k
+    // reads shard k's sockets. start_lanes() before those threads start; on
+    // lane k's thread, serve_lane(k) between reads (it runs the barriers'
+    // commands for shard k and hands its output over) and process_on_lane(k)
+    // for each packet; lanes_stopped() once the threads have ended (barriers
+    // then run on the caller's thread).
+    void start_lanes();
+    void serve_lane(size_t lane);
     void process_on_lane(size_t lane, const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index);
+    void lanes_stopped();
     // Flows that left the shards on the lanes' threads (expired, evicted).
     std::vector<FlowOutput> take_lane_output();
-    // Ends the lanes' threads (their flows stay for end_all). Idempotent.
-    void stop_lanes();
 
     // The worker of `workers` that a flow's packets go to (both directions
     // have one key), by its key hashed with the run's seed.
@@ -160,22 +163,19 @@ private:
         std::thread thread;
     };
 
-    // A shard read by its own thread from fanout sockets.
+    // A shard read by one of the capture's lane threads from fanout sockets.
     struct Lane {
         std::mutex mutex;
         std::condition_variable done;
         Command pending = Command::none;
         int64_t pending_us = 0;
         uint64_t commands_sent = 0, commands_done = 0;
-        bool stopping = false;
         std::vector<FlowOutput> ready;  // left the shard, for the capture thread
-        std::thread thread;
     };
 
     void stop_workers();
     void collect_lane_output(std::vector<FlowOutput>& outputs);
     void run(size_t index);
-    void run_lane(size_t index, const std::function<void(size_t)>& read_lane);
     void run_command(FlowShard& shard, Command command, int64_t command_us);
     void send(size_t index, Command command = Command::none, int64_t command_us = 0);
     std::vector<FlowOutput> barrier(Command command, int64_t command_us);
@@ -183,7 +183,7 @@ private:
     std::vector<std::unique_ptr<FlowShard>> shards_;
     std::vector<std::unique_ptr<Worker>> workers_;  // empty with one shard, and with lanes
     std::vector<std::unique_ptr<Lane>> lanes_;      // live capture with PACKET_FANOUT
-    std::function<void(size_t)> read_lane_;
+    bool lanes_running_ = false;  // their threads serve barriers (capture thread only)
     bool vlan_in_key_ = false;
     uint64_t route_seed_;
     // No flow can expire before this (see expire()); packet-fed shards only.

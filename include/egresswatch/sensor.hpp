@@ -22,6 +22,7 @@
 #include "egresswatch/devices.hpp"
 #include "egresswatch/dns_cache.hpp"
 #include "egresswatch/dns_message.hpp"
+#include "egresswatch/flow_schedule.hpp"
 #include "egresswatch/flow_table.hpp"
 #include "egresswatch/flow_workers.hpp"
 #include "egresswatch/geo.hpp"
@@ -45,6 +46,9 @@ struct SensorConfig {
     std::string home_country = "GB";
     std::vector<Cidr> local_networks = default_local_networks();
     int64_t flush_interval_us = 60'000'000;
+    // What the interval counts (flow_schedule.hpp); the daemon uses the wall
+    // clock unless told otherwise, tests packet time.
+    FlushClock flush_clock = FlushClock::packet;
     size_t max_flows = 2'000'000;
     // Devices kept in memory (least recently seen evicted, written first and
     // counted), and DHCP clients whose hints wait for their address.
@@ -118,30 +122,32 @@ public:
     // until finish() (a mapped file): flow workers then get it without a copy.
     void process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays = false);
 
-    // Live capture with PACKET_FANOUT (--workers N): lane k's thread reads its
-    // own sockets with `read_lane(k)`, which hands every frame to
-    // process_on_lane(k, ...). The capture thread then calls service_lanes()
-    // often: it takes the packets that tell who devices are (DNS, DHCP,
-    // discovery), and writes the flows that left the lanes.
-    void start_lanes(std::function<void(size_t lane)> read_lane);
+    // Live capture with PACKET_FANOUT (--workers N): the capture's lane
+    // threads read their own sockets. Before they start, start_lanes(); on
+    // lane k's thread, serve_lane(k) between reads and process_on_lane(k, ...)
+    // for every frame; after they have stopped, lanes_stopped(). The capture
+    // thread calls service_lanes() often: it takes the packets that tell who
+    // devices are (DNS, DHCP, discovery), and writes the flows that left the lanes.
+    void start_lanes();
+    void serve_lane(size_t lane);
     void process_on_lane(size_t lane, int linktype, const pcap_pkthdr& header, const uint8_t* frame);
     void service_lanes();
-    void stop_lanes();
+    void lanes_stopped();
     // Packets each lane has read (empty without lanes): how evenly the kernel spreads them.
     std::vector<uint64_t> lane_packets() const;
-    // Writes open flows and devices that changed (called every flush interval).
-    void flush_open(int64_t now_us);
-    // Ends flows idle at `now_us` by the clock (live capture, about once a
-    // second): on a quiet network no packet comes to do it.
-    void expire_idle(int64_t now_us);
+    // A tick of the clock with no packet (live capture, about once a second):
+    // ends flows idle at `wall_us` and writes open flows when the schedule
+    // says (flow_schedule.hpp). flushes() counts every write of open flows.
+    void on_clock(int64_t wall_us);
+    uint64_t flushes() const { return schedule_.flushes(); }
     // Records capture health for one input over [start, end].
     void record_capture_stats(const std::string& source, int64_t start_us, int64_t end_us,
                               uint64_t dropped);
     // Reloads rules/ and the geolocation databases. On any error the old ones
     // stay in use and the error (file:line for rules) is thrown to the caller.
     void reload();
-    // Ends every flow and waits until the store has everything. False if the
-    // store could not take it all.
+    // Ends every flow (lanes stopped first: LiveCapture::stop) and waits until
+    // the store has everything. False if the store could not take it all.
     bool finish();
 
     const SensorCounters& counters() const { return counters_; }
@@ -156,6 +162,8 @@ public:
     int64_t last_packet_time_us() const { return last_time_used_us_; }
 
 private:
+    // Writes open flows that changed and devices that changed.
+    void write_open_flows();
     void emit_flows(std::vector<FlowOutput> outputs);
     void emit_flow(const FlowOutput& output);
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
@@ -193,8 +201,7 @@ private:
     std::unique_ptr<FlowWorkers> flows_;
     SensorCounters counters_;
     SensorCounters counters_at_last_stats_;
-    int64_t last_flush_us_ = 0;
-    int64_t last_expiry_us_ = 0;
+    FlowSchedule schedule_;
     bool eviction_reported_ = false;
     // Lanes (live capture with PACKET_FANOUT): what their threads hand over.
     struct LaneCounters {

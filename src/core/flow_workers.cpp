@@ -97,10 +97,7 @@ FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config)
     for (size_t i = 0; i < n; ++i) workers_[i]->thread = std::thread([this, i] { run(i); });
 }
 
-FlowWorkers::~FlowWorkers() {
-    stop_lanes();
-    stop_workers();
-}
+FlowWorkers::~FlowWorkers() { stop_workers(); }
 
 // Ends the packet-fed workers' threads once they have done what was sent.
 void FlowWorkers::stop_workers() {
@@ -115,58 +112,42 @@ void FlowWorkers::stop_workers() {
     workers_.clear();
 }
 
-void FlowWorkers::start_lanes(std::function<void(size_t)> read_lane) {
+void FlowWorkers::start_lanes() {
     stop_workers();  // the lanes replace them (nothing was sent to them yet)
-    read_lane_ = std::move(read_lane);
     for (auto& shard : shards_) shard->set_expires_itself(true);  // each lane by its own packet time
     for (size_t i = 0; i < shards_.size(); ++i) lanes_.push_back(std::make_unique<Lane>());
-    for (size_t i = 0; i < shards_.size(); ++i)
-        lanes_[i]->thread = std::thread([this, i] { run_lane(i, read_lane_); });
+    lanes_running_ = true;
 }
 
-void FlowWorkers::stop_lanes() {
-    for (auto& lane : lanes_) {
-        if (!lane->thread.joinable()) continue;
-        {
-            std::lock_guard lock(lane->mutex);
-            lane->stopping = true;
-        }
-        lane->thread.join();
+void FlowWorkers::lanes_stopped() {
+    lanes_running_ = false;
+    // What the lanes' last reads left in their shards, for take_lane_output().
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+        auto output = shards_[i]->take_output();
+        std::move(output.begin(), output.end(), std::back_inserter(lanes_[i]->ready));
     }
 }
 
-void FlowWorkers::run_lane(size_t index, const std::function<void(size_t)>& read_lane) {
-    std::string name = "ew-lane-" + std::to_string(index);
-    pthread_setname_np(pthread_self(), name.c_str());  // for top -H, perf and gdb
+// On lane k's thread: the barrier's command, if one waits, then what left the
+// shard since the last call goes to the capture thread.
+void FlowWorkers::serve_lane(size_t index) {
     Lane& lane = *lanes_[index];
     FlowShard& shard = *shards_[index];
-    auto hand_over = [&] {  // the shard's output to the capture thread
-        auto output = shard.take_output();
-        if (output.empty()) return;
+    Command command;
+    int64_t command_us;
+    {
+        std::lock_guard lock(lane.mutex);
+        command = std::exchange(lane.pending, Command::none);
+        command_us = lane.pending_us;
+    }
+    if (command != Command::none) run_command(shard, command, command_us);
+    auto output = shard.take_output();
+    {
         std::lock_guard lock(lane.mutex);
         std::move(output.begin(), output.end(), std::back_inserter(lane.ready));
-    };
-    for (;;) {
-        Command command;
-        int64_t command_us;
-        {
-            std::lock_guard lock(lane.mutex);
-            if (lane.stopping) return;
-            command = std::exchange(lane.pending, Command::none);
-            command_us = lane.pending_us;
-        }
-        if (command != Command::none) {
-            run_command(shard, command, command_us);
-            hand_over();
-            {
-                std::lock_guard lock(lane.mutex);
-                ++lane.commands_done;
-            }
-            lane.done.notify_all();
-        }
-        read_lane(index);
-        hand_over();
+        if (command != Command::none) ++lane.commands_done;
     }
+    if (command != Command::none) lane.done.notify_all();
 }
 
 void FlowWorkers::process_on_lane(size_t lane_index, const DecodedPacket& packet, int64_t ts_us,
@@ -288,7 +269,7 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
     if (!lanes_.empty()) {
         // Lane threads run the command between reads; once stopped, we do.
         for (auto& lane : lanes_) {
-            if (!lane->thread.joinable()) continue;
+            if (!lanes_running_) break;
             std::lock_guard lock(lane->mutex);
             lane->pending = command;
             lane->pending_us = command_us;
@@ -297,7 +278,7 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
         std::vector<FlowOutput> outputs;
         for (size_t i = 0; i < lanes_.size(); ++i) {
             Lane& lane = *lanes_[i];
-            if (lane.thread.joinable()) {
+            if (lanes_running_) {
                 std::unique_lock lock(lane.mutex);
                 lane.done.wait(lock, [&] { return lane.commands_done == lane.commands_sent; });
                 continue;

@@ -65,6 +65,7 @@ Sensor::Sensor(SensorConfig config, SensorParts parts, RecordSink* sink)
                 config_.max_devices, [this](std::vector<StoreRecord> records) { write_device_records(std::move(records)); }),
       passive_dns_(config_.dns_cache_bytes),
       enricher_(parts.rules, std::move(parts.geo), config_.home_country, std::move(parts.run_id)),
+      schedule_(config_.flush_interval_us, config_.flush_clock),
       hold_([this] {
           PacketHoldConfig evidence = config_.evidence;
           evidence.vlan_in_key = config_.vlan_in_flow_key;
@@ -153,20 +154,16 @@ void Sensor::process_at(int linktype, const pcap_pkthdr& header, const uint8_t* 
     case DecodeStatus::unsupported_link: ++counters_.unsupported_link; return;
     }
     ++counters_.ip_packets;
-    // Expiry once per packet-time second (as FlowTable does alone), here so
-    // that every worker's table expires at the same point of the capture.
-    if (ts_us - last_expiry_us_ >= 1'000'000 || ts_us < last_expiry_us_) {
-        last_expiry_us_ = ts_us;
-        emit_flows(flows_->expire(ts_us));
-    }
+    // Here, not in each table, so that every worker's table expires at the
+    // same point of the capture.
+    if (schedule_.expiry_due(ts_us)) emit_flows(flows_->expire(ts_us));
     flows_->process(header, frame, packet, ts_us, counters_.packets, frame_stays);
     hold_.add(packet, counters_.packets, linktype, header, frame);
     inspecting_ = {linktype, &header, frame};
     inspect_payload(packet, ts_us);
     inspecting_ = {};
 
-    if (last_flush_us_ == 0) last_flush_us_ = ts_us;
-    if (ts_us - last_flush_us_ >= config_.flush_interval_us) flush_open(ts_us);
+    if (schedule_.flush_due_after_packet(ts_us)) write_open_flows();
 }
 
 bool Sensor::needs_inspection(const DecodedPacket& p) { return payload_of(p) != Payload::none; }
@@ -222,12 +219,14 @@ void Sensor::write_device_records(std::vector<StoreRecord> records) {
     store_->submit(std::move(records));
 }
 
-void Sensor::start_lanes(std::function<void(size_t)> read_lane) {
+void Sensor::start_lanes() {
     lanes_ = true;
     hold_.set_threaded();
     lane_counters_ = std::make_unique<LaneCounters[]>(static_cast<size_t>(flows_->workers()));
-    flows_->start_lanes(std::move(read_lane));
+    flows_->start_lanes();
 }
+
+void Sensor::serve_lane(size_t lane) { flows_->serve_lane(lane); }
 
 // On lane k's thread: only its shard, its counters and the hand-over queue.
 void Sensor::process_on_lane(size_t lane, int linktype, const pcap_pkthdr& header, const uint8_t* frame) {
@@ -304,9 +303,9 @@ std::vector<uint64_t> Sensor::lane_packets() const {
     return packets;
 }
 
-void Sensor::stop_lanes() {
+void Sensor::lanes_stopped() {
     if (!lanes_) return;
-    flows_->stop_lanes();
+    flows_->lanes_stopped();
     service_lanes();
 }
 
@@ -359,18 +358,16 @@ void Sensor::emit_late_alerts() {
     }
 }
 
-void Sensor::flush_open(int64_t now_us) {
-    last_flush_us_ = now_us;
+void Sensor::write_open_flows() {
     emit_flows(flows_->snapshot_changed());
     identity_.write_changed();
     emit_late_alerts();
     hold_.age();
 }
 
-void Sensor::expire_idle(int64_t now_us) {
-    if (now_us - last_expiry_us_ < 1'000'000) return;  // packets did it within the second
-    last_expiry_us_ = now_us;
-    emit_flows(flows_->expire(now_us));
+void Sensor::on_clock(int64_t wall_us) {
+    if (schedule_.expiry_due_idle(wall_us)) emit_flows(flows_->expire(wall_us));
+    if (schedule_.flush_due_idle(wall_us)) write_open_flows();
 }
 
 void Sensor::record_capture_stats(const std::string& source, int64_t start_us, int64_t end_us,
@@ -403,7 +400,7 @@ bool Sensor::finish() {
         held_.reset();
         process_at(held.linktype, held.header, held.frame.data(), false, held.ts_us);
     }
-    stop_lanes();
+    service_lanes();  // what the lanes handed over last
     emit_flows(flows_->end_all());
     identity_.write_changed();
     bool stored = store_->flush();

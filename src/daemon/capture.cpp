@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 #include <linux/if_packet.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -115,11 +116,8 @@ FileCapture::FileCapture(const std::vector<std::string>& paths) {
 
 FileCapture::~FileCapture() = default;
 
-InputOutcome FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop,
-                              std::optional<int64_t> wall_flush_interval_us) {
+InputOutcome FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop) {
     InputOutcome outcome = InputOutcome::read;
-    int64_t last_flush_us = now_us();
-    uint64_t packets = 0;
     for (auto& file : files_) {
         int64_t first = 0, last = 0;
         // A mapped file's frames stay where they are until the capture ends:
@@ -134,11 +132,6 @@ InputOutcome FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop,
             if (ts == 0) return;
             if (first == 0) first = ts;
             last = std::max(last, ts);
-            // The clock is read every 4096 packets (a millisecond or so).
-            if (wall_flush_interval_us && ++packets % 4096 == 0 && now_us() - last_flush_us >= *wall_flush_interval_us) {
-                sensor.flush_open(ts);
-                last_flush_us = now_us();
-            }
         };
         int status = file->first_status;
         if (status == 1) process(file->first_header, file->first_frame);
@@ -275,24 +268,48 @@ void LiveCapture::read_lane(Sensor& sensor, size_t lane) {
     }
 }
 
-void LiveCapture::stop(Sensor& sensor) {
-    if (lanes_started_) sensor.stop_lanes();
+// Lane k's thread: the lane's share of the sensor's work between reads of
+// lane k's sockets, until stop().
+void LiveCapture::run_lane(Sensor& sensor, size_t lane) {
+    std::string name = "ew-lane-" + std::to_string(lane);
+    pthread_setname_np(pthread_self(), name.c_str());  // for top -H, perf and gdb
+    while (!lanes_stopping_.load(std::memory_order_relaxed)) {
+        sensor.serve_lane(lane);
+        read_lane(sensor, lane);
+    }
 }
 
-LiveCapture::~LiveCapture() = default;
+void LiveCapture::start_lanes(Sensor& sensor) {
+    sensor.start_lanes();
+    for (size_t k = 0; k < lanes_; ++k) lane_threads_.emplace_back([this, &sensor, k] { run_lane(sensor, k); });
+}
+
+void LiveCapture::stop(Sensor& sensor) {
+    if (lane_threads_.empty()) return;
+    lanes_stopping_ = true;
+    for (auto& thread : lane_threads_) thread.join();
+    lane_threads_.clear();
+    sensor.lanes_stopped();
+}
+
+LiveCapture::~LiveCapture() {
+    // stop() was not called (an error on the way out): the threads must not outlive this.
+    lanes_stopping_ = true;
+    for (auto& thread : lane_threads_) thread.join();
+}
 
 void LiveCapture::dispatch(Sensor& sensor, int timeout_ms) {
     if (lanes_ > 0) {
-        if (!lanes_started_) {
-            lanes_started_ = true;
-            sensor.start_lanes([this, &sensor](size_t lane) { read_lane(sensor, lane); });
-        }
+        if (lane_threads_.empty()) start_lanes(sensor);
         // The lanes read; here we pass on what they found, ten times a second.
         for (int waited = 0; waited < timeout_ms && !lane_failed_; waited += 100) {
             if (poll(nullptr, 0, 100) < 0) break;  // a signal
             sensor.service_lanes();
         }
-        if (lane_failed_) throw CaptureError(lane_error_);
+        if (lane_failed_) {
+            stop(sensor);  // before the sensor, which the lanes use, can go
+            throw CaptureError(lane_error_);
+        }
         return;
     }
     std::vector<pollfd> fds;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "egresswatch/sensor.hpp"
@@ -35,12 +36,11 @@ class FileCapture {
 public:
     explicit FileCapture(const std::vector<std::string>& paths);  // opens all; throws CaptureError
     ~FileCapture();
-    // Feeds every packet to the sensor, file by file; stops early on `stop`.
-    // With `wall_flush_interval_us`, writes open flows that often by the
-    // clock (the sensor then must not flush by packet time). Returns
+    // Feeds every packet to the sensor, file by file; stops early on `stop`
+    // (the sensor writes open flows as its flush clock says). Returns
     // `damaged` if a file is damaged or cut short, `changed` if one shrank
     // while it was read (what was read before is processed either way).
-    InputOutcome run(Sensor& sensor, const std::atomic<bool>& stop, std::optional<int64_t> wall_flush_interval_us = {});
+    InputOutcome run(Sensor& sensor, const std::atomic<bool>& stop);
     // Called every 4096 packets while run() reads.
     void on_progress(std::function<void(const ReadProgress&)> hook) { progress_ = std::move(hook); }
 
@@ -61,7 +61,8 @@ struct InterfaceDrops {
 // buffers (libpcap's default on Linux when immediate mode is off), BPF filter.
 // With --workers N, N sockets per interface join a PACKET_FANOUT group in hash
 // mode: the kernel gives both directions of a flow to the same socket, and
-// socket k of every interface is read by the sensor's lane k thread.
+// socket k of every interface is read by this capture's lane k thread, which
+// hands its packets to the sensor's flow shard k (Sensor::process_on_lane).
 class LiveCapture {
 public:
     explicit LiveCapture(const Options& options);  // opens all; throws CaptureError
@@ -70,7 +71,8 @@ public:
     // came to the sensor. Returns early when a signal arrives. With lanes, the
     // first call starts them; later calls pass on what the lanes handed over.
     void dispatch(Sensor& sensor, int timeout_ms);
-    // Stops the lanes' reading (before the sensor's finish).
+    // Stops the lanes' threads (before the sensor's finish, and before the
+    // sensor goes: they use it).
     void stop(Sensor& sensor);
     // Packets the kernel dropped on each interface since the last call (pcap_stats).
     std::vector<InterfaceDrops> take_drops();
@@ -79,11 +81,14 @@ public:
 
 private:
     struct Interface;
+    void start_lanes(Sensor& sensor);
+    void run_lane(Sensor& sensor, size_t lane);
     void read_lane(Sensor& sensor, size_t lane);
     std::vector<std::unique_ptr<Interface>> interfaces_;
     std::string source_name_;
     size_t lanes_ = 0;  // fanout sockets per interface; 0 without fanout
-    bool lanes_started_ = false;
+    std::vector<std::thread> lane_threads_;
+    std::atomic<bool> lanes_stopping_{false};
     std::atomic<bool> lane_failed_{false};
     std::string lane_error_;  // set once, before lane_failed_
 };

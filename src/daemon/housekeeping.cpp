@@ -36,7 +36,7 @@ Housekeeping::Housekeeping(Sensor& sensor, LiveCapture& capture, const Options& 
       events_(events),
       signer_(signer),
       interval_start_us_(now_us),
-      last_flush_us_(now_us),
+      flushes_signed_(sensor.flushes()),
       counters_at_interval_start_(sensor.counters()),
       geo_files_(geolocation_files(options.sensor.geoip_dirs)),
       next_geo_check_us_(now_us + kGeoCheckEveryUs) {}
@@ -50,13 +50,11 @@ void Housekeeping::tick(int64_t now_us) {
         next_geo_check_us_ = now_us + kGeoCheckEveryUs;
         if (geolocation_files(options_.sensor.geoip_dirs) != geo_files_) reload("a geolocation database changed");
     }
-    // Packets end idle flows and make the sensor write open ones every flush
-    // interval; in a quiet spell the clock must, or the last burst would wait
-    // for the next packet.
-    sensor_.expire_idle(now_us);
-    if (now_us - last_flush_us_ >= options_.sensor.flush_interval_us) {
-        sensor_.flush_open(now_us);
-        last_flush_us_ = now_us;
+    // Packets end idle flows and make the sensor write open ones; in a quiet
+    // spell the clock must, or the last burst would wait for the next packet.
+    sensor_.on_clock(now_us);
+    if (sensor_.flushes() != flushes_signed_) {
+        flushes_signed_ = sensor_.flushes();
         // What the writer committed since the last flush (it writes in the
         // background, so this flush's records are in the next checkpoint).
         if (signer_) signer_->checkpoint(now_us);

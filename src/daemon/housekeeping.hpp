@@ -38,7 +38,7 @@ private:
     AlertRouter* events_;
     ChainSigner* signer_;
     int64_t interval_start_us_;
-    int64_t last_flush_us_;
+    uint64_t flushes_signed_;  // the sensor's flushes() at the last checkpoint
     SensorCounters counters_at_interval_start_;
     std::set<std::string> dropping_;  // interfaces that dropped packets in the last interval
     StoreWriter::Health store_health_;  // as last reported

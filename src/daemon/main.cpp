@@ -43,9 +43,14 @@ void complain(const std::string& message) { std::cerr << "egresswatchd: " << mes
 void capture_until_stopped(Sensor& sensor, LiveCapture& capture, const Options& options, AlertRouter* events,
                            ChainSigner* signer) {
     Housekeeping housekeeping(sensor, capture, options, events, signer, now_us());
-    while (!stop_requested()) {
-        capture.dispatch(sensor, kPollMs);
-        housekeeping.tick(now_us());
+    try {
+        while (!stop_requested()) {
+            capture.dispatch(sensor, kPollMs);
+            housekeeping.tick(now_us());
+        }
+    } catch (...) {
+        capture.stop(sensor);  // the lanes' threads use the sensor
+        throw;
     }
     capture.stop(sensor);
     housekeeping.finish(now_us());
@@ -85,13 +90,9 @@ int run(const Options& options) {
     std::vector<std::unique_ptr<WebhookSink>> webhooks;
     AlertRouter events;
     SensorConfig config = options.sensor;
-    // Reading files, the flush interval follows the clock unless asked to
-    // follow packet time: FileCapture::run flushes, the sensor does not.
-    std::optional<int64_t> wall_flush_us;
-    if (!live && !options.flush_by_packet_time) {
-        wall_flush_us = config.flush_interval_us;
-        config.flush_interval_us = INT64_MAX;
-    }
+    // Live capture flushes by the clock; reading files too, unless asked to
+    // follow packet time (--flush-clock).
+    config.flush_clock = !live && options.flush_by_packet_time ? FlushClock::packet : FlushClock::wall;
     std::unique_ptr<Sensor> sensor;
     try {
         if (!options.json_log.empty()) events.add((json_log = std::make_unique<JsonLog>(options.json_log)).get());
@@ -132,7 +133,7 @@ int run(const Options& options) {
             ProgressLine progress(!options.quiet);
             if (progress.active())
                 files->on_progress([&](const ReadProgress& p) { progress.update(p, sensor->counters()); });
-            switch (files->run(*sensor, stop_requested(), wall_flush_us)) {
+            switch (files->run(*sensor, stop_requested())) {
             case InputOutcome::read: break;
             case InputOutcome::damaged: status = kExitDamagedInput; break;
             case InputOutcome::changed: status = kExitInputChanged; break;

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "egresswatch/decode.hpp"
@@ -225,4 +227,94 @@ TEST_CASE("flow workers: one worker and three give the same flow records, at the
     CHECK(std::find(one.begin(), one.end(), "end@100000 171 final 41000 40/0 1/0 100000-100000 open") != one.end());
     // The UDP exchanges (the last at 27.55 s) time out 60 s on: at the first expiry since, 100 s.
     CHECK(count_starting(one, "expire@100000 ", " final 5000") == 10);
+}
+
+namespace {
+
+// A flow record as it ends, whenever and wherever that is.
+std::string final_line(const FlowData& f) {
+    return std::to_string(f.sequence) + " " + std::to_string(f.device_port()) + " " + std::to_string(f.bytes_out) +
+           "/" + std::to_string(f.bytes_in) + " " + std::to_string(f.packets_out) + "/" +
+           std::to_string(f.packets_in) + " " + std::to_string((f.first_us - kT0) / 1000) + "-" +
+           std::to_string((f.last_us - kT0) / 1000) + " " + (f.is_closed() ? "closed" : "open");
+}
+
+std::vector<std::string> final_lines(const std::vector<FlowOutput>& outputs) {
+    std::vector<std::string> lines;
+    for (const FlowOutput& out : outputs)
+        if (out.final) lines.push_back(final_line(out.flow));
+    return lines;
+}
+
+}  // namespace
+
+TEST_CASE("flow workers: lanes read by threads of their own give the records one table gives", "[workers]") {
+    // Live capture with PACKET_FANOUT: the capture owns a thread per lane,
+    // which serves the lane between reads; barriers reach the lanes while
+    // they run, and run on the caller's thread once they have stopped.
+    Capture capture = camera_capture();
+    FlowShardConfig config;
+    config.is_local = [](const IpAddress& a) { return a.to_string().rfind("10.", 0) == 0; };
+
+    std::vector<std::string> expected;
+    {
+        FlowWorkers one(1, config);
+        uint64_t index = 0;
+        for (const CapturedPacket& p : capture.packets) {
+            pcap_pkthdr header{};
+            header.caplen = header.len = static_cast<uint32_t>(p.frame.size());
+            auto expired = one.expire(p.ts_us);
+            for (auto& line : final_lines(expired)) expected.push_back(line);
+            one.process(header, p.frame.data(), p.decoded, p.ts_us, ++index);
+        }
+        for (auto& line : final_lines(one.end_all())) expected.push_back(line);
+    }
+    REQUIRE(expected.size() == 41);
+
+    constexpr size_t kLanes = 3;
+    FlowWorkers flows(static_cast<int>(kLanes), config);
+    flows.start_lanes();
+    // What the kernel's fanout hash does: both directions of a flow to one lane.
+    std::vector<std::vector<std::pair<const CapturedPacket*, uint64_t>>> per_lane(kLanes);
+    uint64_t index = 0;
+    for (const CapturedPacket& p : capture.packets)
+        per_lane[FlowWorkers::route(FlowKey::from(p.decoded), 11, kLanes)].push_back({&p, ++index});
+    for (const auto& lane : per_lane) REQUIRE_FALSE(lane.empty());
+
+    std::atomic<bool> stopping{false};
+    std::atomic<size_t> lanes_done{0};
+    std::vector<std::thread> threads;
+    for (size_t k = 0; k < kLanes; ++k)
+        threads.emplace_back([&, k] {
+            size_t next = 0;
+            while (!stopping.load()) {
+                flows.serve_lane(k);
+                if (next < per_lane[k].size()) {
+                    auto [packet, packet_index] = per_lane[k][next];
+                    flows.process_on_lane(k, packet->decoded, packet->ts_us, packet_index);
+                    if (++next == per_lane[k].size()) ++lanes_done;
+                } else {
+                    std::this_thread::yield();
+                }
+            }
+        });
+    while (lanes_done.load() < kLanes) std::this_thread::yield();
+
+    std::vector<FlowOutput> outputs = flows.take_lane_output();  // ended on the lanes by their own packet time
+    std::vector<FlowOutput> snapshot = flows.snapshot_changed();  // a barrier the running lanes serve
+    CHECK_FALSE(snapshot.empty());
+    for (const FlowOutput& out : snapshot) CHECK_FALSE(out.final);
+    CHECK(snapshot.size() == flows.open_flows());
+
+    stopping = true;
+    for (auto& thread : threads) thread.join();
+    flows.lanes_stopped();
+    for (auto& out : flows.take_lane_output()) outputs.push_back(std::move(out));
+    for (auto& out : flows.end_all()) outputs.push_back(std::move(out));  // run here: the lanes have stopped
+    CHECK(flows.open_flows() == 0);
+
+    std::vector<std::string> got = final_lines(outputs);
+    std::sort(got.begin(), got.end());
+    std::sort(expected.begin(), expected.end());
+    CHECK(got == expected);
 }

@@ -86,13 +86,13 @@ TEST_CASE("sensor from parts: a camera's cloud connection named by passive DNS",
                                     capgen::dns_response(9, "litedev.hik-connect.com", capgen::DnsType::kA,
                                                          {{"litedev.hik-connect.com", capgen::DnsType::kA, 300, cloud}})));
         using namespace capgen::tcp_flags;
-        feed(sensor, 1'100'000, sensor_test::tcp_frame(kCameraMac, kRouterMac, camera, cloud, {50000, 443, 1, 0, kSyn}));
+        feed(sensor, 1'100'000, sensor_test::tcp_frame(kCameraMac, kRouterMac, camera, cloud, sensor_test::tcp(50000, 443, 1, 0, kSyn)));
         feed(sensor, 1'200'000,
-             sensor_test::tcp_frame(kRouterMac, kCameraMac, cloud, camera, {443, 50000, 100, 2, kSyn | kAck}));
+             sensor_test::tcp_frame(kRouterMac, kCameraMac, cloud, camera, sensor_test::tcp(443, 50000, 100, 2, kSyn | kAck)));
         feed(sensor, 1'300'000, sensor_test::tcp_frame(kCameraMac, kRouterMac, camera, cloud,
-                                                       {50000, 443, 2, 101, kPsh | kAck}, capgen::tls_application_data(64)));
+                                                       sensor_test::tcp(50000, 443, 2, 101, kPsh | kAck), capgen::tls_application_data(64)));
         feed(sensor, 1'400'000, sensor_test::tcp_frame(kRouterMac, kCameraMac, cloud, camera,
-                                                       {443, 50000, 101, 66, kPsh | kAck}, capgen::tls_application_data(900)));
+                                                       sensor_test::tcp(443, 50000, 101, 66, kPsh | kAck), capgen::tls_application_data(900)));
         REQUIRE(sensor.finish());
         const SensorCounters& c = sensor.counters();
         CHECK(c.packets == 6);

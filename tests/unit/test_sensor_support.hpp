@@ -27,6 +27,16 @@ inline capgen::Bytes udp_frame(const capgen::Mac& src_mac, const capgen::Mac& ds
                             capgen::ipv4(s, d, capgen::kProtoUdp, capgen::udp(s, d, src_port, dst_port, payload)));
 }
 
+inline capgen::TcpFields tcp(uint16_t src_port, uint16_t dst_port, uint32_t seq, uint32_t ack, uint8_t flags) {
+    capgen::TcpFields fields;
+    fields.src_port = src_port;
+    fields.dst_port = dst_port;
+    fields.seq = seq;
+    fields.ack = ack;
+    fields.flags = flags;
+    return fields;
+}
+
 inline capgen::Bytes tcp_frame(const capgen::Mac& src_mac, const capgen::Mac& dst_mac, const char* src,
                                const char* dst, const capgen::TcpFields& fields, capgen::ByteView payload = {}) {
     capgen::Ip s = capgen::ip(src), d = capgen::ip(dst);
