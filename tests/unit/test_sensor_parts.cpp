@@ -123,3 +123,58 @@ TEST_CASE("sensor from parts: a camera's cloud connection named by passive DNS",
     CHECK(count(db, "dns") == 1);
     sqlite3_close(db);
 }
+
+namespace {
+
+struct FlowTimes : RecordSink {
+    std::vector<std::string> finals;  // "<device port> <first us>-<last us> <packets out>"
+    void on_flow_record(const FlowRecord& r, const FlowDevice&) override {
+        if (!r.closed || r.late_alert) return;  // final records only
+        finals.push_back(std::to_string(r.device_port.value_or(0)) + " " + std::to_string(r.first_us) + "-" +
+                         std::to_string(r.last_us) + " " + std::to_string(r.packets_out));
+    }
+    void on_device_record(const DeviceRecord&) override {}
+};
+
+}  // namespace
+
+TEST_CASE("sensor clock: impossible stamps are refused, a lone stamp far ahead is taken at the clock's time",
+          "[sensor][sensor_parts]") {
+    sensor_test::TempPath store;
+    SensorConfig config;
+    config.rules_dir = SOURCE_DIR "/rules";
+    config.local_networks = {*Cidr::parse("192.168.1.0/24")};
+    FlowTimes times;
+    const int64_t t0 = 1'700'000'000'000'000;
+    const char* camera = "192.168.1.20";
+    const char* server = "192.0.2.10";
+    auto datagram = [&](uint16_t port) {
+        return sensor_test::udp_frame(kCameraMac, kRouterMac, camera, server, port, 9999, capgen::Bytes(20, 0));
+    };
+    Sensor sensor(config, test_parts(store.path()), &times);
+    feed(sensor, t0, datagram(40001));
+    // Two hours ahead, alone: held until the next packet, which is not near it.
+    feed(sensor, t0 + 7'200'000'000, datagram(40002));
+    CHECK(sensor.last_packet_time_us() == 0);  // held
+    feed(sensor, t0 + 2'000'000, datagram(40001));
+    // Before 1970: counted as malformed, never taken.
+    pcap_pkthdr header{};
+    header.ts.tv_sec = -5;
+    capgen::Bytes frame = datagram(40003);
+    header.caplen = header.len = static_cast<uint32_t>(frame.size());
+    sensor.process(DLT_EN10MB, header, frame.data());
+    CHECK(sensor.last_packet_time_us() == 0);
+    REQUIRE(sensor.finish());
+
+    const SensorCounters& c = sensor.counters();
+    CHECK(c.packets == 4);
+    CHECK(c.malformed == 1);
+    CHECK(c.bad_timestamps == 1);
+    CHECK(c.time_outliers == 1);
+    std::sort(times.finals.begin(), times.finals.end());
+    // The outlier's flow is stamped with the capture clock (t0), not two hours on.
+    CHECK(times.finals == std::vector<std::string>{std::to_string(40001) + " " + std::to_string(t0) + "-" +
+                                                       std::to_string(t0 + 2'000'000) + " 2",
+                                                   std::to_string(40002) + " " + std::to_string(t0) + "-" +
+                                                       std::to_string(t0) + " 1"});
+}
