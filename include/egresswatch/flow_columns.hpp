@@ -6,8 +6,9 @@
 //
 // Adding a column: a FlowRecord field, a row here (next sealed position;
 // positions at or past kFirstOptionalSealed are left out of the sealed text
-// while NULL, so older records hash as they always did), and a migration in
-// schema.hpp; for ClickHouse, a column in its schema.
+// while NULL, so older records hash as they always did), its reader in
+// read_stored_flow() (flow_columns.cpp; a unit test fails until it has one),
+// and a migration in schema.hpp; for ClickHouse, a column in its schema.
 #pragma once
 
 #include <array>
@@ -20,6 +21,10 @@
 #include <vector>
 
 #include "egresswatch/store.hpp"  // FlowRecord
+
+namespace egresswatch::sqlite {
+class Statement;
+}
 
 namespace egresswatch::flow_columns {
 
@@ -215,5 +220,12 @@ consteval bool well_formed() {
     return identities == 1 && kFirstOptionalSealed <= kSealedCount;
 }
 static_assert(well_formed(), "flow_columns::kColumns: see well_formed()");
+
+// A stored flow read back (re-judged flows, whose late alerts go out as
+// every other record does): `row` selected evidence::canonical_select_list()
+// (the stored columns in sealed order, over flows "f" LEFT JOIN alerts "a")
+// from column `first` on. Sets every stored column's field; `closed` from
+// the state, `severity` and `reasons` empty when the flow has no alert.
+FlowRecord read_stored_flow(const sqlite::Statement& row, int first);
 
 }  // namespace egresswatch::flow_columns

@@ -5,6 +5,7 @@
 #include "egresswatch/common/json.hpp"
 #include "egresswatch/common/sqlite.hpp"
 #include "egresswatch/evidence.hpp"
+#include "egresswatch/flow_columns.hpp"
 
 namespace egresswatch {
 namespace {
@@ -20,19 +21,25 @@ std::optional<std::string> optional_text(const Statement& s, int column) {
 // One device's flows come from index flows_device_time: the sensor asks for a
 // device each time one is identified, and "(?2 IS NULL OR f.device_ip = ?2)"
 // made SQLite scan every stored flow for each of them.
+// Columns: the flow's id, its stored columns (kStoredAt on, in sealed order:
+// flow_columns::read_stored_flow), then the device's kind and evidence and
+// the flow's sealed record hash.
+constexpr int kStoredAt = 1;
+constexpr int kDeviceKindAt = kStoredAt + static_cast<int>(evidence::kCanonicalColumnCount);
+constexpr int kIdentifiedByAt = kDeviceKindAt + 1;
+constexpr int kRecordHashAt = kDeviceKindAt + 2;
+
 std::string candidates_sql(bool one_device) {
-    return std::string(R"SQL(
-SELECT f.id, f.flow_uid, f.first_seen, f.last_seen, f.device_ip, f.device_port, f.device_mac, f.remote_ip,
-       f.remote_port, f.transport, f.ip_proto, f.bytes_out, f.bytes_in, f.packets_out, f.packets_in,
-       f.app_protocol, f.domain, f.remote_local, f.country, f.asn, f.as_org, f.community_id,
+    return "SELECT f.id, " + evidence::canonical_select_list() + R"SQL(,
        coalesce(d.kind, 'other'), coalesce(d.identified_by, '[]'), c.record_hash
 FROM flows AS f
+LEFT JOIN alerts AS a ON a.flow_id = f.id
 LEFT JOIN devices AS d ON d.ip = f.device_ip
 LEFT JOIN evidence_chain AS c ON c.flow_id = f.id
-WHERE f.state = 'closed' AND f.first_seen >= ?1 AND )SQL") +
+WHERE f.state = 'closed' AND f.first_seen >= ?1 AND )SQL" +
            (one_device ? "f.device_ip = ?2" : "?2 IS NULL") + R"SQL(
   AND (?3 IS NULL OR f.first_seen < ?3)
-  AND NOT EXISTS (SELECT 1 FROM alerts AS a WHERE a.flow_id = f.id)
+  AND a.flow_id IS NULL
 ORDER BY f.id)SQL";
 }
 
@@ -66,52 +73,29 @@ std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, co
     std::optional<LateAlertWriter> writer;
     std::vector<FlowRecord> raised;
     while (candidates.step()) {
+        FlowRecord r = flow_columns::read_stored_flow(candidates, kStoredAt);
         FlowFacts facts;
-        auto kind = parse_device_kind(candidates.text(22));
+        auto kind = parse_device_kind(candidates.text(kDeviceKindAt));
         facts.device_kind = kind ? *kind : DeviceKind::other;
-        facts.remote_is_local = candidates.integer(17) != 0;
-        facts.sent_data = candidates.integer(13) > 0;
-        facts.country = candidates.text(18);
-        facts.asn = candidates.is_null(19) ? 0 : static_cast<uint32_t>(candidates.integer(19));
-        int64_t remote_port = candidates.is_null(8) ? -1 : candidates.integer(8);
-        bool dns_port = remote_port == 53 || remote_port == 853;
+        facts.remote_is_local = r.remote_local;
+        facts.sent_data = r.packets_out > 0;
+        facts.country = r.country.value_or("");
+        facts.asn = r.asn.value_or(0);
+        bool dns_port = r.remote_port == 53 || r.remote_port == 853;
         // A resolver's lookups upstream are its clients' names (as when the flow ended).
-        bool resolver = candidates.text(23).find("\"dns-server:") != std::string::npos;
-        if (!(dns_port && resolver)) facts.domain = candidates.text(16);
+        bool resolver = candidates.text(kIdentifiedByAt).find("\"dns-server:") != std::string::npos;
+        if (!(dns_port && resolver)) facts.domain = r.domain.value_or("");
         facts.resolver_abroad = dns_port && !facts.country.empty() && facts.country != rules.home_country();
         Verdict verdict = rules.evaluate(facts);
         if (verdict.severity == Severity::none) continue;
 
-        FlowRecord r;
-        r.uid = candidates.text(1);
-        r.first_us = candidates.integer(2);
-        r.last_us = candidates.integer(3);
-        r.device_ip = candidates.text(4);
-        if (!candidates.is_null(5)) r.device_port = static_cast<int>(candidates.integer(5));
-        r.device_mac = optional_text(candidates, 6);
-        r.remote_ip = candidates.text(7);
-        if (remote_port >= 0) r.remote_port = static_cast<int>(remote_port);
-        r.transport = candidates.text(9);
-        r.ip_protocol = static_cast<int>(candidates.integer(10));
-        r.bytes_out = static_cast<uint64_t>(candidates.integer(11));
-        r.bytes_in = static_cast<uint64_t>(candidates.integer(12));
-        r.packets_out = static_cast<uint64_t>(candidates.integer(13));
-        r.packets_in = static_cast<uint64_t>(candidates.integer(14));
-        r.app_protocol = optional_text(candidates, 15);
-        r.domain = optional_text(candidates, 16);
-        r.remote_local = facts.remote_is_local;
-        r.country = optional_text(candidates, 18);
-        if (facts.asn) r.asn = facts.asn;
-        r.as_org = optional_text(candidates, 20);
-        r.community_id = optional_text(candidates, 21);
-        r.closed = true;
         r.severity = to_string(verdict.severity);
         r.reasons = std::move(verdict.reasons);
         r.reasons.push_back(request.cause);
         std::string reasons = json::string_array(r.reasons);
 
         int64_t flow_id = candidates.integer(0);
-        evidence::LateAlertFields late{r.uid, optional_text(candidates, 24), request.raised_us, r.severity, reasons,
+        evidence::LateAlertFields late{r.uid, optional_text(candidates, kRecordHashAt), request.raised_us, r.severity, reasons,
                                        request.cause};
         if (!writer) writer.emplace(db);
         writer->alert.bind(1, flow_id);
