@@ -14,7 +14,7 @@ inline int64_t now_us() {
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// A packet's time stamp (pcap_pkthdr::ts). Only for a stamp that
+// A packet's time stamp (FrameHeader::ts). Only for a stamp that
 // packet_time_us() accepts: others overflow.
 inline int64_t to_us(const timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000 + tv.tv_usec; }
 

@@ -16,8 +16,6 @@
 // Only the --max-flows cap is per shard (max_flows / N each).
 #pragma once
 
-#include <pcap/pcap.h>
-
 #include <atomic>
 #include <climits>
 #include <condition_variable>
@@ -34,6 +32,7 @@
 #include "egresswatch/decode.hpp"
 #include "egresswatch/dpi.hpp"
 #include "egresswatch/flow_table.hpp"
+#include "egresswatch/frame_header.hpp"
 
 namespace egresswatch {
 
@@ -97,7 +96,7 @@ public:
     // Hands a decoded packet to its flow's shard (`frame` is what it was
     // decoded from: a worker thread reads it from a copy unless `frame_stays`,
     // i.e. the frame stays where it is until end_all()).
-    void process(const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
+    void process(const FrameHeader& header, const uint8_t* frame, const DecodedPacket& packet,
                  int64_t ts_us, uint64_t packet_index, bool frame_stays = false);
 
     // Barriers: each waits until every shard has done it, then returns the

@@ -12,8 +12,6 @@
 // Used from the capture thread, and from the lanes' threads once set_threaded().
 #pragma once
 
-#include <pcap/pcap.h>
-
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -26,6 +24,7 @@
 #include "egresswatch/decode.hpp"
 #include "egresswatch/dns_cache.hpp"  // ClientAddress
 #include "egresswatch/flow_table.hpp"
+#include "egresswatch/frame_header.hpp"
 #include "egresswatch/net.hpp"
 
 namespace egresswatch {
@@ -59,11 +58,11 @@ public:
 
     // A packet of the flow `p` belongs to; `packet_index` is the flow's
     // sequence if the packet starts it (FlowTable::account's packet_index).
-    void add(const DecodedPacket& p, uint64_t packet_index, int linktype, const pcap_pkthdr& header,
+    void add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
              const uint8_t* frame);
     // A DNS answer that told `client` the `addresses`.
     void add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
-                        const pcap_pkthdr& header, const uint8_t* frame);
+                        const FrameHeader& header, const uint8_t* frame);
 
     // A record of `flow` (named `uid` in the store) is written. If it is an
     // alert, returns the packets held for it and not yet taken, in capture

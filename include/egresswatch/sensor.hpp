@@ -5,8 +5,6 @@
 // name, rules, Community ID) and written to the store and the RecordSink.
 #pragma once
 
-#include <pcap/pcap.h>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -25,6 +23,7 @@
 #include "egresswatch/flow_schedule.hpp"
 #include "egresswatch/flow_table.hpp"
 #include "egresswatch/flow_workers.hpp"
+#include "egresswatch/frame_header.hpp"
 #include "egresswatch/geo.hpp"
 #include "egresswatch/net.hpp"
 #include "egresswatch/oui.hpp"
@@ -120,7 +119,7 @@ public:
 
     // One captured frame. `frame_stays` says the frame stays where it is
     // until finish() (a mapped file): flow workers then get it without a copy.
-    void process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays = false);
+    void process(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays = false);
 
     // Live capture with PACKET_FANOUT (--workers N): the capture's lane
     // threads read their own sockets. Before they start, start_lanes(); on
@@ -130,7 +129,7 @@ public:
     // devices are (DNS, DHCP, discovery), and writes the flows that left the lanes.
     void start_lanes();
     void serve_lane(size_t lane);
-    void process_on_lane(size_t lane, int linktype, const pcap_pkthdr& header, const uint8_t* frame);
+    void process_on_lane(size_t lane, int linktype, const FrameHeader& header, const uint8_t* frame);
     void service_lanes();
     void lanes_stopped();
     // Packets each lane has read (empty without lanes): how evenly the kernel spreads them.
@@ -171,7 +170,7 @@ private:
     void learn_dns(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
     // Device records (and the re-judging they ask for) to the sink and the store.
     void write_device_records(std::vector<StoreRecord> records);
-    void process_at(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays, int64_t ts_us);
+    void process_at(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays, int64_t ts_us);
     // Late alerts the store raised (re-judged flows) go to the record sink.
     void emit_late_alerts();
     void store_evidence_packets(const std::string& uid, std::vector<HeldPacket> packets);
@@ -190,7 +189,7 @@ private:
     // A packet far ahead of the clock, until the next says what it is.
     struct OutlierPacket {
         int linktype;
-        pcap_pkthdr header;
+        FrameHeader header;
         std::vector<uint8_t> frame;
         int64_t ts_us;
     };
@@ -211,7 +210,7 @@ private:
     };
     struct InspectedFrame {
         int linktype;
-        pcap_pkthdr header;
+        FrameHeader header;
         std::vector<uint8_t> frame;
     };
     bool lanes_ = false;
@@ -224,7 +223,7 @@ private:
     PacketHold hold_;
     struct InspectedFrameRef {
         int linktype = 0;
-        const pcap_pkthdr* header = nullptr;
+        const FrameHeader* header = nullptr;
         const uint8_t* frame = nullptr;
     } inspecting_;
     uint64_t not_kept_at_last_stats_ = 0;

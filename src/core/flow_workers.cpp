@@ -180,7 +180,7 @@ void FlowWorkers::run_command(FlowShard& shard, Command command, int64_t command
     }
 }
 
-void FlowWorkers::process(const pcap_pkthdr& header, const uint8_t* frame, const DecodedPacket& packet,
+void FlowWorkers::process(const FrameHeader& header, const uint8_t* frame, const DecodedPacket& packet,
                           int64_t ts_us, uint64_t packet_index, bool frame_stays) {
     expiry_bound_us_ = std::min(expiry_bound_us_, ts_us + shortest_timeout_us_);
     if (workers_.empty()) {

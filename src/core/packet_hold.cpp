@@ -97,7 +97,7 @@ constexpr size_t kMinimumPackets = 4;
 
 }  // namespace
 
-void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype, const pcap_pkthdr& header,
+void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
                      const uint8_t* frame) {
     if (!enabled()) return;
     std::unique_lock lock(mutex_, std::defer_lock);
@@ -146,7 +146,7 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
 }
 
 void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
-                                const pcap_pkthdr& header, const uint8_t* frame) {
+                                const FrameHeader& header, const uint8_t* frame) {
     if (!enabled() || addresses.empty()) return;
     std::unique_lock lock(mutex_, std::defer_lock);
     if (threaded_) lock.lock();

@@ -107,7 +107,7 @@ void Sensor::reload() {
 // before. Otherwise it is an outlier: taken at the clock's time, and counted.
 // The last packet of a capture is taken at its own time (nothing follows it
 // whose expiry it could stop).
-void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays) {
+void Sensor::process(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays) {
     last_time_used_us_ = 0;
     auto ts = packet_time_us(header.ts);
     if (!ts) {
@@ -138,7 +138,7 @@ void Sensor::process(int linktype, const pcap_pkthdr& header, const uint8_t* fra
     process_at(linktype, header, frame, frame_stays, *ts);
 }
 
-void Sensor::process_at(int linktype, const pcap_pkthdr& header, const uint8_t* frame, bool frame_stays,
+void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays,
                         int64_t ts_us) {
     ++counters_.packets;
     counters_.bytes += header.caplen;
@@ -229,7 +229,7 @@ void Sensor::start_lanes() {
 void Sensor::serve_lane(size_t lane) { flows_->serve_lane(lane); }
 
 // On lane k's thread: only its shard, its counters and the hand-over queue.
-void Sensor::process_on_lane(size_t lane, int linktype, const pcap_pkthdr& header, const uint8_t* frame) {
+void Sensor::process_on_lane(size_t lane, int linktype, const FrameHeader& header, const uint8_t* frame) {
     LaneCounters& c = lane_counters_[lane];
     c.packets.fetch_add(1, std::memory_order_relaxed);
     c.total_packets.fetch_add(1, std::memory_order_relaxed);

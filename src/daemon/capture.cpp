@@ -25,6 +25,9 @@ struct PcapCloser {
 };
 using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
 
+// libpcap's record header as the pipeline takes it (core does not include libpcap).
+FrameHeader frame_header(const pcap_pkthdr& h) { return {h.ts, h.caplen, h.len}; }
+
 struct PacketContext {
     Sensor* sensor;
     int linktype;
@@ -32,7 +35,7 @@ struct PacketContext {
 
 void feed_packet(u_char* user, const pcap_pkthdr* header, const u_char* data) {
     auto* context = reinterpret_cast<PacketContext*>(user);
-    context->sensor->process(context->linktype, *header, data);
+    context->sensor->process(context->linktype, frame_header(*header), data);
 }
 
 }  // namespace
@@ -124,7 +127,7 @@ InputOutcome FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop) {
         // the sensor may queue them for a worker without copying.
         bool frames_stay = file->mapped != nullptr;
         auto process = [&](const pcap_pkthdr& header, const uint8_t* frame) {
-            sensor.process(file->linktype, header, frame, frames_stay);
+            sensor.process(file->linktype, frame_header(header), frame, frames_stay);
             read_.bytes_read += header.caplen + 16;  // a pcap record header is 16 bytes
             if (progress_ && ++read_.packets % 4096 == 0) progress_(read_);
             // The time the sensor took it at: not a stamp it refused, nor an outlier's.
@@ -218,7 +221,7 @@ struct LanePacketContext {
 
 void feed_lane_packet(u_char* user, const pcap_pkthdr* header, const u_char* data) {
     auto* context = reinterpret_cast<LanePacketContext*>(user);
-    context->sensor->process_on_lane(context->lane, context->linktype, *header, data);
+    context->sensor->process_on_lane(context->lane, context->linktype, frame_header(*header), data);
 }
 
 }  // namespace

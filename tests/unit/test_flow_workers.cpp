@@ -180,7 +180,7 @@ std::vector<std::string> run_workers(const Capture& capture, int workers) {
             emit("flush", p.ts_us, flows.snapshot_changed());
             open_at_flushes.push_back(flows.open_flows());
         }
-        pcap_pkthdr header{};
+        FrameHeader header{};
         header.caplen = header.len = static_cast<uint32_t>(p.frame.size());
         flows.process(header, p.frame.data(), p.decoded, p.ts_us, index);
     }
@@ -261,7 +261,7 @@ TEST_CASE("flow workers: lanes read by threads of their own give the records one
         FlowWorkers one(1, config);
         uint64_t index = 0;
         for (const CapturedPacket& p : capture.packets) {
-            pcap_pkthdr header{};
+            FrameHeader header{};
             header.caplen = header.len = static_cast<uint32_t>(p.frame.size());
             auto expired = one.expire(p.ts_us);
             for (auto& line : final_lines(expired)) expected.push_back(line);

@@ -22,8 +22,8 @@ DecodedPacket packet(bool from_device, uint16_t device_port = 50000) {
     return p;
 }
 
-pcap_pkthdr header(int64_t ts_us, uint32_t caplen) {
-    pcap_pkthdr h{};
+FrameHeader header(int64_t ts_us, uint32_t caplen) {
+    FrameHeader h{};
     h.ts.tv_sec = ts_us / 1'000'000;
     h.ts.tv_usec = ts_us % 1'000'000;
     h.caplen = caplen;

@@ -48,7 +48,7 @@ SensorParts test_parts(const std::string& store_path) {
 }
 
 void feed(Sensor& sensor, int64_t ts_us, const capgen::Bytes& frame) {
-    pcap_pkthdr header{};
+    FrameHeader header{};
     header.ts.tv_sec = ts_us / 1'000'000;
     header.ts.tv_usec = ts_us % 1'000'000;
     header.caplen = header.len = static_cast<uint32_t>(frame.size());
@@ -158,7 +158,7 @@ TEST_CASE("sensor clock: impossible stamps are refused, a lone stamp far ahead i
     CHECK(sensor.last_packet_time_us() == 0);  // held
     feed(sensor, t0 + 2'000'000, datagram(40001));
     // Before 1970: counted as malformed, never taken.
-    pcap_pkthdr header{};
+    FrameHeader header{};
     header.ts.tv_sec = -5;
     capgen::Bytes frame = datagram(40003);
     header.caplen = header.len = static_cast<uint32_t>(frame.size());
