@@ -1,5 +1,6 @@
 #include "egresswatch/sensor.hpp"
 
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -33,6 +34,22 @@ Payload payload_of(const DecodedPacket& p) {
     if (either_port(p, 37020)) return Payload::sadp;
     if (either_port(p, 37810) || either_port(p, 5050)) return Payload::dahua;
     return Payload::none;
+}
+
+void bump(uint64_t& counter) { ++counter; }
+void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+
+// The one place a frame's decoding is counted, for the capture thread's
+// counters and for a lane's: true for an IP packet, to be tracked.
+template <class Counters>
+bool count_decoded(DecodeStatus status, Counters& c) {
+    switch (status) {
+    case DecodeStatus::ok: bump(c.ip_packets); return true;
+    case DecodeStatus::not_ip: bump(c.not_ip); return false;
+    case DecodeStatus::malformed: bump(c.malformed); return false;
+    case DecodeStatus::unsupported_link: bump(c.unsupported_link); return false;
+    }
+    return false;
 }
 
 std::string dns_bounds_message() {
@@ -147,13 +164,7 @@ void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* 
     identity_.note_time(ts_us);
 
     DecodedPacket packet;
-    switch (decode_packet(linktype, frame, header.caplen, header.len, packet)) {
-    case DecodeStatus::ok: break;
-    case DecodeStatus::not_ip: ++counters_.not_ip; return;
-    case DecodeStatus::malformed: ++counters_.malformed; return;
-    case DecodeStatus::unsupported_link: ++counters_.unsupported_link; return;
-    }
-    ++counters_.ip_packets;
+    if (!count_decoded(decode_packet(linktype, frame, header.caplen, header.len, packet), counters_)) return;
     // Here, not in each table, so that every worker's table expires at the
     // same point of the capture.
     if (schedule_.expiry_due(ts_us)) emit_flows(flows_->expire(ts_us));
@@ -234,20 +245,15 @@ void Sensor::process_on_lane(size_t lane, int linktype, const FrameHeader& heade
     c.packets.fetch_add(1, std::memory_order_relaxed);
     c.total_packets.fetch_add(1, std::memory_order_relaxed);
     c.bytes.fetch_add(header.caplen, std::memory_order_relaxed);
-    DecodedPacket packet;
-    switch (decode_packet(linktype, frame, header.caplen, header.len, packet)) {
-    case DecodeStatus::ok: break;
-    case DecodeStatus::not_ip: c.not_ip.fetch_add(1, std::memory_order_relaxed); return;
-    case DecodeStatus::malformed: c.malformed.fetch_add(1, std::memory_order_relaxed); return;
-    case DecodeStatus::unsupported_link: c.unsupported_link.fetch_add(1, std::memory_order_relaxed); return;
-    }
+    // As process(): the stamp first, then the decoding.
     auto time = packet_time_us(header.ts);
     if (!time) {
         c.malformed.fetch_add(1, std::memory_order_relaxed);
         c.bad_timestamps.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    c.ip_packets.fetch_add(1, std::memory_order_relaxed);
+    DecodedPacket packet;
+    if (!count_decoded(decode_packet(linktype, frame, header.caplen, header.len, packet), c)) return;
     int64_t ts_us = *time;
     uint64_t index = lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1;
     flows_->process_on_lane(lane, packet, ts_us, index);
