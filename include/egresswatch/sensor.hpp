@@ -167,6 +167,7 @@ private:
     void emit_flow(const FlowOutput& output);
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
     static bool needs_inspection(const DecodedPacket& packet);
+    bool may_alert(const DecodedPacket& packet) const;
     void learn_dns(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
     // Device records (and the re-judging they ask for) to the sink and the store.
     void write_device_records(std::vector<StoreRecord> records);

@@ -169,7 +169,7 @@ void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* 
     // same point of the capture.
     if (schedule_.expiry_due(ts_us)) emit_flows(flows_->expire(ts_us));
     flows_->process(header, frame, packet, ts_us, counters_.packets, frame_stays);
-    hold_.add(packet, counters_.packets, linktype, header, frame);
+    if (may_alert(packet)) hold_.add(packet, counters_.packets, linktype, header, frame);
     inspecting_ = {linktype, &header, frame};
     inspect_payload(packet, ts_us);
     inspecting_ = {};
@@ -178,6 +178,13 @@ void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* 
 }
 
 bool Sensor::needs_inspection(const DecodedPacket& p) { return payload_of(p) != Payload::none; }
+
+// A flow between two local addresses never alerts (Rules::evaluate: its remote
+// end is local), so its packets are not held as evidence: on a real site most
+// flows are on the LAN (discovery, streams to the recorder, the resolver).
+bool Sensor::may_alert(const DecodedPacket& p) const {
+    return hold_.enabled() && !(identity_.is_local(p.src_ip) && identity_.is_local(p.dst_ip));
+}
 
 // Application payloads that tell who a device is or which names it uses. Only
 // a few well-known ports are looked at (payload_of), so most packets return at once.
@@ -257,7 +264,7 @@ void Sensor::process_on_lane(size_t lane, int linktype, const FrameHeader& heade
     int64_t ts_us = *time;
     uint64_t index = lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1;
     flows_->process_on_lane(lane, packet, ts_us, index);
-    hold_.add(packet, index, linktype, header, frame);
+    if (may_alert(packet)) hold_.add(packet, index, linktype, header, frame);
     if (needs_inspection(packet)) {
         std::lock_guard lock(inspect_mutex_);
         // Bounded: if the capture thread falls behind, frames are dropped and counted.
