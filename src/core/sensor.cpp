@@ -413,7 +413,6 @@ bool Sensor::finish() {
         held_.reset();
         process_at(held.linktype, held.header, held.frame.data(), false, held.ts_us);
     }
-    service_lanes();  // what the lanes handed over last
     emit_flows(flows_->end_all());
     identity_.write_changed();
     bool stored = store_->flush();

@@ -287,19 +287,20 @@ void LiveCapture::start_lanes(Sensor& sensor) {
     for (size_t k = 0; k < lanes_; ++k) lane_threads_.emplace_back([this, &sensor, k] { run_lane(sensor, k); });
 }
 
-void LiveCapture::stop(Sensor& sensor) {
-    if (lane_threads_.empty()) return;
+void LiveCapture::join_lanes() {
     lanes_stopping_ = true;
     for (auto& thread : lane_threads_) thread.join();
     lane_threads_.clear();
+}
+
+void LiveCapture::stop(Sensor& sensor) {
+    if (lane_threads_.empty()) return;
+    join_lanes();
     sensor.lanes_stopped();
 }
 
-LiveCapture::~LiveCapture() {
-    // stop() was not called (an error on the way out): the threads must not outlive this.
-    lanes_stopping_ = true;
-    for (auto& thread : lane_threads_) thread.join();
-}
+// stop() was not called (an error on the way out): the threads must not outlive this.
+LiveCapture::~LiveCapture() { join_lanes(); }
 
 void LiveCapture::dispatch(Sensor& sensor, int timeout_ms) {
     if (lanes_ > 0) {

@@ -82,6 +82,7 @@ public:
 private:
     struct Interface;
     void start_lanes(Sensor& sensor);
+    void join_lanes();
     void run_lane(Sensor& sensor, size_t lane);
     void read_lane(Sensor& sensor, size_t lane);
     std::vector<std::unique_ptr<Interface>> interfaces_;

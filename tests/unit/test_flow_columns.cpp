@@ -68,25 +68,34 @@ const std::map<std::string, std::string> kFullRecordStored = {
     {"reasons", R"(s:["a","b"])"}, {"vlan_in", "i:103"}, {"inner_vlan_in", "i:104"},
 };
 
-// Each stored column of the flow `uid` (with its alert), by name.
-std::map<std::string, std::string> stored_columns(const std::string& path, const std::string& uid) {
+// The stored columns of the flow `uid` with its alert (canonical_select_list(),
+// after the columns `before` names), handed to `read` as one row.
+template <class Read>
+auto read_stored_row(const std::string& path, const std::string& uid, const std::string& before, Read read) {
     sqlite::Connection connection(path, sqlite::Connection::Mode::read_only);
     sqlite::Statement row(connection.handle(),
-                          "SELECT " + evidence::canonical_select_list() +
+                          "SELECT " + before + evidence::canonical_select_list() +
                               " FROM flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id WHERE f.flow_uid = ?1");
     row.bind(1, uid);
     REQUIRE(row.step());
-    std::map<std::string, std::string> out;
-    for (std::size_t i = 0; i < evidence::kCanonicalColumnCount; ++i) {
-        int index = static_cast<int>(i);
-        std::string& value = out[std::string(evidence::kCanonicalColumns[i].name)];
-        switch (sqlite3_column_type(row.handle(), index)) {
-            case SQLITE_NULL: value = "null"; break;
-            case SQLITE_INTEGER: value = "i:" + std::to_string(sqlite3_column_int64(row.handle(), index)); break;
-            default: value = "s:" + row.text(index);
+    return read(row);
+}
+
+// Each stored column of the flow `uid` (with its alert), by name.
+std::map<std::string, std::string> stored_columns(const std::string& path, const std::string& uid) {
+    return read_stored_row(path, uid, "", [](const sqlite::Statement& row) {
+        std::map<std::string, std::string> out;
+        for (std::size_t i = 0; i < evidence::kCanonicalColumnCount; ++i) {
+            int index = static_cast<int>(i);
+            std::string& value = out[std::string(evidence::kCanonicalColumns[i].name)];
+            switch (sqlite3_column_type(row.handle(), index)) {
+                case SQLITE_NULL: value = "null"; break;
+                case SQLITE_INTEGER: value = "i:" + std::to_string(sqlite3_column_int64(row.handle(), index)); break;
+                default: value = "s:" + row.text(index);
+            }
         }
-    }
-    return out;
+        return out;
+    });
 }
 
 std::vector<std::string> json_keys(const std::string& line) {
@@ -290,13 +299,10 @@ std::string shown(const flow_columns::FieldValue& v) {
 }
 
 FlowRecord read_back(const std::string& path, const std::string& uid) {
-    sqlite::Connection connection(path, sqlite::Connection::Mode::read_only);
-    sqlite::Statement row(connection.handle(),
-                          "SELECT 7, " + evidence::canonical_select_list() +
-                              " FROM flows AS f LEFT JOIN alerts AS a ON a.flow_id = f.id WHERE f.flow_uid = ?1");
-    row.bind(1, uid);
-    REQUIRE(row.step());
-    return flow_columns::read_stored_flow(row, 1);
+    // A column before the flow's: read_stored_flow() starts where it is told.
+    return read_stored_row(path, uid, "7, ", [](const sqlite::Statement& row) {
+        return flow_columns::read_stored_flow(row, 1);
+    });
 }
 
 }  // namespace

@@ -158,11 +158,7 @@ TEST_CASE("sensor clock: impossible stamps are refused, a lone stamp far ahead i
     CHECK(sensor.last_packet_time_us() == 0);  // held
     feed(sensor, t0 + 2'000'000, datagram(40001));
     // Before 1970: counted as malformed, never taken.
-    FrameHeader header{};
-    header.ts.tv_sec = -5;
-    capgen::Bytes frame = datagram(40003);
-    header.caplen = header.len = static_cast<uint32_t>(frame.size());
-    sensor.process(DLT_EN10MB, header, frame.data());
+    feed(sensor, -5'000'000, datagram(40003));
     CHECK(sensor.last_packet_time_us() == 0);
     REQUIRE(sensor.finish());
 
