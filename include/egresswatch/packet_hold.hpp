@@ -80,15 +80,15 @@ public:
     size_t open_flows() const;
 
 private:
-    // A held frame: its bytes are at `offset` in its flow's buffer (one
-    // buffer per flow, not an allocation per packet).
+    // A held frame: its bytes are at `offset` in its flow's chunk `chunk`.
     struct Held {
         int64_t ts_us;
         uint32_t origlen;
-        uint32_t offset, size;
+        uint32_t chunk, offset, size;
         int32_t linktype;
         bool from_low;  // sent by the key's low end
     };
+    using Chunk = std::unique_ptr<uint8_t[]>;
     struct Entry {
         uint64_t sequence = 0;
         uint16_t count[2] = {0, 0};  // packets seen from the low end, from the high end (up to N)
@@ -96,9 +96,14 @@ private:
         // The DNS answers that had named each end to the other when the flow
         // began: to the low end about the high end, and the other way round.
         std::shared_ptr<const HeldPacket> dns_to_low, dns_to_high;
-        std::vector<Held> packets;   // not yet taken
-        std::vector<uint8_t> buffer;  // their bytes
-        size_t cost = 0;              // what it holds: bookkeeping, capacities, DNS answers
+        std::vector<Held> packets;  // not yet taken
+        // Their bytes, in chunks each twice the last (up to 4 KiB): a chunk is
+        // never moved or grown (one buffer per flow that doubled copied its
+        // frames again at each step), and a short flow takes little.
+        std::vector<Chunk> chunks;
+        size_t last_chunk_size = 0, last_chunk_used = 0;
+        size_t chunk_bytes = 0;  // of all its chunks
+        size_t cost = 0;         // what it holds: bookkeeping, capacities, chunks, DNS answers
     };
     struct Ended {
         Entry entry;

@@ -15,6 +15,10 @@ constexpr size_t kEntryOverhead = 256;
 constexpr size_t kDnsOverhead = 128;
 // Passive DNS answers take at most this share of the budget.
 constexpr size_t kDnsShare = 8;
+// A flow's frames are kept in chunks of 256 bytes, then twice the last, up to
+// 4 KiB (a chunk is at least as large as the frame it is made for).
+constexpr size_t kFirstChunk = 256;
+constexpr size_t kLargestChunk = 4096;
 
 }  // namespace
 
@@ -92,7 +96,6 @@ size_t growth(const std::vector<T>& v, size_t extra, size_t minimum) {
     return (std::max({need, 2 * v.capacity(), minimum}) - v.capacity()) * sizeof(T);
 }
 
-constexpr size_t kMinimumBuffer = 256;  // bytes
 constexpr size_t kMinimumPackets = 4;
 
 }  // namespace
@@ -132,15 +135,26 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     if (count >= config_.per_direction) return;
     ++count;
     size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
-    size_t cost = growth(entry.packets, 1, kMinimumPackets) + growth(entry.buffer, caplen, kMinimumBuffer);
+    bool fits = !entry.chunks.empty() && entry.last_chunk_used + caplen <= entry.last_chunk_size;
+    size_t chunk_size =
+        fits ? 0 : std::max(caplen, entry.chunks.empty() ? kFirstChunk : std::min(kLargestChunk, 2 * entry.last_chunk_size));
+    size_t cost = growth(entry.packets, 1, kMinimumPackets) + chunk_size;
     if (!make_room(cost)) {
         not_kept_.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    cost = grow(entry.packets, 1, kMinimumPackets) + grow(entry.buffer, caplen, kMinimumBuffer);
-    entry.packets.push_back(Held{to_us(header.ts), header.len, static_cast<uint32_t>(entry.buffer.size()),
-                                 static_cast<uint32_t>(caplen), linktype, from_low});
-    entry.buffer.insert(entry.buffer.end(), frame, frame + caplen);
+    grow(entry.packets, 1, kMinimumPackets);
+    if (!fits) {
+        entry.chunks.push_back(Chunk(new uint8_t[chunk_size]));
+        entry.last_chunk_size = chunk_size;
+        entry.last_chunk_used = 0;
+        entry.chunk_bytes += chunk_size;
+    }
+    std::copy(frame, frame + caplen, entry.chunks.back().get() + entry.last_chunk_used);
+    entry.packets.push_back(Held{to_us(header.ts), header.len, static_cast<uint32_t>(entry.chunks.size() - 1),
+                                 static_cast<uint32_t>(entry.last_chunk_used), static_cast<uint32_t>(caplen), linktype,
+                                 from_low});
+    entry.last_chunk_used += caplen;
     entry.cost += cost;
     bytes_ += cost;
 }
@@ -188,15 +202,16 @@ std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry
         if (answer) out.push_back(*answer);
     }
     for (const auto& held : entry.packets) {
-        const uint8_t* bytes = entry.buffer.data() + held.offset;
+        const uint8_t* bytes = entry.chunks[held.chunk].get() + held.offset;
         out.push_back(HeldPacket{held.ts_us, held.origlen, held.linktype,
                                  held.from_low == device_is_low ? PacketDirection::out : PacketDirection::in,
                                  std::vector<uint8_t>(bytes, bytes + held.size)});
     }
-    // Later packets (up to N each way) start a new buffer.
-    size_t freed = entry.packets.capacity() * sizeof(Held) + entry.buffer.capacity();
+    // Later packets (up to N each way) start new chunks.
+    size_t freed = entry.packets.capacity() * sizeof(Held) + entry.chunk_bytes;
     std::vector<Held>().swap(entry.packets);
-    std::vector<uint8_t>().swap(entry.buffer);
+    std::vector<Chunk>().swap(entry.chunks);
+    entry.chunk_bytes = entry.last_chunk_size = entry.last_chunk_used = 0;
     entry.cost -= freed;
     bytes_ -= freed;
     return out;

@@ -71,6 +71,26 @@ TEST_CASE("packet hold: the first N packets each way, cut to the snap length, af
     CHECK(hold.open_flows() == 0);
 }
 
+TEST_CASE("packet hold: frames kept across several chunks come back whole and in order") {
+    PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
+    for (int i = 0; i < 32; ++i) {
+        auto bytes = frame(500, static_cast<uint8_t>(i));
+        hold.add(packet(i % 2 == 0), 1 + i, 1, header(100 + i, 500), bytes.data());
+    }
+    // Chunks of 500 (the first frame's size, over 256), 1000, 2000, 4000, then
+    // 4096 bytes: 1 + 2 + 4 + 8 + 8 + 8 + 1 frames.
+    CHECK(hold.bytes() == 256 + 32 * 32 + 500 + 1000 + 2000 + 4000 + 3 * 4096);
+    auto taken = hold.take(flow_of(1, 100), "r-1", true, false);
+    REQUIRE(taken.size() == 32);
+    for (int i = 0; i < 32; ++i) {
+        CHECK(taken[i].data == frame(500, static_cast<uint8_t>(i)));
+        CHECK(taken[i].ts_us == 100 + i);
+    }
+    CHECK(hold.bytes() == 256);  // the entry stays for the open flow, its chunks are given back
+    CHECK(hold.take(flow_of(1, 100), "r-1", true, true).empty());  // N each way were seen already
+    CHECK(hold.bytes() == 0);
+}
+
 TEST_CASE("packet hold: an open alert gives its packets once, and a flow without an alert keeps them for a late one") {
     PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
     auto bytes = frame(60, 1);
@@ -103,7 +123,7 @@ TEST_CASE("packet hold: a flow's key reused by a later flow does not give it the
 
 TEST_CASE("packet hold: the memory budget bounds what is held, and what did not fit is counted") {
     // Room for one flow's entry (256 bytes), its first 4 packets' bookkeeping
-    // (4 * 32) and a 256-byte buffer: two 100-byte packets, not a third.
+    // (4 * 32) and its first, 256-byte chunk: two 100-byte packets, not a third.
     PacketHold hold(PacketHoldConfig{16, 512, 640});
     auto bytes = frame(100, 1);
     for (int i = 0; i < 5; ++i) hold.add(packet(true), 1 + i, 1, header(10 + i, 100), bytes.data());
