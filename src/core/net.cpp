@@ -95,15 +95,27 @@ std::optional<Cidr> Cidr::parse(std::string_view text) {
     return c;
 }
 
+namespace {
+
+// Bytes [at, at + 8) of an address as a big-endian number.
+uint64_t half_of(const IpAddress& address, size_t at) {
+    uint64_t half;
+    std::memcpy(&half, address.bytes.data() + at, sizeof half);
+    return __builtin_bswap64(half);
+}
+
+// The first `bits` (0 to 64) bits set.
+uint64_t leading_ones(int bits) { return bits <= 0 ? 0 : bits >= 64 ? ~uint64_t{0} : ~uint64_t{0} << (64 - bits); }
+
+}  // namespace
+
+// Two masked 64-bit compares: every packet asks this of both its ends (is it local?).
 bool Cidr::contains(const IpAddress& address) const {
     if (address.is_v4 != network.is_v4) return false;
     int bits = prefix_length + (network.is_v4 ? 96 : 0);
-    int full = bits / 8;
-    if (std::memcmp(address.bytes.data(), network.bytes.data(), full) != 0) return false;
-    int rest = bits % 8;
-    if (rest == 0) return true;
-    uint8_t mask = static_cast<uint8_t>(0xff00 >> rest);
-    return (address.bytes[full] & mask) == (network.bytes[full] & mask);
+    uint64_t high_mask = leading_ones(bits), low_mask = leading_ones(bits - 64);
+    return ((half_of(address, 0) ^ half_of(network, 0)) & high_mask) == 0 &&
+           ((half_of(address, 8) ^ half_of(network, 8)) & low_mask) == 0;
 }
 
 std::string Cidr::to_string() const {

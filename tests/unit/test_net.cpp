@@ -43,6 +43,25 @@ TEST_CASE("CIDR blocks match on the prefix bits only", "[net]") {
     CHECK_FALSE(Cidr::parse("10.0.0.0/8x"));
 }
 
+TEST_CASE("CIDR blocks: every prefix length, either side of 64 bits, v4 and v6", "[net]") {
+    auto in = [](const char* net, const char* address) { return Cidr::parse(net)->contains(*IpAddress::parse(address)); };
+    CHECK(in("198.51.100.7/32", "198.51.100.7"));
+    CHECK_FALSE(in("198.51.100.7/32", "198.51.100.6"));
+    CHECK(in("198.51.100.6/31", "198.51.100.7"));
+    CHECK_FALSE(in("198.51.100.6/31", "198.51.100.8"));
+    CHECK_FALSE(in("0.0.0.0/0", "::1"));
+    CHECK(in("::/0", "2001:db8::1"));
+    CHECK_FALSE(in("::/0", "10.0.0.1"));
+    CHECK(in("2001:db8:1:2::/64", "2001:db8:1:2:ffff::1"));
+    CHECK_FALSE(in("2001:db8:1:2::/64", "2001:db8:1:3::1"));
+    CHECK(in("2001:db8:1:2:8000::/65", "2001:db8:1:2:ffff::1"));
+    CHECK_FALSE(in("2001:db8:1:2:8000::/65", "2001:db8:1:2:7fff::1"));
+    CHECK(in("2001:db8::1/128", "2001:db8::1"));
+    CHECK_FALSE(in("2001:db8::1/128", "2001:db8::2"));
+    CHECK(in("2001:db8::/63", "2001:db8:0:1::9"));
+    CHECK_FALSE(in("2001:db8::/63", "2001:db8:0:2::9"));
+}
+
 TEST_CASE("MAC addresses normalise to lower-case colon form", "[net]") {
     CHECK(mac_to_string(*parse_mac("44:19:B6:00:00:21")) == "44:19:b6:00:00:21");
     CHECK(mac_to_string(*parse_mac("4419-b600-0021")) == "44:19:b6:00:00:21");
