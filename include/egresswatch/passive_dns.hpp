@@ -26,7 +26,7 @@ struct DnsLearnt {
     // The question and its aliases; null when the message teaches nothing
     // (a query, an error, no question, or a question beyond the bounds).
     std::shared_ptr<const ResolvedName> resolved;
-    std::vector<StoreRecord> observations;  // a DnsObservation per answer kept, for the store
+    std::vector<DnsObservation> observations;  // one per answer kept, for the store
     std::vector<IpAddress> named;           // addresses remembered for the client
     bool beyond_bounds = false;             // something was left out (counted in dropped())
 };

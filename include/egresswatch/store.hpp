@@ -126,6 +126,7 @@ public:
 
     void submit(StoreRecord record);
     void submit(std::vector<StoreRecord> records);
+    void submit(std::vector<DnsObservation> observations);
     // Blocks until everything submitted so far is committed, or the writer gives up.
     // Returns false if records could not be written: the writer gave up (the
     // error is in last_error()), or records were dropped below the free-space
@@ -178,6 +179,8 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_, drained_, room_;
     std::deque<StoreRecord> queue_;
+    template <class Record>
+    void submit_all(std::vector<Record>& records);
     bool stopping_ = false;
     bool flush_requested_ = false;
     bool failed_ = false;

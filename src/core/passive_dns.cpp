@@ -40,6 +40,7 @@ DnsLearnt PassiveDns::learn(const DnsMessage& message, const DecodedPacket& p, i
                std::find(resolved->aliases.begin(), resolved->aliases.end(), name) != resolved->aliases.end();
     };
     std::string transport = p.ip_protocol == 6 ? "tcp" : "udp";
+    learnt.observations.reserve(std::min(message.answers.size(), kDnsMaxAnswersKept));
     size_t kept = 0;
     std::string client_ip, resolver_ip;  // as text once, for the first answer
     for (const auto& answer : message.answers) {

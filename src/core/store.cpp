@@ -192,7 +192,14 @@ void StoreWriter::submit(StoreRecord record) {
     if (batch_ready) wake_.notify_one();
 }
 
-void StoreWriter::submit(std::vector<StoreRecord> records) {
+void StoreWriter::submit(std::vector<StoreRecord> records) { submit_all(records); }
+
+// Passive DNS hands its observations as they are: not a vector of the (much
+// larger) record variant built per answer.
+void StoreWriter::submit(std::vector<DnsObservation> observations) { submit_all(observations); }
+
+template <class Record>
+void StoreWriter::submit_all(std::vector<Record>& records) {
     bool batch_ready;
     {
         std::unique_lock lock(mutex_);

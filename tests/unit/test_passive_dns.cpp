@@ -25,8 +25,7 @@ DnsMessage parsed(const sensor_test::Decoded& d) {
     return *message;
 }
 
-std::string text(const StoreRecord& record) {
-    const auto& o = std::get<DnsObservation>(record);
+std::string text(const DnsObservation& o) {
     return std::to_string(o.time_us) + " " + o.client_ip + " " + o.resolver_ip + " " + o.transport + " " + o.query +
            " " + o.name + " " + o.type + " " + o.answer + " " + std::to_string(o.ttl);
 }
