@@ -51,7 +51,6 @@ small) packets=200000 conc=100000 rows=1000000 real_packets=1000000 span_packets
 large) packets=2000000 conc=1000000 rows=10000000 real_packets=8000000 span_packets=2000000 runs=${runs:-5} ;;
 *) echo "run-bench: --size is small or large, not '$size'" >&2; exit 2 ;;
 esac
-base_flows=10000  # the baseline for bytes per flow
 die() { echo "run-bench: $*" >&2; exit 1; }
 started=$(date +%s)
 
@@ -230,6 +229,9 @@ concurrent_flows() {
     echo
     echo "2. Concurrent flows (one packet each, all open at the end of the capture; --flush-interval 1000000)"
     printf '%-34s %10s %14s %14s %10s %12s\n' flows "RSS_at_EOF" "peak_RSS" "bytes/flow" "store_s" "rows/s"
+    # The baseline has half the flows: a capture read in a few milliseconds
+    # ends before the probe's first sample, and has no RSS at its end.
+    local base_flows=$((conc / 2))
     for kind in dns syn; do
         capture "$work/flows-$kind-$base_flows.pcap" --concurrent-flows "$base_flows" --flow-kind $kind
         capture "$work/flows-$kind-$conc.pcap" --concurrent-flows "$conc" --flow-kind $kind
@@ -237,6 +239,7 @@ concurrent_flows() {
         ew_run "$work/flows-$kind.txt" "$work/flows.db" "$work/flows-$kind-$conc.pcap" -q --flush-interval 1000000
         base_rss=$(val "$work/flows-$kind-base.txt" watch_end_rss_kb)
         rss=$(val "$work/flows-$kind.txt" watch_end_rss_kb)
+        [ "$base_rss" -gt 0 ] && [ "$rss" -gt 0 ] || die "the memory at the end of the capture was not sampled ($base_rss, $rss kB)"
         peak=$(val "$work/flows-$kind.txt" maxrss_kb)
         # After the last packet, the flows are ended and written: that tail is the store's pace.
         store_s=$(calc %.3f "$(val "$work/flows-$kind.txt" wall_s) - $(val "$work/flows-$kind.txt" watch_end_s)")
