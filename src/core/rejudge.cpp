@@ -66,7 +66,25 @@ struct LateAlertWriter {
 }  // namespace
 
 std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, const RejudgeRequest& request) {
-    Statement candidates(db, candidates_sql(request.device_ip.has_value()), kOnce, std::string(kContext));
+    return StoredFlowJudge(db).rejudge(rules, request);
+}
+
+StoredFlowJudge::StoredFlowJudge(sqlite3* db) : db_(db) {}
+StoredFlowJudge::~StoredFlowJudge() = default;
+
+std::vector<FlowRecord> StoredFlowJudge::rejudge(const Rules& rules, const RejudgeRequest& request) {
+    bool one_device = request.device_ip.has_value();
+    auto& prepared = one_device ? one_device_ : all_devices_;
+    if (!prepared)
+        prepared = std::make_unique<Statement>(db_, candidates_sql(one_device), Statement::Lifetime::persistent,
+                                               std::string(kContext));
+    Statement& candidates = *prepared;
+    // Left ready for the next request however this one ends (a throw mid-way included).
+    struct ResetOnExit {
+        Statement& s;
+        ~ResetOnExit() { s.reset(); }
+    } reset_on_exit{candidates};
+    sqlite3* db = db_;
     candidates.bind(1, request.since_us);
     if (request.device_ip) candidates.bind(2, *request.device_ip);
     if (request.until_us) candidates.bind(3, *request.until_us);

@@ -49,6 +49,7 @@ struct StoreWriter::Statements {
     std::unique_ptr<Statement> flow, new_flow, update_flow, alert, no_alert, device, dns, capture_stats, meta;
     // Seals final flow records; holds the chain head of the open transaction.
     std::unique_ptr<evidence::ChainWriter> chain;
+    std::unique_ptr<StoredFlowJudge> judge;
 };
 
 // Copies the WAL back into the database file on a connection and thread of its
@@ -622,7 +623,9 @@ void StoreWriter::write(const CaptureStatsRecord& r) {
 
 void StoreWriter::write(const RejudgeRequest& r) {
     if (!r.rules) return;
-    for (auto& alert : rejudge_stored_flows(db_, *r.rules, r)) {
+    auto& judge = statements_->judge;
+    if (!judge) judge = std::make_unique<StoredFlowJudge>(db_);
+    for (auto& alert : judge->rejudge(*r.rules, r)) {
         alert.late_alert = true;
         late_alerts_pending_.push_back(std::move(alert));
     }
