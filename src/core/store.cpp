@@ -47,6 +47,8 @@ void exec(sqlite3* db, const char* sql, const std::string& path) { sqlite::exec(
 // Prepared once per connection, on first use, and finalised before it closes.
 struct StoreWriter::Statements {
     std::unique_ptr<Statement> flow, new_flow, update_flow, alert, no_alert, device, dns, capture_stats, meta;
+    // An alerted flow's evidence packets (EvidencePacketsRecord).
+    std::unique_ptr<Statement> packet_flow, packet_last_seq, packet_chain_head, packet_insert, packet_append;
     // Seals final flow records; holds the chain head of the open transaction.
     std::unique_ptr<evidence::ChainWriter> chain;
     std::unique_ptr<StoredFlowJudge> judge;
@@ -256,6 +258,9 @@ void StoreWriter::run() {
                 wake_.wait_for(lock, std::chrono::milliseconds(batch_interval_ms_),
                                [&] { return stopping_ || flush_requested_ || queue_.size() >= kWakeAt; });
                 flush_requested_ = false;
+                // Room for the whole batch at once: growing the vector record
+                // by record moved every record several times.
+                batch.reserve(std::min(queue_.size(), kMaxBatch));
                 while (!queue_.empty() && batch.size() < kMaxBatch) {
                     batch.push_back(std::move(queue_.front()));
                     queue_.pop_front();
@@ -635,25 +640,35 @@ void StoreWriter::write(const RejudgeRequest& r) {
 // evidence_packet_chain (whose head is read here: alerts are few, and a
 // rolled-back batch leaves nothing to forget).
 void StoreWriter::write(const EvidencePacketsRecord& r) {
-    constexpr auto kOnce = Statement::Lifetime::once;
-    Statement flow(db_, "SELECT id FROM flows WHERE flow_uid = ?1", kOnce);
-    std::optional<int64_t> flow_id = flow.bind(1, r.flow_uid).run();
+    auto& s = statements_;
+    if (!s->packet_flow) {
+        s->packet_flow = std::make_unique<Statement>(db_, "SELECT id FROM flows WHERE flow_uid = ?1");
+        s->packet_last_seq =
+            std::make_unique<Statement>(db_, "SELECT coalesce(max(seq), 0) FROM evidence_packets WHERE flow_id = ?1");
+        s->packet_chain_head = std::make_unique<Statement>(
+            db_, "SELECT seq, chain_hash FROM evidence_packet_chain ORDER BY seq DESC LIMIT 1");
+        // The id is one past any the chain has sealed: retention deletes packets
+        // with their flow, and SQLite would give a deleted highest id to the next
+        // row, which the chain already names.
+        s->packet_insert = std::make_unique<Statement>(
+            db_, "INSERT INTO evidence_packets (id, flow_id, flow_uid, seq, direction, ts, caplen, origlen, "
+                 "linktype, data, sha256) VALUES (1 + max((SELECT coalesce(max(id), 0) FROM evidence_packets), "
+                 "(SELECT coalesce(max(packet_id), 0) FROM evidence_packet_chain)), "
+                 "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id");
+        s->packet_append = std::make_unique<Statement>(
+            db_, "INSERT INTO evidence_packet_chain (seq, packet_id, flow_id, record_hash, chain_hash) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5)");
+    }
+    std::optional<int64_t> flow_id = s->packet_flow->bind(1, r.flow_uid).run();
     if (!flow_id) return;  // the flow's record was not stored (a gap)
-    Statement last(db_, "SELECT coalesce(max(seq), 0) FROM evidence_packets WHERE flow_id = ?1", kOnce);
-    int64_t seq = last.bind(1, *flow_id).run().value_or(0);
-    Statement head(db_, "SELECT seq, chain_hash FROM evidence_packet_chain ORDER BY seq DESC LIMIT 1", kOnce);
+    int64_t seq = s->packet_last_seq->bind(1, *flow_id).run().value_or(0);
+    Statement& head = *s->packet_chain_head;
     int64_t chain_seq = 0;
     std::string chain(evidence::kGenesisHash);
     if (head.step()) chain_seq = head.integer(0), chain = head.text(1);
-    // The id is one past any the chain has sealed: retention deletes packets
-    // with their flow, and SQLite would give a deleted highest id to the next
-    // row, which the chain already names.
-    Statement insert(db_, "INSERT INTO evidence_packets (id, flow_id, flow_uid, seq, direction, ts, caplen, origlen, "
-                          "linktype, data, sha256) VALUES (1 + max((SELECT coalesce(max(id), 0) FROM evidence_packets), "
-                          "(SELECT coalesce(max(packet_id), 0) FROM evidence_packet_chain)), "
-                          "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id", kOnce);
-    Statement append(db_, "INSERT INTO evidence_packet_chain (seq, packet_id, flow_id, record_hash, chain_hash) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5)", kOnce);
+    head.reset();
+    Statement& insert = *s->packet_insert;
+    Statement& append = *s->packet_append;
     for (const HeldPacket& p : r.packets) {
         std::string_view bytes(reinterpret_cast<const char*>(p.data.data()), p.data.size());
         evidence::PacketFields f{r.flow_uid, ++seq, to_string(p.direction), p.ts_us,
