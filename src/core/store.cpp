@@ -6,12 +6,15 @@
 #include <sqlite3.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 #include "egresswatch/evidence.hpp"
@@ -367,6 +370,65 @@ void StoreWriter::record_gap(std::optional<int64_t> end_us) {
     }
 }
 
+// What a batch's observations of one DNS answer (one dns_observation key)
+// add to its row: a record's upsert, applied once per observation, widens the
+// time span, counts it and keeps the last ttl, so the same upsert applied
+// once with these totals leaves the same row.
+struct StoreWriter::DnsAnswer {
+    int64_t first_us, last_us, count;
+    uint32_t ttl;
+};
+
+namespace {
+
+// A batch's DNS observations merged by answer: the first of each carries its
+// answer's totals (written where it was, so new rows keep their order), the
+// others nothing. A busy resolver repeats its answers many times a batch, and
+// each upsert rewrote the row and its time index entry.
+class MergedDnsAnswers {
+public:
+    using DnsAnswer = StoreWriter::DnsAnswer;
+    explicit MergedDnsAnswers(const std::vector<StoreRecord>& batch) : first_of_answer_(batch.size(), kNone) {
+        std::unordered_map<Key, uint32_t, KeyHash> answer_at;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const auto* r = std::get_if<DnsObservation>(&batch[i]);
+            if (!r) continue;
+            Key key{r->client_ip, r->query, r->name, r->type, r->answer, r->resolver_ip, r->transport};
+            auto [at, added] = answer_at.try_emplace(key, static_cast<uint32_t>(answers_.size()));
+            if (added) {
+                first_of_answer_[i] = at->second;
+                answers_.push_back({r->time_us, r->time_us, 1, r->ttl});
+                continue;
+            }
+            DnsAnswer& a = answers_[at->second];
+            a.first_us = std::min(a.first_us, r->time_us);
+            a.last_us = std::max(a.last_us, r->time_us);
+            ++a.count;
+            a.ttl = r->ttl;
+        }
+    }
+    // The totals to write at batch record `i`, null where it was counted in an earlier one.
+    const DnsAnswer* at(std::size_t i) const {
+        return first_of_answer_[i] == kNone ? nullptr : &answers_[first_of_answer_[i]];
+    }
+
+private:
+    // The columns of the store's UNIQUE index dns_observation (all NOT NULL).
+    using Key = std::array<std::string_view, 7>;
+    struct KeyHash {
+        std::size_t operator()(const Key& key) const {
+            std::size_t h = 0;
+            for (std::string_view part : key) h = h * 31 + std::hash<std::string_view>{}(part);
+            return h;
+        }
+    };
+    static constexpr uint32_t kNone = UINT32_MAX;
+    std::vector<uint32_t> first_of_answer_;  // per batch record
+    std::vector<DnsAnswer> answers_;
+};
+
+}  // namespace
+
 bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
     if (below_free_space_floor(batch.size())) return true;
     try {
@@ -374,7 +436,16 @@ bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
         try {
             // Retention seals its prunings in the chain from its own connection.
             if (statements_->chain) statements_->chain->reload_head();
-            for (const auto& record : batch) std::visit([this](const auto& r) { write(r); }, record);
+            const MergedDnsAnswers dns_answers(batch);
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                std::visit([&](const auto& r) {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(r)>, DnsObservation>) {
+                        if (const auto* answer = dns_answers.at(i)) write(r, *answer);
+                    } else {
+                        write(r);
+                    }
+                }, batch[i]);
+            }
             exec(db_, "COMMIT", path_);
         } catch (...) {
             late_alerts_pending_.clear();
@@ -591,21 +662,22 @@ ON CONFLICT(ip) DO UPDATE SET
         .bind(9, r.hostname).bind(10, r.label).bind(11, r.site).bind(12, r.box).run();
 }
 
-void StoreWriter::write(const DnsObservation& r) {
+void StoreWriter::write(const DnsObservation& r, const DnsAnswer& answer) {
     // Deduplicated: the same answer again (to the same client, by the same
     // resolver) widens its row's time span and counts, instead of a new row,
     // so repeated or replayed responses cannot grow the store.
     static const char* kSql =
         "INSERT INTO dns (time, last_time, count, client_ip, resolver_ip, transport, query, name, type, answer, ttl) "
-        "VALUES (?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "VALUES (?1, ?10, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
         "ON CONFLICT (client_ip, query, name, type, answer, resolver_ip, transport) DO UPDATE SET "
-        "time = min(time, excluded.time), last_time = max(coalesce(last_time, time), excluded.last_time), count = count + 1, "
+        "time = min(time, excluded.time), last_time = max(coalesce(last_time, time), excluded.last_time), "
+        "count = count + excluded.count, "
         "ttl = excluded.ttl";
     auto& s = statements_->dns;
     if (!s) s = std::make_unique<Statement>(db_, kSql);
-    s->bind(1, r.time_us).bind(2, r.client_ip).bind(3, r.resolver_ip).bind(4, r.transport)
+    s->bind(1, answer.first_us).bind(2, r.client_ip).bind(3, r.resolver_ip).bind(4, r.transport)
         .bind(5, r.query).bind(6, r.name).bind(7, r.type).bind(8, r.answer)
-        .bind(9, static_cast<int64_t>(r.ttl)).run();
+        .bind(9, static_cast<int64_t>(answer.ttl)).bind(10, answer.last_us).bind(11, answer.count).run();
 }
 
 void StoreWriter::write(const CaptureStatsRecord& r) {
