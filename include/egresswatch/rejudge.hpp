@@ -45,7 +45,7 @@ public:
 
 private:
     sqlite3* db_;
-    std::unique_ptr<sqlite::Statement> one_device_, all_devices_;  // prepared on first use
+    std::unique_ptr<sqlite::Statement> one_device_, all_devices_, record_;  // prepared on first use
 };
 
 }  // namespace egresswatch
