@@ -159,7 +159,7 @@ public:
 private:
     void run();
     void wait_for_room(std::unique_lock<std::mutex>& lock);
-    bool commit(std::vector<StoreRecord>& batch);
+    bool commit(std::deque<StoreRecord>& batch);
     bool below_free_space_floor(size_t batch_size);
     void record_gap(std::optional<int64_t> end_us);
     void write(const FlowRecord& r);
