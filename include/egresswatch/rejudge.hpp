@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,5 +26,26 @@ namespace egresswatch {
 // caller's transaction. Throws StoreError on a database error.
 // (request.rules is not used: `rules` is.)
 std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, const RejudgeRequest& request);
+
+namespace sqlite {
+class Statement;
+}
+
+// rejudge_stored_flows with its queries prepared once for the connection `db`:
+// the store writer re-judges one device at a time, hundreds in a batch at the
+// end of a capture, and preparing the query each time cost more than running it.
+class StoredFlowJudge {
+public:
+    explicit StoredFlowJudge(sqlite3* db);
+    ~StoredFlowJudge();
+    StoredFlowJudge(const StoredFlowJudge&) = delete;
+    StoredFlowJudge& operator=(const StoredFlowJudge&) = delete;
+
+    std::vector<FlowRecord> rejudge(const Rules& rules, const RejudgeRequest& request);
+
+private:
+    sqlite3* db_;
+    std::unique_ptr<sqlite::Statement> one_device_, all_devices_, record_;  // prepared on first use
+};
 
 }  // namespace egresswatch

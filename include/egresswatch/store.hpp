@@ -154,15 +154,18 @@ public:
     // records when and how many. Leaves room for SQLite and the rest of the system.
     static void set_free_space_floor(uint64_t bytes);
 
+    // A batch's observations of one DNS answer, written as one (store.cpp).
+    struct DnsAnswer;
+
 private:
     void run();
     void wait_for_room(std::unique_lock<std::mutex>& lock);
-    bool commit(std::vector<StoreRecord>& batch);
+    bool commit(std::deque<StoreRecord>& batch);
     bool below_free_space_floor(size_t batch_size);
     void record_gap(std::optional<int64_t> end_us);
     void write(const FlowRecord& r);
     void write(const DeviceRecord& r);
-    void write(const DnsObservation& r);
+    void write(const DnsObservation& r, const DnsAnswer& answer);
     void write(const CaptureStatsRecord& r);
     void write(const MetaRecord& r);
     void write(const RejudgeRequest& r);

@@ -6,12 +6,15 @@
 #include <sqlite3.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 #include "egresswatch/evidence.hpp"
@@ -47,8 +50,11 @@ void exec(sqlite3* db, const char* sql, const std::string& path) { sqlite::exec(
 // Prepared once per connection, on first use, and finalised before it closes.
 struct StoreWriter::Statements {
     std::unique_ptr<Statement> flow, new_flow, update_flow, alert, no_alert, device, dns, capture_stats, meta;
+    // An alerted flow's evidence packets (EvidencePacketsRecord).
+    std::unique_ptr<Statement> packet_flow, packet_last_seq, packet_chain_head, packet_insert, packet_append;
     // Seals final flow records; holds the chain head of the open transaction.
     std::unique_ptr<evidence::ChainWriter> chain;
+    std::unique_ptr<StoredFlowJudge> judge;
 };
 
 // Copies the WAL back into the database file on a connection and thread of its
@@ -252,7 +258,7 @@ std::string StoreWriter::last_error() const {
 
 void StoreWriter::run() {
     pthread_setname_np(pthread_self(), "ew-store");  // for top -H, perf and gdb
-    std::vector<StoreRecord> batch;
+    std::deque<StoreRecord> batch;  // the queue's records, taken whole while they fit a batch
     auto retry_delay = std::chrono::milliseconds(100);
     std::optional<std::chrono::steady_clock::time_point> failing_since;
     for (;;) {
@@ -262,9 +268,15 @@ void StoreWriter::run() {
                 wake_.wait_for(lock, std::chrono::milliseconds(batch_interval_ms_),
                                [&] { return stopping_ || flush_requested_ || queue_.size() >= kWakeAt; });
                 flush_requested_ = false;
-                while (!queue_.empty() && batch.size() < kMaxBatch) {
-                    batch.push_back(std::move(queue_.front()));
-                    queue_.pop_front();
+                // Swapped, not moved record by record: moving them cost the
+                // writer 5% and held the lock that submit() waits for.
+                if (queue_.size() <= kMaxBatch) {
+                    batch.swap(queue_);
+                } else {
+                    while (batch.size() < kMaxBatch) {
+                        batch.push_back(std::move(queue_.front()));
+                        queue_.pop_front();
+                    }
                 }
                 room_.notify_all();
                 if (batch.empty() && stopping_) return;
@@ -368,14 +380,82 @@ void StoreWriter::record_gap(std::optional<int64_t> end_us) {
     }
 }
 
-bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
+// What a batch's observations of one DNS answer (one dns_observation key)
+// add to its row: a record's upsert, applied once per observation, widens the
+// time span, counts it and keeps the last ttl, so the same upsert applied
+// once with these totals leaves the same row.
+struct StoreWriter::DnsAnswer {
+    int64_t first_us, last_us, count;
+    uint32_t ttl;
+};
+
+namespace {
+
+// A batch's DNS observations merged by answer: the first of each carries its
+// answer's totals (written where it was, so new rows keep their order), the
+// others nothing. A busy resolver repeats its answers many times a batch, and
+// each upsert rewrote the row and its time index entry.
+class MergedDnsAnswers {
+public:
+    using DnsAnswer = StoreWriter::DnsAnswer;
+    explicit MergedDnsAnswers(const std::deque<StoreRecord>& batch) : first_of_answer_(batch.size(), kNone) {
+        std::unordered_map<Key, uint32_t, KeyHash> answer_at;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const auto* r = std::get_if<DnsObservation>(&batch[i]);
+            if (!r) continue;
+            Key key{r->client_ip, r->query, r->name, r->type, r->answer, r->resolver_ip, r->transport};
+            auto [at, added] = answer_at.try_emplace(key, static_cast<uint32_t>(answers_.size()));
+            if (added) {
+                first_of_answer_[i] = at->second;
+                answers_.push_back({r->time_us, r->time_us, 1, r->ttl});
+                continue;
+            }
+            DnsAnswer& a = answers_[at->second];
+            a.first_us = std::min(a.first_us, r->time_us);
+            a.last_us = std::max(a.last_us, r->time_us);
+            ++a.count;
+            a.ttl = r->ttl;
+        }
+    }
+    // The totals to write at batch record `i`, null where it was counted in an earlier one.
+    const DnsAnswer* at(std::size_t i) const {
+        return first_of_answer_[i] == kNone ? nullptr : &answers_[first_of_answer_[i]];
+    }
+
+private:
+    // The columns of the store's UNIQUE index dns_observation (all NOT NULL).
+    using Key = std::array<std::string_view, 7>;
+    struct KeyHash {
+        std::size_t operator()(const Key& key) const {
+            std::size_t h = 0;
+            for (std::string_view part : key) h = h * 31 + std::hash<std::string_view>{}(part);
+            return h;
+        }
+    };
+    static constexpr uint32_t kNone = UINT32_MAX;
+    std::vector<uint32_t> first_of_answer_;  // per batch record
+    std::vector<DnsAnswer> answers_;
+};
+
+}  // namespace
+
+bool StoreWriter::commit(std::deque<StoreRecord>& batch) {
     if (below_free_space_floor(batch.size())) return true;
     try {
         exec(db_, "BEGIN IMMEDIATE", path_);
         try {
             // Retention seals its prunings in the chain from its own connection.
             if (statements_->chain) statements_->chain->reload_head();
-            for (const auto& record : batch) std::visit([this](const auto& r) { write(r); }, record);
+            const MergedDnsAnswers dns_answers(batch);
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                std::visit([&](const auto& r) {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(r)>, DnsObservation>) {
+                        if (const auto* answer = dns_answers.at(i)) write(r, *answer);
+                    } else {
+                        write(r);
+                    }
+                }, batch[i]);
+            }
             exec(db_, "COMMIT", path_);
         } catch (...) {
             late_alerts_pending_.clear();
@@ -592,21 +672,22 @@ ON CONFLICT(ip) DO UPDATE SET
         .bind(9, r.hostname).bind(10, r.label).bind(11, r.site).bind(12, r.box).run();
 }
 
-void StoreWriter::write(const DnsObservation& r) {
+void StoreWriter::write(const DnsObservation& r, const DnsAnswer& answer) {
     // Deduplicated: the same answer again (to the same client, by the same
     // resolver) widens its row's time span and counts, instead of a new row,
     // so repeated or replayed responses cannot grow the store.
     static const char* kSql =
         "INSERT INTO dns (time, last_time, count, client_ip, resolver_ip, transport, query, name, type, answer, ttl) "
-        "VALUES (?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "VALUES (?1, ?10, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
         "ON CONFLICT (client_ip, query, name, type, answer, resolver_ip, transport) DO UPDATE SET "
-        "time = min(time, excluded.time), last_time = max(coalesce(last_time, time), excluded.last_time), count = count + 1, "
+        "time = min(time, excluded.time), last_time = max(coalesce(last_time, time), excluded.last_time), "
+        "count = count + excluded.count, "
         "ttl = excluded.ttl";
     auto& s = statements_->dns;
     if (!s) s = std::make_unique<Statement>(db_, kSql);
-    s->bind(1, r.time_us).bind(2, r.client_ip).bind(3, r.resolver_ip).bind(4, r.transport)
+    s->bind(1, answer.first_us).bind(2, r.client_ip).bind(3, r.resolver_ip).bind(4, r.transport)
         .bind(5, r.query).bind(6, r.name).bind(7, r.type).bind(8, r.answer)
-        .bind(9, static_cast<int64_t>(r.ttl)).run();
+        .bind(9, static_cast<int64_t>(answer.ttl)).bind(10, answer.last_us).bind(11, answer.count).run();
 }
 
 void StoreWriter::write(const CaptureStatsRecord& r) {
@@ -629,7 +710,9 @@ void StoreWriter::write(const CaptureStatsRecord& r) {
 
 void StoreWriter::write(const RejudgeRequest& r) {
     if (!r.rules) return;
-    for (auto& alert : rejudge_stored_flows(db_, *r.rules, r)) {
+    auto& judge = statements_->judge;
+    if (!judge) judge = std::make_unique<StoredFlowJudge>(db_);
+    for (auto& alert : judge->rejudge(*r.rules, r)) {
         alert.late_alert = true;
         late_alerts_pending_.push_back(std::move(alert));
     }
@@ -639,25 +722,35 @@ void StoreWriter::write(const RejudgeRequest& r) {
 // evidence_packet_chain (whose head is read here: alerts are few, and a
 // rolled-back batch leaves nothing to forget).
 void StoreWriter::write(const EvidencePacketsRecord& r) {
-    constexpr auto kOnce = Statement::Lifetime::once;
-    Statement flow(db_, "SELECT id FROM flows WHERE flow_uid = ?1", kOnce);
-    std::optional<int64_t> flow_id = flow.bind(1, r.flow_uid).run();
+    auto& s = statements_;
+    if (!s->packet_flow) {
+        s->packet_flow = std::make_unique<Statement>(db_, "SELECT id FROM flows WHERE flow_uid = ?1");
+        s->packet_last_seq =
+            std::make_unique<Statement>(db_, "SELECT coalesce(max(seq), 0) FROM evidence_packets WHERE flow_id = ?1");
+        s->packet_chain_head = std::make_unique<Statement>(
+            db_, "SELECT seq, chain_hash FROM evidence_packet_chain ORDER BY seq DESC LIMIT 1");
+        // The id is one past any the chain has sealed: retention deletes packets
+        // with their flow, and SQLite would give a deleted highest id to the next
+        // row, which the chain already names.
+        s->packet_insert = std::make_unique<Statement>(
+            db_, "INSERT INTO evidence_packets (id, flow_id, flow_uid, seq, direction, ts, caplen, origlen, "
+                 "linktype, data, sha256) VALUES (1 + max((SELECT coalesce(max(id), 0) FROM evidence_packets), "
+                 "(SELECT coalesce(max(packet_id), 0) FROM evidence_packet_chain)), "
+                 "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id");
+        s->packet_append = std::make_unique<Statement>(
+            db_, "INSERT INTO evidence_packet_chain (seq, packet_id, flow_id, record_hash, chain_hash) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5)");
+    }
+    std::optional<int64_t> flow_id = s->packet_flow->bind(1, r.flow_uid).run();
     if (!flow_id) return;  // the flow's record was not stored (a gap)
-    Statement last(db_, "SELECT coalesce(max(seq), 0) FROM evidence_packets WHERE flow_id = ?1", kOnce);
-    int64_t seq = last.bind(1, *flow_id).run().value_or(0);
-    Statement head(db_, "SELECT seq, chain_hash FROM evidence_packet_chain ORDER BY seq DESC LIMIT 1", kOnce);
+    int64_t seq = s->packet_last_seq->bind(1, *flow_id).run().value_or(0);
+    Statement& head = *s->packet_chain_head;
     int64_t chain_seq = 0;
     std::string chain(evidence::kGenesisHash);
     if (head.step()) chain_seq = head.integer(0), chain = head.text(1);
-    // The id is one past any the chain has sealed: retention deletes packets
-    // with their flow, and SQLite would give a deleted highest id to the next
-    // row, which the chain already names.
-    Statement insert(db_, "INSERT INTO evidence_packets (id, flow_id, flow_uid, seq, direction, ts, caplen, origlen, "
-                          "linktype, data, sha256) VALUES (1 + max((SELECT coalesce(max(id), 0) FROM evidence_packets), "
-                          "(SELECT coalesce(max(packet_id), 0) FROM evidence_packet_chain)), "
-                          "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id", kOnce);
-    Statement append(db_, "INSERT INTO evidence_packet_chain (seq, packet_id, flow_id, record_hash, chain_hash) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5)", kOnce);
+    head.reset();
+    Statement& insert = *s->packet_insert;
+    Statement& append = *s->packet_append;
     for (const HeldPacket& p : r.packets) {
         std::string_view bytes(reinterpret_cast<const char*>(p.data.data()), p.data.size());
         evidence::PacketFields f{r.flow_uid, ++seq, to_string(p.direction), p.ts_us,

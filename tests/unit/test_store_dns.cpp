@@ -84,6 +84,29 @@ TEST_CASE("store: the same DNS answer again is one row, counted", "[store][dns][
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
 }
 
+// The writer merges a batch's repeats of an answer into one upsert: the row
+// must come out as one upsert per response would leave it, stored row or not.
+TEST_CASE("store: repeats of a DNS answer in one batch add to its stored row", "[store][dns]") {
+    std::string path = temp_path();
+    {
+        egresswatch::StoreWriter store(path);
+        store.submit(answer(3'000, "192.0.2.1", 60));
+        REQUIRE(store.flush());  // a row from an earlier batch
+        store.submit(std::vector<egresswatch::StoreRecord>{
+            answer(4'000, "192.0.2.2", 10), answer(2'000, "192.0.2.1", 300), answer(2'500, "192.0.2.2", 20),
+            answer(6'000, "192.0.2.1", 30), answer(5'000, "192.0.2.1", 40), answer(1'000, "192.0.2.3", 50)});
+        REQUIRE(store.close());
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    CHECK(rows(db) ==
+          "2000|6000|4|10.0.0.5|cam.example.net|192.0.2.1|40\n"
+          "2500|4000|2|10.0.0.5|cam.example.net|192.0.2.2|20\n"
+          "1000|1000|1|10.0.0.5|cam.example.net|192.0.2.3|50\n");
+    sqlite3_close(db);
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+}
+
 TEST_CASE("store: migration 8 -> 9 merges repeated DNS rows", "[store][dns][migration]") {
     static_assert(egresswatch::schema::kVersion >= 9);
     std::string path = temp_path();
