@@ -9,7 +9,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -160,7 +159,7 @@ public:
 private:
     void run();
     void wait_for_room(std::unique_lock<std::mutex>& lock);
-    bool commit(std::deque<StoreRecord>& batch);
+    bool commit(std::vector<StoreRecord>& batch);
     bool below_free_space_floor(size_t batch_size);
     void record_gap(std::optional<int64_t> end_us);
     void write(const FlowRecord& r);
@@ -181,7 +180,11 @@ private:
     std::unique_ptr<Statements> statements_;
     mutable std::mutex mutex_;
     std::condition_variable wake_, drained_, room_;
-    std::deque<StoreRecord> queue_;
+    // A vector, not a deque: a record is larger than a deque's 512-byte node,
+    // so a deque allocated and freed one node per record, across threads
+    // (a tenth of the process's time on real traffic). The writer swaps
+    // its emptied batch back in, so submitting reuses that memory.
+    std::vector<StoreRecord> queue_;
     template <class Record>
     void submit_all(std::vector<Record>& records);
     bool stopping_ = false;

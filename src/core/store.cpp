@@ -145,6 +145,7 @@ void migrate_store(sqlite3* db, const std::string& path) {
 
 StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
     : path_(path), batch_interval_ms_(batch_interval_ms), statements_(std::make_unique<Statements>()) {
+    queue_.reserve(kWakeAt);
     // No memory statistics: they take a global mutex on every SQLite
     // allocation. Only possible before SQLite initialises (else a no-op).
     static std::once_flag configured;
@@ -258,7 +259,8 @@ std::string StoreWriter::last_error() const {
 
 void StoreWriter::run() {
     pthread_setname_np(pthread_self(), "ew-store");  // for top -H, perf and gdb
-    std::deque<StoreRecord> batch;  // the queue's records, taken whole while they fit a batch
+    std::vector<StoreRecord> batch;  // the queue's records, taken whole while they fit a batch
+    batch.reserve(kWakeAt);          // the queue's after the first swap
     auto retry_delay = std::chrono::milliseconds(100);
     std::optional<std::chrono::steady_clock::time_point> failing_since;
     for (;;) {
@@ -272,11 +274,10 @@ void StoreWriter::run() {
                 // writer 5% and held the lock that submit() waits for.
                 if (queue_.size() <= kMaxBatch) {
                     batch.swap(queue_);
-                } else {
-                    while (batch.size() < kMaxBatch) {
-                        batch.push_back(std::move(queue_.front()));
-                        queue_.pop_front();
-                    }
+                } else {  // behind: the oldest kMaxBatch, in order
+                    auto end = queue_.begin() + kMaxBatch;
+                    batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+                    queue_.erase(queue_.begin(), end);
                 }
                 room_.notify_all();
                 if (batch.empty() && stopping_) return;
@@ -287,6 +288,10 @@ void StoreWriter::run() {
             std::lock_guard lock(mutex_);
             committed_ += batch.size();
             batch.clear();
+            // Swapped into the queue next time: keep the memory of an
+            // ordinary batch, not of a burst's.
+            if (batch.capacity() > kMaxBatch) batch = {};
+            if (batch.capacity() < kWakeAt) batch.reserve(kWakeAt);
             failed_ = false;
             failing_since.reset();
             retry_delay = std::chrono::milliseconds(100);
@@ -398,7 +403,7 @@ namespace {
 class MergedDnsAnswers {
 public:
     using DnsAnswer = StoreWriter::DnsAnswer;
-    explicit MergedDnsAnswers(const std::deque<StoreRecord>& batch) : first_of_answer_(batch.size(), kNone) {
+    explicit MergedDnsAnswers(const std::vector<StoreRecord>& batch) : first_of_answer_(batch.size(), kNone) {
         std::unordered_map<Key, uint32_t, KeyHash> answer_at;
         for (std::size_t i = 0; i < batch.size(); ++i) {
             const auto* r = std::get_if<DnsObservation>(&batch[i]);
@@ -439,7 +444,7 @@ private:
 
 }  // namespace
 
-bool StoreWriter::commit(std::deque<StoreRecord>& batch) {
+bool StoreWriter::commit(std::vector<StoreRecord>& batch) {
     if (below_free_space_floor(batch.size())) return true;
     try {
         exec(db_, "BEGIN IMMEDIATE", path_);
