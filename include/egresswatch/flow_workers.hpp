@@ -33,6 +33,7 @@
 #include "egresswatch/dpi.hpp"
 #include "egresswatch/flow_table.hpp"
 #include "egresswatch/frame_header.hpp"
+#include "egresswatch/packet_hold.hpp"
 
 namespace egresswatch {
 
@@ -50,13 +51,24 @@ struct FlowShardConfig {
     FlowTable::IsLocal is_local;   // called from the shard's thread: must be thread-safe
     std::string custom_protocols_file;
     bool vlan_in_key = false;      // --vlan-in-flow-key (see FlowKey)
+    // Evidence: the shard offers each flow's first packets each way to the
+    // hold, since it alone knows, without a lookup, which packets those are
+    // (null: none kept). Shared by the shards: threaded with several.
+    PacketHold* hold = nullptr;
+};
+
+// The frame a packet was decoded from, for the evidence hold.
+struct FrameRef {
+    int linktype = 0;
+    FrameHeader header;
+    const uint8_t* bytes = nullptr;
 };
 
 // One flow table and one nDPI module; used by one thread at a time.
 class FlowShard {
 public:
     explicit FlowShard(const FlowShardConfig& config);
-    void process(const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index);
+    void process(const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index, const FrameRef& frame);
     void expire(int64_t now_us);
     // Copies every flow changed since it was last written to the output, and
     // marks it written.
@@ -77,6 +89,7 @@ private:
     void publish_counts();
 
     Dpi dpi_;
+    PacketHold* hold_;
     std::unique_ptr<FlowTable> table_;
     std::vector<FlowOutput> output_;
     // Read by the capture thread for statistics while the shard works.
@@ -96,8 +109,8 @@ public:
     // Hands a decoded packet to its flow's shard (`frame` is what it was
     // decoded from: a worker thread reads it from a copy unless `frame_stays`,
     // i.e. the frame stays where it is until end_all()).
-    void process(const FrameHeader& header, const uint8_t* frame, const DecodedPacket& packet,
-                 int64_t ts_us, uint64_t packet_index, bool frame_stays = false);
+    void process(const FrameRef& frame, const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index,
+                 bool frame_stays = false);
 
     // Barriers: each waits until every shard has done it, then returns the
     // flows that left the shards since the last barrier, by first packet.
@@ -120,7 +133,8 @@ public:
     // then run on the caller's thread).
     void start_lanes();
     void serve_lane(size_t lane);
-    void process_on_lane(size_t lane, const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index);
+    void process_on_lane(size_t lane, const FrameRef& frame, const DecodedPacket& packet, int64_t ts_us,
+                         uint64_t packet_index);
     void lanes_stopped();
     // Flows that left the shards on the lanes' threads (expired, evicted).
     std::vector<FlowOutput> take_lane_output();
@@ -139,6 +153,8 @@ private:
         DecodedPacket decoded;  // its pointers are set again from the offsets below
         const uint8_t* frame;   // where it stays, or nullptr: at `offset` in Batch::bytes
         size_t offset;
+        FrameHeader header;
+        int linktype;
         uint32_t ip_header_at, payload_at;  // decoded's pointers as offsets into the frame
         int64_t ts_us;
         uint64_t index;

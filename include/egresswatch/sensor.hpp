@@ -167,7 +167,6 @@ private:
     void emit_flow(const FlowOutput& output);
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
     static bool needs_inspection(const DecodedPacket& packet);
-    bool may_alert(const DecodedPacket& packet) const;
     void learn_dns(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
     // Device records (and the re-judging they ask for) to the sink and the store.
     void write_device_records(std::vector<StoreRecord> records);
@@ -198,6 +197,9 @@ private:
     int64_t last_time_used_us_ = 0;
     bool reported_bad_time_ = false, reported_outlier_ = false, reported_dns_ = false,
          reported_dns_evicted_ = false, reported_lanes_ = false;
+    // Packets of flagged flows, and the frame being inspected (for the DNS
+    // answers among them). Before flows_, whose shards hold packets in it.
+    PacketHold hold_;
     std::unique_ptr<FlowWorkers> flows_;
     SensorCounters counters_;
     SensorCounters counters_at_last_stats_;
@@ -219,9 +221,6 @@ private:
     std::atomic<uint64_t> lane_packet_index_{0};
     std::mutex inspect_mutex_;
     std::vector<InspectedFrame> to_inspect_;
-    // Packets of flagged flows, and the frame being inspected (for the DNS
-    // answers among them).
-    PacketHold hold_;
     struct InspectedFrameRef {
         int linktype = 0;
         const FrameHeader* header = nullptr;

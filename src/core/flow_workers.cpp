@@ -28,7 +28,7 @@ std::vector<FlowOutput> in_packet_order(std::vector<FlowOutput> outputs) {
 
 }  // namespace
 
-FlowShard::FlowShard(const FlowShardConfig& config) : dpi_(config.custom_protocols_file) {
+FlowShard::FlowShard(const FlowShardConfig& config) : dpi_(config.custom_protocols_file), hold_(config.hold) {
     table_ = std::make_unique<FlowTable>(config.max_flows, config.timeouts, config.is_local,
                                          [this](Flow& flow, FlowEnd) {
                                              dpi_.give_up(flow);
@@ -51,13 +51,21 @@ void FlowShard::publish_counts() {
     evicted_.store(table_->evicted(), std::memory_order_relaxed);
 }
 
-void FlowShard::process(const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index) {
+void FlowShard::process(const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index, const FrameRef& frame) {
     uint64_t created = table_->created();
     size_t open = table_->size();
     Flow& flow = table_->account(packet, ts_us, packet_index);
     // The counts change only when a flow begins (and another may be evicted)
     // or the table expires flows, once a packet-time second.
     if (table_->created() != created || table_->size() != open) publish_counts();
+    // Only the first N packets each way are held, and only of flows that can
+    // alert (not between two internal addresses): the flow's counts say so,
+    // so the hold is not consulted for the rest (most packets of real traffic).
+    if (hold_ && hold_->enabled() && !flow.remote_is_local) {
+        uint64_t seen_this_way = flow.from_device(packet) ? flow.packets_out : flow.packets_in;
+        if (seen_this_way <= hold_->config().per_direction)
+            hold_->add(packet, packet_index, frame.linktype, frame.header, frame.bytes);
+    }
     if (!flow.dpi_done) dpi_.process(flow, packet, ts_us);
 }
 
@@ -150,11 +158,11 @@ void FlowWorkers::serve_lane(size_t index) {
     if (command != Command::none) lane.done.notify_all();
 }
 
-void FlowWorkers::process_on_lane(size_t lane_index, const DecodedPacket& packet, int64_t ts_us,
-                                  uint64_t packet_index) {
+void FlowWorkers::process_on_lane(size_t lane_index, const FrameRef& frame, const DecodedPacket& packet,
+                                  int64_t ts_us, uint64_t packet_index) {
     // Each lane's table expires by its own packet-time second (live capture
     // has no one order to keep), as a table alone does.
-    shards_[lane_index]->process(packet, ts_us, packet_index);
+    shards_[lane_index]->process(packet, ts_us, packet_index, frame);
 }
 
 std::vector<FlowOutput> FlowWorkers::take_lane_output() {
@@ -180,13 +188,15 @@ void FlowWorkers::run_command(FlowShard& shard, Command command, int64_t command
     }
 }
 
-void FlowWorkers::process(const FrameHeader& header, const uint8_t* frame, const DecodedPacket& packet,
-                          int64_t ts_us, uint64_t packet_index, bool frame_stays) {
+void FlowWorkers::process(const FrameRef& frame_ref, const DecodedPacket& packet, int64_t ts_us,
+                          uint64_t packet_index, bool frame_stays) {
     expiry_bound_us_ = std::min(expiry_bound_us_, ts_us + shortest_timeout_us_);
     if (workers_.empty()) {
-        shards_[0]->process(packet, ts_us, packet_index);
+        shards_[0]->process(packet, ts_us, packet_index, frame_ref);
         return;
     }
+    const FrameHeader& header = frame_ref.header;
+    const uint8_t* frame = frame_ref.bytes;
     size_t index = route(FlowKey::from(packet, vlan_in_key_), route_seed_, workers_.size());
     Worker& worker = *workers_[index];
     if (worker.filling && worker.filling->frame_bytes + header.caplen > kBatchBytes) send(index);
@@ -202,7 +212,7 @@ void FlowWorkers::process(const FrameHeader& header, const uint8_t* frame, const
         }
     }
     Batch& batch = *worker.filling;
-    batch.packets.push_back({packet, frame_stays ? frame : nullptr, batch.bytes.size(),
+    batch.packets.push_back({packet, frame_stays ? frame : nullptr, batch.bytes.size(), header, frame_ref.linktype,
                              offset_in(frame, packet.ip_header), offset_in(frame, packet.payload), ts_us,
                              packet_index});
     if (!frame_stays) batch.bytes.insert(batch.bytes.end(), frame, frame + header.caplen);
@@ -244,7 +254,7 @@ void FlowWorkers::run(size_t index) {
             const uint8_t* frame = p.frame ? p.frame : batch->bytes.data() + p.offset;
             p.decoded.ip_header = at(frame, p.ip_header_at);  // the only pointers in a DecodedPacket
             p.decoded.payload = at(frame, p.payload_at);
-            shard.process(p.decoded, p.ts_us, p.index);
+            shard.process(p.decoded, p.ts_us, p.index, FrameRef{p.linktype, p.header, frame});
         }
         Command command = batch->command;
         run_command(shard, command, batch->command_us);

@@ -110,9 +110,13 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     bool from_low = std::tie(p.src_ip, p.src_port) < std::tie(p.dst_ip, p.dst_port);
     auto it = open_.find(key);
     if (it == open_.end()) {
+        // An answer from before the packet: with several workers, the
+        // capture thread may have learnt later ones by the time a shard gets here.
+        int64_t ts_us = to_us(header.ts);
         auto named = [&](const IpAddress& client, const IpAddress& address) -> std::shared_ptr<const HeldPacket> {
             auto answer = dns_.find(DnsKey{client, address});
-            return answer == dns_.end() ? nullptr : answer->second.packet;
+            if (answer == dns_.end() || answer->second.packet->ts_us > ts_us) return nullptr;
+            return answer->second.packet;
         };
         std::shared_ptr<const HeldPacket> to_low = named(key.low_ip, key.high_ip);
         std::shared_ptr<const HeldPacket> to_high = named(key.high_ip, key.low_ip);

@@ -82,18 +82,20 @@ Sensor::Sensor(SensorConfig config, SensorParts parts, RecordSink* sink)
                 config_.max_devices, [this](std::vector<StoreRecord> records) { write_device_records(std::move(records)); }),
       passive_dns_(config_.dns_cache_bytes),
       enricher_(parts.rules, std::move(parts.geo), config_.home_country, std::move(parts.run_id)),
-      schedule_(config_.flush_interval_us, config_.flush_clock),
       hold_([this] {
           PacketHoldConfig evidence = config_.evidence;
           evidence.vlan_in_key = config_.vlan_in_flow_key;
           return evidence;
-      }()) {
+      }()),
+      schedule_(config_.flush_interval_us, config_.flush_clock) {
     FlowShardConfig shards;
     shards.max_flows = config_.max_flows;
     shards.timeouts = config_.timeouts;
     shards.is_local = [this](const IpAddress& a) { return identity_.is_local(a); };  // reads the configuration only
     shards.custom_protocols_file = (std::filesystem::path(config_.rules_dir) / "ndpi_protos.txt").string();
     shards.vlan_in_key = config_.vlan_in_flow_key;
+    shards.hold = &hold_;
+    if (config_.workers > 1) hold_.set_threaded();  // the shards' threads hold packets
     flows_ = std::make_unique<FlowWorkers>(config_.workers, shards);
     store_->submit(MetaRecord{"sensor.version", EGRESSWATCH_VERSION});
     store_->submit(MetaRecord{"geoip", enricher_.geo().describe()});
@@ -168,8 +170,7 @@ void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* 
     // Here, not in each table, so that every worker's table expires at the
     // same point of the capture.
     if (schedule_.expiry_due(ts_us)) emit_flows(flows_->expire(ts_us));
-    flows_->process(header, frame, packet, ts_us, counters_.packets, frame_stays);
-    if (may_alert(packet)) hold_.add(packet, counters_.packets, linktype, header, frame);
+    flows_->process(FrameRef{linktype, header, frame}, packet, ts_us, counters_.packets, frame_stays);
     inspecting_ = {linktype, &header, frame};
     inspect_payload(packet, ts_us);
     inspecting_ = {};
@@ -178,13 +179,6 @@ void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* 
 }
 
 bool Sensor::needs_inspection(const DecodedPacket& p) { return payload_of(p) != Payload::none; }
-
-// A flow between two local addresses never alerts (Rules::evaluate: its remote
-// end is local), so its packets are not held as evidence: on a real site most
-// flows are on the LAN (discovery, streams to the recorder, the resolver).
-bool Sensor::may_alert(const DecodedPacket& p) const {
-    return hold_.enabled() && !(identity_.is_local(p.src_ip) && identity_.is_local(p.dst_ip));
-}
 
 // Application payloads that tell who a device is or which names it uses. Only
 // a few well-known ports are looked at (payload_of), so most packets return at once.
@@ -263,8 +257,7 @@ void Sensor::process_on_lane(size_t lane, int linktype, const FrameHeader& heade
     if (!count_decoded(decode_packet(linktype, frame, header.caplen, header.len, packet), c)) return;
     int64_t ts_us = *time;
     uint64_t index = lane_packet_index_.fetch_add(1, std::memory_order_relaxed) + 1;
-    flows_->process_on_lane(lane, packet, ts_us, index);
-    if (may_alert(packet)) hold_.add(packet, index, linktype, header, frame);
+    flows_->process_on_lane(lane, FrameRef{linktype, header, frame}, packet, ts_us, index);
     if (needs_inspection(packet)) {
         std::lock_guard lock(inspect_mutex_);
         // Bounded: if the capture thread falls behind, frames are dropped and counted.

@@ -1,5 +1,7 @@
 // FlowWorkers: which worker a flow goes to, and that any number of workers
 // gives the flow records one table gives.
+#include <pcap/dlt.h>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -72,6 +74,14 @@ struct CapturedPacket {
     int64_t ts_us;
     DecodedPacket decoded;
 };
+
+FrameRef frame_of(const CapturedPacket& p) {
+    FrameRef ref{DLT_EN10MB, {}, p.frame.data()};
+    ref.header.caplen = ref.header.len = static_cast<uint32_t>(p.frame.size());
+    ref.header.ts.tv_sec = p.ts_us / 1'000'000;
+    ref.header.ts.tv_usec = p.ts_us % 1'000'000;
+    return ref;
+}
 
 struct Capture {
     capgen::Mac camera_mac = capgen::mac("44:19:b6:00:00:21"), router_mac = capgen::mac("02:00:00:00:00:01");
@@ -180,9 +190,7 @@ std::vector<std::string> run_workers(const Capture& capture, int workers) {
             emit("flush", p.ts_us, flows.snapshot_changed());
             open_at_flushes.push_back(flows.open_flows());
         }
-        FrameHeader header{};
-        header.caplen = header.len = static_cast<uint32_t>(p.frame.size());
-        flows.process(header, p.frame.data(), p.decoded, p.ts_us, index);
+        flows.process(frame_of(p), p.decoded, p.ts_us, index);
     }
     CHECK(open_at_flushes == std::vector<size_t>{17, 10});
     emit("end", capture.packets.back().ts_us, flows.end_all());
@@ -261,11 +269,9 @@ TEST_CASE("flow workers: lanes read by threads of their own give the records one
         FlowWorkers one(1, config);
         uint64_t index = 0;
         for (const CapturedPacket& p : capture.packets) {
-            FrameHeader header{};
-            header.caplen = header.len = static_cast<uint32_t>(p.frame.size());
             auto expired = one.expire(p.ts_us);
             for (auto& line : final_lines(expired)) expected.push_back(line);
-            one.process(header, p.frame.data(), p.decoded, p.ts_us, ++index);
+            one.process(frame_of(p), p.decoded, p.ts_us, ++index);
         }
         for (auto& line : final_lines(one.end_all())) expected.push_back(line);
     }
@@ -291,7 +297,7 @@ TEST_CASE("flow workers: lanes read by threads of their own give the records one
                 flows.serve_lane(k);
                 if (next < per_lane[k].size()) {
                     auto [packet, packet_index] = per_lane[k][next];
-                    flows.process_on_lane(k, packet->decoded, packet->ts_us, packet_index);
+                    flows.process_on_lane(k, frame_of(*packet), packet->decoded, packet->ts_us, packet_index);
                     if (++next == per_lane[k].size()) ++lanes_done;
                 } else {
                     std::this_thread::yield();
@@ -317,4 +323,40 @@ TEST_CASE("flow workers: lanes read by threads of their own give the records one
     std::sort(got.begin(), got.end());
     std::sort(expected.begin(), expected.end());
     CHECK(got == expected);
+}
+
+TEST_CASE("flow workers: shards hold a flow's first packets each way as evidence, and none of a LAN flow's",
+          "[workers]") {
+    Capture c;
+    capgen::Ip remote = capgen::ip("198.51.100.7"), recorder = capgen::ip("10.0.0.5");
+    using namespace capgen::tcp_flags;
+    for (int i = 0; i < 20; ++i) {
+        c.tcp(i * 100, true, remote, 40000, kAck | kPsh, 10 + i);
+        c.tcp(i * 100 + 50, false, remote, 40000, kAck | kPsh, 10 + i);
+        c.tcp(i * 100 + 60, true, recorder, 40001, kAck | kPsh, 10 + i);
+    }
+    c.sort_and_decode();
+    for (int workers : {1, 3}) {
+        INFO(workers << " workers");
+        PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
+        if (workers > 1) hold.set_threaded();
+        FlowShardConfig config;
+        config.is_local = [](const IpAddress& a) { return a.to_string().rfind("10.", 0) == 0; };
+        config.hold = &hold;
+        FlowWorkers flows(workers, config);
+        uint64_t index = 0;
+        for (const CapturedPacket& p : c.packets) flows.process(frame_of(p), p.decoded, p.ts_us, ++index);
+        auto ended = flows.end_all();
+        REQUIRE(ended.size() == 2);
+        CHECK(hold.open_flows() == 1);  // the LAN flow cannot alert: nothing held
+        const FlowData& egress = ended[0].flow.remote_is_local ? ended[1].flow : ended[0].flow;
+        auto held = hold.take(egress, "r-1", true, true);
+        REQUIRE(held.size() == 32);
+        for (size_t i = 0; i < held.size(); ++i) {
+            INFO("packet " << i);
+            CHECK(held[i].direction == (i % 2 == 0 ? PacketDirection::out : PacketDirection::in));
+            auto pair = static_cast<int64_t>(i / 2), way = static_cast<int64_t>(i % 2);
+            CHECK(held[i].ts_us == kT0 + pair * 100'000 + way * 50'000);
+        }
+    }
 }
