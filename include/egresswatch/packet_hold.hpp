@@ -80,15 +80,42 @@ public:
     size_t open_flows() const;
 
 private:
-    // A held frame: its bytes are at `offset` in its flow's chunk `chunk`.
+    // A held frame, written in its flow's chunk just before its bytes.
     struct Held {
         int64_t ts_us;
         uint32_t origlen;
-        uint32_t chunk, offset, size;
+        uint32_t size;  // bytes kept
         int32_t linktype;
         bool from_low;  // sent by the key's low end
     };
-    using Chunk = std::unique_ptr<uint8_t[]>;
+    // Chunks of the sizes flows start with and double to (256 bytes to
+    // 4 KiB) are reused, not freed: a malloc and free for each, with the page
+    // faults of memory new to the process, was three quarters of what holding
+    // evidence cost on real traffic. What waits here is bounded (kPoolBytes)
+    // and not part of the budget, which counts what is held.
+    class ChunkPool {
+    public:
+        ChunkPool() = default;
+        ChunkPool(const ChunkPool&) = delete;
+        ChunkPool& operator=(const ChunkPool&) = delete;
+        ~ChunkPool();
+        uint8_t* get(size_t size);
+        void put(uint8_t* bytes, size_t size);
+
+    private:
+        static constexpr size_t kClasses = 5;  // 256, 512, 1024, 2048, 4096
+        std::vector<uint8_t*> free_[kClasses];
+        size_t free_bytes_ = 0;
+    };
+    struct ChunkRelease {
+        ChunkPool* pool;
+        size_t size;
+        void operator()(uint8_t* bytes) const { pool->put(bytes, size); }
+    };
+    struct Chunk {
+        std::unique_ptr<uint8_t[], ChunkRelease> bytes;
+        uint32_t size, used;
+    };
     struct Entry {
         uint64_t sequence = 0;
         uint16_t count[2] = {0, 0};  // packets seen from the low end, from the high end (up to N)
@@ -96,14 +123,14 @@ private:
         // The DNS answers that had named each end to the other when the flow
         // began: to the low end about the high end, and the other way round.
         std::shared_ptr<const HeldPacket> dns_to_low, dns_to_high;
-        std::vector<Held> packets;  // not yet taken
-        // Their bytes, in chunks each twice the last (up to 4 KiB): a chunk is
-        // never moved or grown (one buffer per flow that doubled copied its
-        // frames again at each step), and a short flow takes little.
+        // The packets not yet taken, each a Held and its bytes, in order, in
+        // chunks each twice the last (up to 4 KiB): a chunk is never moved or
+        // grown (one buffer per flow that doubled copied its frames again at
+        // each step), and a short flow takes little.
         std::vector<Chunk> chunks;
-        size_t last_chunk_size = 0, last_chunk_used = 0;
+        size_t packets = 0;
         size_t chunk_bytes = 0;  // of all its chunks
-        size_t cost = 0;         // what it holds: bookkeeping, capacities, chunks, DNS answers
+        size_t cost = 0;         // what it holds: bookkeeping, chunks, DNS answers
     };
     struct Ended {
         Entry entry;
@@ -124,6 +151,7 @@ private:
     void complete_dns(const FlowData& flow, Entry& entry);
 
     PacketHoldConfig config_;
+    ChunkPool pool_;  // before the entries, which return their chunks to it
     bool threaded_ = false;
     mutable std::mutex mutex_;
     size_t bytes_ = 0;

@@ -1,6 +1,8 @@
 #include "egresswatch/packet_hold.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <tuple>
 
 #include "egresswatch/clock.hpp"
@@ -19,6 +21,19 @@ constexpr size_t kDnsShare = 8;
 // 4 KiB (a chunk is at least as large as the frame it is made for).
 constexpr size_t kFirstChunk = 256;
 constexpr size_t kLargestChunk = 4096;
+// Free chunks kept for reuse, at most.
+constexpr size_t kPoolBytes = 8u << 20;
+// A held packet in a chunk: its Held, then its bytes, from an 8-byte boundary.
+constexpr size_t kAlign = 8;
+size_t aligned(size_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
+
+// The size class of a pooled chunk size (kNone: not pooled).
+constexpr size_t kNone = SIZE_MAX;
+size_t size_class(size_t size) {
+    for (size_t c = 0, s = kFirstChunk; s <= kLargestChunk; ++c, s *= 2)
+        if (size == s) return c;
+    return kNone;
+}
 
 }  // namespace
 
@@ -29,6 +44,30 @@ const char* to_string(PacketDirection direction) {
     case PacketDirection::dns: return "dns";
     }
     return "out";
+}
+
+PacketHold::ChunkPool::~ChunkPool() {
+    for (auto& list : free_)
+        for (uint8_t* bytes : list) delete[] bytes;
+}
+
+uint8_t* PacketHold::ChunkPool::get(size_t size) {
+    size_t c = size_class(size);
+    if (c == kNone || free_[c].empty()) return new uint8_t[size];
+    uint8_t* bytes = free_[c].back();
+    free_[c].pop_back();
+    free_bytes_ -= size;
+    return bytes;
+}
+
+void PacketHold::ChunkPool::put(uint8_t* bytes, size_t size) {
+    size_t c = size_class(size);
+    if (c == kNone || free_bytes_ + size > kPoolBytes) {
+        delete[] bytes;
+        return;
+    }
+    free_[c].push_back(bytes);
+    free_bytes_ += size;
 }
 
 PacketHold::PacketHold(PacketHoldConfig config)
@@ -76,30 +115,6 @@ void PacketHold::drop_ended(const std::string& uid) {
     ended_.erase(it);
 }
 
-namespace {
-
-// Makes room for `extra` more elements, doubling: returns the bytes the
-// capacity grew by (0: it had room).
-template <class T>
-size_t grow(std::vector<T>& v, size_t extra, size_t minimum) {
-    size_t need = v.size() + extra;
-    if (need <= v.capacity()) return 0;
-    size_t before = v.capacity();
-    v.reserve(std::max({need, 2 * before, minimum}));
-    return (v.capacity() - before) * sizeof(T);
-}
-
-template <class T>
-size_t growth(const std::vector<T>& v, size_t extra, size_t minimum) {
-    size_t need = v.size() + extra;
-    if (need <= v.capacity()) return 0;
-    return (std::max({need, 2 * v.capacity(), minimum}) - v.capacity()) * sizeof(T);
-}
-
-constexpr size_t kMinimumPackets = 4;
-
-}  // namespace
-
 void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
                      const uint8_t* frame) {
     if (!enabled()) return;
@@ -139,28 +154,34 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     if (count >= config_.per_direction) return;
     ++count;
     size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
-    bool fits = !entry.chunks.empty() && entry.last_chunk_used + caplen <= entry.last_chunk_size;
-    size_t chunk_size =
-        fits ? 0 : std::max(caplen, entry.chunks.empty() ? kFirstChunk : std::min(kLargestChunk, 2 * entry.last_chunk_size));
-    size_t cost = growth(entry.packets, 1, kMinimumPackets) + chunk_size;
-    if (!make_room(cost)) {
+    size_t record = aligned(sizeof(Held) + caplen);
+    Chunk* last = entry.chunks.empty() ? nullptr : &entry.chunks.back();
+    bool fits = last && last->used + record <= last->size;
+    size_t chunk_size = 0;
+    if (!fits) {
+        chunk_size = last ? std::min(kLargestChunk, 2 * size_t{last->size}) : kFirstChunk;
+        while (chunk_size < record && chunk_size < kLargestChunk) chunk_size *= 2;
+        chunk_size = std::max(chunk_size, record);  // beyond 4 KiB (a large snap length): its own size
+    }
+    if (!make_room(chunk_size)) {
         not_kept_.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    grow(entry.packets, 1, kMinimumPackets);
     if (!fits) {
-        entry.chunks.push_back(Chunk(new uint8_t[chunk_size]));
-        entry.last_chunk_size = chunk_size;
-        entry.last_chunk_used = 0;
+        if (entry.chunks.empty()) entry.chunks.reserve(4);
+        entry.chunks.push_back(Chunk{{pool_.get(chunk_size), ChunkRelease{&pool_, chunk_size}},
+                                     static_cast<uint32_t>(chunk_size), 0});
+        last = &entry.chunks.back();
         entry.chunk_bytes += chunk_size;
     }
-    std::copy(frame, frame + caplen, entry.chunks.back().get() + entry.last_chunk_used);
-    entry.packets.push_back(Held{to_us(header.ts), header.len, static_cast<uint32_t>(entry.chunks.size() - 1),
-                                 static_cast<uint32_t>(entry.last_chunk_used), static_cast<uint32_t>(caplen), linktype,
-                                 from_low});
-    entry.last_chunk_used += caplen;
-    entry.cost += cost;
-    bytes_ += cost;
+    Held held{to_us(header.ts), header.len, static_cast<uint32_t>(caplen), linktype, from_low};
+    uint8_t* at = last->bytes.get() + last->used;
+    std::memcpy(at, &held, sizeof held);
+    std::memcpy(at + sizeof held, frame, caplen);
+    last->used += static_cast<uint32_t>(record);
+    ++entry.packets;
+    entry.cost += chunk_size;
+    bytes_ += chunk_size;
 }
 
 void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
@@ -198,24 +219,28 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
 
 std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry) {
     std::vector<HeldPacket> out;
-    out.reserve(entry.packets.size() + 1);
+    out.reserve(entry.packets + 1);
     if (!entry.dns_taken) {
         entry.dns_taken = true;
         // The answer that had named the remote end to the device when the flow began.
         const auto& answer = device_is_low ? entry.dns_to_low : entry.dns_to_high;
         if (answer) out.push_back(*answer);
     }
-    for (const auto& held : entry.packets) {
-        const uint8_t* bytes = entry.chunks[held.chunk].get() + held.offset;
-        out.push_back(HeldPacket{held.ts_us, held.origlen, held.linktype,
-                                 held.from_low == device_is_low ? PacketDirection::out : PacketDirection::in,
-                                 std::vector<uint8_t>(bytes, bytes + held.size)});
+    for (const Chunk& chunk : entry.chunks) {
+        for (size_t at = 0; at < chunk.used;) {
+            Held held;
+            std::memcpy(&held, chunk.bytes.get() + at, sizeof held);
+            const uint8_t* bytes = chunk.bytes.get() + at + sizeof held;
+            out.push_back(HeldPacket{held.ts_us, held.origlen, held.linktype,
+                                     held.from_low == device_is_low ? PacketDirection::out : PacketDirection::in,
+                                     std::vector<uint8_t>(bytes, bytes + held.size)});
+            at += aligned(sizeof held + held.size);
+        }
     }
     // Later packets (up to N each way) start new chunks.
-    size_t freed = entry.packets.capacity() * sizeof(Held) + entry.chunk_bytes;
-    std::vector<Held>().swap(entry.packets);
+    size_t freed = entry.chunk_bytes;
     std::vector<Chunk>().swap(entry.chunks);
-    entry.chunk_bytes = entry.last_chunk_size = entry.last_chunk_used = 0;
+    entry.packets = entry.chunk_bytes = 0;
     entry.cost -= freed;
     bytes_ -= freed;
     return out;
@@ -254,7 +279,7 @@ std::vector<HeldPacket> PacketHold::take(const FlowData& flow, const std::string
         return packets;
     }
     if (!final) return {};
-    if (same_flow && !it->second.packets.empty()) {
+    if (same_flow && it->second.packets > 0) {
         // Ended without an alert: kept, as it is, for a late alert until aged out.
         auto [slot, inserted] = ended_.try_emplace(uid);
         if (!inserted) bytes_ -= slot->second.entry.cost;
