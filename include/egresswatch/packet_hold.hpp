@@ -58,8 +58,10 @@ public:
 
     // A packet of the flow `p` belongs to; `packet_index` is the flow's
     // sequence if the packet starts it (FlowTable::account's packet_index).
+    // A frame that stays where it is for as long as the hold lives (a mapped
+    // capture file) is held by reference, not copied.
     void add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
-             const uint8_t* frame);
+             const uint8_t* frame, bool frame_stays = false);
     // A DNS answer that told `client` the `addresses`.
     void add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
                         const FrameHeader& header, const uint8_t* frame);
@@ -80,13 +82,15 @@ public:
     size_t open_flows() const;
 
 private:
-    // A held frame, written in its flow's chunk just before its bytes.
+    // A held frame, written in its flow's chunk just before its bytes, or
+    // before where they stay.
     struct Held {
         int64_t ts_us;
         uint32_t origlen;
         uint32_t size;  // bytes kept
         int32_t linktype;
-        bool from_low;  // sent by the key's low end
+        bool from_low;      // sent by the key's low end
+        bool by_reference;  // a pointer to the bytes follows, not the bytes
     };
     // Chunks of the sizes flows start with and double to (256 bytes to
     // 4 KiB) are reused, not freed: a malloc and free for each, with the page
