@@ -57,15 +57,11 @@ struct FlowShardConfig {
     PacketHold* hold = nullptr;
 };
 
-// The frame a packet was decoded from, for the evidence hold. `stays`: the
-// frame stays where it is until FlowWorkers::end_all() and the flows' last
-// records are taken (a mapped file), so it is neither copied for a worker
-// nor held as a copy.
+// The frame a packet was decoded from, for the evidence hold.
 struct FrameRef {
     int linktype = 0;
     FrameHeader header;
     const uint8_t* bytes = nullptr;
-    bool stays = false;
 };
 
 // One flow table and one nDPI module; used by one thread at a time.
@@ -111,8 +107,10 @@ public:
     FlowWorkers& operator=(const FlowWorkers&) = delete;
 
     // Hands a decoded packet to its flow's shard (`frame` is what it was
-    // decoded from: a worker thread reads it from a copy unless it stays).
-    void process(const FrameRef& frame, const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index);
+    // decoded from: a worker thread reads it from a copy unless `frame_stays`,
+    // i.e. the frame stays where it is until end_all()).
+    void process(const FrameRef& frame, const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index,
+                 bool frame_stays = false);
 
     // Barriers: each waits until every shard has done it, then returns the
     // flows that left the shards since the last barrier, by first packet.

@@ -58,10 +58,8 @@ public:
 
     // A packet of the flow `p` belongs to; `packet_index` is the flow's
     // sequence if the packet starts it (FlowTable::account's packet_index).
-    // A frame that stays where it is for as long as the hold lives (a mapped
-    // capture file) is held by reference, not copied.
     void add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
-             const uint8_t* frame, bool frame_stays = false);
+             const uint8_t* frame);
     // A DNS answer that told `client` the `addresses`.
     void add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
                         const FrameHeader& header, const uint8_t* frame);
@@ -82,15 +80,13 @@ public:
     size_t open_flows() const;
 
 private:
-    // A held frame, written in its flow's chunk just before its bytes, or
-    // before where they stay.
+    // A held frame, written in its flow's chunk just before its bytes.
     struct Held {
         int64_t ts_us;
         uint32_t origlen;
         uint32_t size;  // bytes kept
         int32_t linktype;
-        bool from_low;      // sent by the key's low end
-        bool by_reference;  // a pointer to the bytes follows, not the bytes
+        bool from_low;  // sent by the key's low end
     };
     // Chunks of the sizes flows start with and double to (256 bytes to
     // 4 KiB) are reused, not freed: a malloc and free for each, with the page

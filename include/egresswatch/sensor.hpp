@@ -118,8 +118,7 @@ public:
     ~Sensor();
 
     // One captured frame. `frame_stays` says the frame stays where it is
-    // until finish() (a mapped file): flow workers then get it without a
-    // copy, and the evidence hold keeps a reference to it, not a copy.
+    // until finish() (a mapped file): flow workers then get it without a copy.
     void process(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays = false);
 
     // Live capture with PACKET_FANOUT (--workers N): the capture's lane

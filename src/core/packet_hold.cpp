@@ -116,7 +116,7 @@ void PacketHold::drop_ended(const std::string& uid) {
 }
 
 void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
-                     const uint8_t* frame, bool frame_stays) {
+                     const uint8_t* frame) {
     if (!enabled()) return;
     std::unique_lock lock(mutex_, std::defer_lock);
     if (threaded_) lock.lock();
@@ -154,7 +154,7 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     if (count >= config_.per_direction) return;
     ++count;
     size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
-    size_t record = aligned(sizeof(Held) + (frame_stays ? sizeof frame : caplen));
+    size_t record = aligned(sizeof(Held) + caplen);
     Chunk* last = entry.chunks.empty() ? nullptr : &entry.chunks.back();
     bool fits = last && last->used + record <= last->size;
     size_t chunk_size = 0;
@@ -174,11 +174,10 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
         last = &entry.chunks.back();
         entry.chunk_bytes += chunk_size;
     }
-    Held held{to_us(header.ts), header.len, static_cast<uint32_t>(caplen), linktype, from_low, frame_stays};
+    Held held{to_us(header.ts), header.len, static_cast<uint32_t>(caplen), linktype, from_low};
     uint8_t* at = last->bytes.get() + last->used;
     std::memcpy(at, &held, sizeof held);
-    if (frame_stays) std::memcpy(at + sizeof held, &frame, sizeof frame);
-    else std::memcpy(at + sizeof held, frame, caplen);
+    std::memcpy(at + sizeof held, frame, caplen);
     last->used += static_cast<uint32_t>(record);
     ++entry.packets;
     entry.cost += chunk_size;
@@ -232,11 +231,10 @@ std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry
             Held held;
             std::memcpy(&held, chunk.bytes.get() + at, sizeof held);
             const uint8_t* bytes = chunk.bytes.get() + at + sizeof held;
-            if (held.by_reference) std::memcpy(&bytes, bytes, sizeof bytes);
             out.push_back(HeldPacket{held.ts_us, held.origlen, held.linktype,
                                      held.from_low == device_is_low ? PacketDirection::out : PacketDirection::in,
                                      std::vector<uint8_t>(bytes, bytes + held.size)});
-            at += aligned(sizeof held + (held.by_reference ? sizeof bytes : held.size));
+            at += aligned(sizeof held + held.size);
         }
     }
     // Later packets (up to N each way) start new chunks.

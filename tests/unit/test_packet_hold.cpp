@@ -173,24 +173,3 @@ TEST_CASE("packet hold: a DNS answer learnt after the flow's first packet was he
     behind.add(packet(true), 2, 1, header(2000, 60), bytes.data());
     CHECK(directions(behind.take(flow_of(2, 2000), "r-2", true, true)) == "out");
 }
-
-TEST_CASE("packet hold: frames that stay where they are (a mapped file) are held by reference, not copied") {
-    PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
-    std::vector<std::vector<uint8_t>> frames;
-    for (int i = 0; i < 8; ++i) frames.push_back(frame(500, static_cast<uint8_t>(i)));
-    for (int i = 0; i < 8; ++i) {
-        // A copy for every other one: the outlier packet a sensor holds back is not in the file.
-        hold.add(packet(i % 2 == 0), 1 + i, 1, header(100 + i, 500), frames[i].data(), i % 4 != 3);
-    }
-    // 6 references of 32 bytes (24 of bookkeeping and a pointer) and 2
-    // copies of 528, after the entry's 256: chunks of 256 (3 references),
-    // 1024 (a copy and 3 references) and 2048 (the last copy).
-    CHECK(hold.bytes() == 256 + 256 + 1024 + 2048);
-    auto taken = hold.take(flow_of(1, 100), "r-1", true, true);
-    REQUIRE(taken.size() == 8);
-    for (int i = 0; i < 8; ++i) {
-        CHECK(taken[i].data == frame(500, static_cast<uint8_t>(i)));
-        CHECK(taken[i].ts_us == 100 + i);
-    }
-    CHECK(hold.bytes() == 0);
-}
