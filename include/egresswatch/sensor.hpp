@@ -120,6 +120,11 @@ public:
     // One captured frame. `frame_stays` says the frame stays where it is
     // until finish() (a mapped file): flow workers then get it without a copy.
     void process(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays = false);
+    // Frames read in place from a file that may shrink while it is read:
+    // `cut` goes up once such a frame may read as zeros. A packet whose
+    // decoding saw it up is not counted, nor makes a flow; an evidence copy
+    // made while it was up is not kept. nullptr: frames are the reader's own.
+    void watch_frames(const std::atomic<bool>* cut);
 
     // Live capture with PACKET_FANOUT (--workers N): the capture's lane
     // threads read their own sockets. Before they start, start_lanes(); on
@@ -200,6 +205,7 @@ private:
     // Packets of flagged flows, and the frame being inspected (for the DNS
     // answers among them). Before flows_, whose shards hold packets in it.
     PacketHold hold_;
+    const std::atomic<bool>* frames_cut_ = nullptr;  // watch_frames()
     std::unique_ptr<FlowWorkers> flows_;
     SensorCounters counters_;
     SensorCounters counters_at_last_stats_;

@@ -178,6 +178,10 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     uint8_t* at = last->bytes.get() + last->used;
     std::memcpy(at, &held, sizeof held);
     std::memcpy(at + sizeof held, frame, caplen);
+    if (frames_were_cut()) {  // the copy may hold zeros: the chunk's space is reused
+        --count;
+        return;
+    }
     last->used += static_cast<uint32_t>(record);
     ++entry.packets;
     entry.cost += chunk_size;
@@ -192,6 +196,7 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
     size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
     auto packet = std::make_shared<const HeldPacket>(HeldPacket{
         to_us(header.ts), header.len, linktype, PacketDirection::dns, std::vector<uint8_t>(frame, frame + caplen)});
+    if (frames_were_cut()) return;  // the copy may hold zeros
     for (const auto& address : addresses) {
         DnsKey key{client, address};
         size_t cost = kDnsOverhead + caplen;

@@ -157,16 +157,24 @@ void Sensor::process(int linktype, const FrameHeader& header, const uint8_t* fra
     process_at(linktype, header, frame, frame_stays, *ts);
 }
 
+void Sensor::watch_frames(const std::atomic<bool>* cut) {
+    frames_cut_ = cut;
+    hold_.watch_frames(cut);
+}
+
 void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays,
                         int64_t ts_us) {
+    DecodedPacket packet;
+    DecodeStatus decoded = decode_packet(linktype, frame, header.caplen, header.len, packet);
+    // The file was cut under this frame: some of what was decoded may be
+    // zeros, not the packet (the reader stops and says so).
+    if (frames_cut_ && frames_cut_->load(std::memory_order_acquire)) return;
     ++counters_.packets;
     counters_.bytes += header.caplen;
     clock_us_ = std::max(clock_us_, ts_us);
     last_time_used_us_ = std::max(last_time_used_us_, ts_us);
     identity_.note_time(ts_us);
-
-    DecodedPacket packet;
-    if (!count_decoded(decode_packet(linktype, frame, header.caplen, header.len, packet), counters_)) return;
+    if (!count_decoded(decoded, counters_)) return;
     // Here, not in each table, so that every worker's table expires at the
     // same point of the capture.
     if (schedule_.expiry_due(ts_us)) emit_flows(flows_->expire(ts_us));

@@ -122,6 +122,8 @@ void unguard_mapping(int slot) {
 
 }  // namespace
 
+const std::atomic<bool>* MappedPcap::cut_flag() const { return guard_ >= 0 ? &guards[guard_].faulted : nullptr; }
+
 bool MappedPcap::shrank() const { return guard_ >= 0 && guards[guard_].faulted.load(std::memory_order_acquire); }
 
 std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {

@@ -38,6 +38,10 @@ public:
     static constexpr int kChanged = -2;
     int next(pcap_pkthdr& header, const uint8_t*& frame);
     const std::string& error() const { return error_; }
+    // Raised (for good) once a page of the file read as zeros because the
+    // file shrank: a frame read while it went up may hold zeros, not the
+    // file's bytes. nullptr if the file is read unguarded.
+    const std::atomic<bool>* cut_flag() const;
 
 private:
     MappedPcap() = default;

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <vector>
 
 #include "egresswatch/packet_hold.hpp"
@@ -172,4 +173,18 @@ TEST_CASE("packet hold: a DNS answer learnt after the flow's first packet was he
     behind.add_dns_answer(kDevice, {kRemote}, 1, header(2500, 80), dns.data());
     behind.add(packet(true), 2, 1, header(2000, 60), bytes.data());
     CHECK(directions(behind.take(flow_of(2, 2000), "r-2", true, true)) == "out");
+}
+
+TEST_CASE("packet hold: a copy made once the frames' file was cut (watch_frames) is not kept") {
+    PacketHold hold(PacketHoldConfig{4, 100, 1 << 20});
+    std::atomic<bool> cut{false};
+    hold.watch_frames(&cut);
+    auto first = frame(60, 1), second = frame(60, 2);
+    hold.add(packet(true), 7, 1, header(1000, 60), first.data());
+    cut = true;
+    hold.add(packet(true), 8, 1, header(1001, 60), second.data());
+    hold.add_dns_answer(kDevice, {kRemote}, 1, header(1002, 60), second.data());
+    auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].data == first);
 }
