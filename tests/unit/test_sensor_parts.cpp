@@ -137,21 +137,26 @@ struct FlowTimes : RecordSink {
     void on_device_record(const DeviceRecord&) override {}
 };
 
+SensorConfig lan_config() {
+    SensorConfig config;
+    config.rules_dir = SOURCE_DIR "/rules";
+    config.local_networks = {*Cidr::parse("192.168.1.0/24")};
+    return config;
+}
+
+// A camera's datagram to a server off the site, from `port`.
+capgen::Bytes datagram(uint16_t port) {
+    return sensor_test::udp_frame(kCameraMac, kRouterMac, "192.168.1.20", "192.0.2.10", port, 9999, capgen::Bytes(20, 0));
+}
+
 }  // namespace
 
 TEST_CASE("sensor clock: impossible stamps are refused, a lone stamp far ahead is taken at the clock's time",
           "[sensor][sensor_parts]") {
     sensor_test::TempPath store;
-    SensorConfig config;
-    config.rules_dir = SOURCE_DIR "/rules";
-    config.local_networks = {*Cidr::parse("192.168.1.0/24")};
+    SensorConfig config = lan_config();
     FlowTimes times;
     const int64_t t0 = 1'700'000'000'000'000;
-    const char* camera = "192.168.1.20";
-    const char* server = "192.0.2.10";
-    auto datagram = [&](uint16_t port) {
-        return sensor_test::udp_frame(kCameraMac, kRouterMac, camera, server, port, 9999, capgen::Bytes(20, 0));
-    };
     Sensor sensor(config, test_parts(store.path()), &times);
     feed(sensor, t0, datagram(40001));
     // Two hours ahead, alone: held until the next packet, which is not near it.
@@ -179,16 +184,10 @@ TEST_CASE("sensor clock: impossible stamps are refused, a lone stamp far ahead i
 TEST_CASE("sensor: a frame decoded after its file was cut (watch_frames) is not counted and makes no flow",
           "[sensor][sensor_parts]") {
     sensor_test::TempPath store;
-    SensorConfig config;
-    config.rules_dir = SOURCE_DIR "/rules";
-    config.local_networks = {*Cidr::parse("192.168.1.0/24")};
+    SensorConfig config = lan_config();
     FlowTimes times;
     std::atomic<bool> cut{false};
     const int64_t t0 = 1'700'000'000'000'000;
-    auto datagram = [&](uint16_t port) {
-        return sensor_test::udp_frame(kCameraMac, kRouterMac, "192.168.1.20", "192.0.2.10", port, 9999,
-                                      capgen::Bytes(20, 0));
-    };
     Sensor sensor(config, test_parts(store.path()), &times);
     sensor.watch_frames(&cut);
     feed(sensor, t0, datagram(40001));
