@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -62,11 +63,14 @@ std::string dns_bounds_message() {
 
 SensorParts SensorParts::load(const SensorConfig& config) {
     SensorParts parts;
+    // The IEEE registry (tens of thousands of lines) is parsed beside the
+    // rest: the capture thread's start-up was the sum of both.
+    auto oui = std::async(std::launch::async, [dir = config.oui_dir] { return OuiRegistry::load(dir); });
     parts.rules = std::make_shared<const Rules>(Rules::load(config.rules_dir, config.home_country));
     parts.geo = std::make_unique<GeoLocator>(config.geoip_dirs);
-    parts.oui = OuiRegistry::load(config.oui_dir);
     if (!config.inventory_file.empty()) parts.inventory = std::make_unique<Inventory>(Inventory::load(config.inventory_file));
     parts.store = std::make_unique<StoreWriter>(config.store_path);
+    parts.oui = oui.get();
     parts.run_id = new_run_id();
     return parts;
 }
