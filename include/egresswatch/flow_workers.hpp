@@ -119,8 +119,14 @@ public:
     // barrier, and before the first packet since plus the shortest timeout
     // (a packet can make its flow closed). On real traffic, sparse over days,
     // nearly every packet starts a new packet-time second: a barrier for each
-    // held every worker to the capture thread's pace.
+    // held every worker to the capture thread's pace. So idle flows are
+    // ended once per step of capture time: the shortest timeout, at most
+    // kMaxIdleExpiryStepUs (5 s by default, the closed timeout). A flow idle
+    // past its timeout ends within a step after it (a packet that comes
+    // before then continues it, as a keep-alive a little late). Flows
+    // evicted at --max-flows are taken at every call.
     std::vector<FlowOutput> expire(int64_t now_us);
+    static constexpr int64_t kMaxIdleExpiryStepUs = 10'000'000;
     std::vector<FlowOutput> snapshot_changed();
     std::vector<FlowOutput> end_all();
 
@@ -204,6 +210,8 @@ private:
     // No flow can expire before this (see expire()); packet-fed shards only.
     int64_t expiry_bound_us_ = INT64_MIN;
     int64_t shortest_timeout_us_;
+    int64_t idle_expiry_step_us_;
+    int64_t idle_expired_at_us_ = 0;  // the capture time of the last expiry barrier
     uint64_t evicted_at_barrier_ = 0;
 };
 

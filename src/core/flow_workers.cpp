@@ -89,7 +89,8 @@ void FlowShard::end_all() {
 }
 
 FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config)
-    : shortest_timeout_us_(std::min({config.timeouts.tcp_us, config.timeouts.udp_us, config.timeouts.closed_us})) {
+    : shortest_timeout_us_(std::min({config.timeouts.tcp_us, config.timeouts.udp_us, config.timeouts.closed_us})),
+      idle_expiry_step_us_(std::min(shortest_timeout_us_, kMaxIdleExpiryStepUs)) {
     std::random_device device;
     route_seed_ = uint64_t{device()} << 32 | device();
     vlan_in_key_ = config.vlan_in_key;
@@ -322,8 +323,11 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
 
 std::vector<FlowOutput> FlowWorkers::expire(int64_t now_us) {
     // Evicted flows wait for a barrier too: one soon after the cap is reached.
-    if (lanes_.empty() && now_us < expiry_bound_us_ && evicted() == evicted_at_barrier_) return {};
+    bool idle_due = now_us >= expiry_bound_us_ &&
+                    (now_us - idle_expired_at_us_ >= idle_expiry_step_us_ || now_us < idle_expired_at_us_);
+    if (lanes_.empty() && !idle_due && evicted() == evicted_at_barrier_) return {};
     auto outputs = barrier(Command::expire, now_us);
+    idle_expired_at_us_ = now_us;
     expiry_bound_us_ = INT64_MAX;
     for (const auto& shard : shards_) expiry_bound_us_ = std::min(expiry_bound_us_, shard->next_expiry_us());
     evicted_at_barrier_ = evicted();

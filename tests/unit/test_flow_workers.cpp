@@ -155,8 +155,8 @@ Capture camera_capture() {
     return c;
 }
 
-// Feeds the capture to `workers` workers as the sensor does (expiry once per
-// packet-time second, a flush every 30 s of packet time, everything ended at
+// Feeds the capture to `workers` workers as the sensor does (expire() called
+// once per packet-time second, a flush every 30 s of packet time, everything ended at
 // the end), and writes each output, after what gave it, as one line:
 //   <phase>@<ms> <sequence> <final|open> <device port> <bytes out>/<bytes in>
 //   <packets out>/<packets in> <first ms>-<last ms> <closed|open>
@@ -227,10 +227,11 @@ TEST_CASE("flow workers: one worker and three give the same flow records, at the
     CHECK(one.size() == 41 + 17 + 5);
 
     // Connection 0 (FIN both ways at 1.1 s) ends 5 s after its last packet,
-    // at the first expiry since (7 s); its sequence is its first packet's index.
-    CHECK(std::find(one.begin(), one.end(), "expire@7000 1 final 40000 220/1120 3/3 0-1100 closed") != one.end());
+    // at the first expiry since: they come a step (5 s, the closed timeout)
+    // apart, at 0, 6 and 12 s. Its sequence is its first packet's index.
+    CHECK(std::find(one.begin(), one.end(), "expire@12000 1 final 40000 220/1120 3/3 0-1100 closed") != one.end());
     // Connection 1 (RST at 3 s) and the last open connection.
-    CHECK(std::find(one.begin(), one.end(), "expire@8000 9 final 40001 181/1130 2/3 2000-3000 closed") != one.end());
+    CHECK(std::find(one.begin(), one.end(), "expire@12000 9 final 40001 181/1130 2/3 2000-3000 closed") != one.end());
     CHECK(std::find(one.begin(), one.end(), "end@100000 167 final 40029 209/1370 2/2 58000-58300 open") != one.end());
     CHECK(std::find(one.begin(), one.end(), "end@100000 171 final 41000 40/0 1/0 100000-100000 open") != one.end());
     // The UDP exchanges (the last at 27.55 s) time out 60 s on: at the first expiry since, 100 s.
