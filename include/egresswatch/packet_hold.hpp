@@ -55,8 +55,8 @@ public:
     const PacketHoldConfig& config() const { return config_; }
     // From now on several threads call add() (lanes): take the lock.
     void set_threaded() { threaded_ = true; }
-    // As Sensor::watch_frames: a copy made while `cut` is up is not kept.
-    void watch_frames(const std::atomic<bool>* cut) { frames_cut_.store(cut, std::memory_order_release); }
+    // A copy made while `frames` says they were cut is not kept (Sensor::watch_frames).
+    void watch_frames(const FramesCutWatch* frames) { frames_ = frames; }
 
     // A packet of the flow `p` belongs to; `packet_index` is the flow's
     // sequence if the packet starts it (FlowTable::account's packet_index).
@@ -155,11 +155,8 @@ private:
     PacketHoldConfig config_;
     ChunkPool pool_;  // before the entries, which return their chunks to it
     bool threaded_ = false;
-    std::atomic<const std::atomic<bool>*> frames_cut_{nullptr};
-    bool frames_were_cut() const {
-        const std::atomic<bool>* cut = frames_cut_.load(std::memory_order_acquire);
-        return cut && cut->load(std::memory_order_acquire);
-    }
+    const FramesCutWatch* frames_ = nullptr;
+    bool frames_were_cut() const { return frames_ && frames_->cut(); }
     mutable std::mutex mutex_;
     size_t bytes_ = 0;
     size_t dns_bytes_ = 0;  // of bytes_

@@ -204,8 +204,8 @@ private:
          reported_dns_evicted_ = false, reported_lanes_ = false;
     // Packets of flagged flows, and the frame being inspected (for the DNS
     // answers among them). Before flows_, whose shards hold packets in it.
+    FramesCutWatch frames_;  // watch_frames(); the hold reads it too
     PacketHold hold_;
-    const std::atomic<bool>* frames_cut_ = nullptr;  // watch_frames()
     std::unique_ptr<FlowWorkers> flows_;
     SensorCounters counters_;
     SensorCounters counters_at_last_stats_;

@@ -100,6 +100,7 @@ Sensor::Sensor(SensorConfig config, SensorParts parts, RecordSink* sink)
     shards.vlan_in_key = config_.vlan_in_flow_key;
     shards.hold = &hold_;
     if (config_.workers > 1) hold_.set_threaded();  // the shards' threads hold packets
+    hold_.watch_frames(&frames_);
     flows_ = std::make_unique<FlowWorkers>(config_.workers, shards);
     store_->submit(MetaRecord{"sensor.version", EGRESSWATCH_VERSION});
     store_->submit(MetaRecord{"geoip", enricher_.geo().describe()});
@@ -161,10 +162,7 @@ void Sensor::process(int linktype, const FrameHeader& header, const uint8_t* fra
     process_at(linktype, header, frame, frame_stays, *ts);
 }
 
-void Sensor::watch_frames(const std::atomic<bool>* cut) {
-    frames_cut_ = cut;
-    hold_.watch_frames(cut);
-}
+void Sensor::watch_frames(const std::atomic<bool>* cut) { frames_.watch(cut); }
 
 void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays,
                         int64_t ts_us) {
@@ -172,7 +170,7 @@ void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* 
     DecodeStatus decoded = decode_packet(linktype, frame, header.caplen, header.len, packet);
     // The file was cut under this frame: some of what was decoded may be
     // zeros, not the packet (the reader stops and says so).
-    if (frames_cut_ && frames_cut_->load(std::memory_order_acquire)) return;
+    if (frames_.cut()) return;
     ++counters_.packets;
     counters_.bytes += header.caplen;
     clock_us_ = std::max(clock_us_, ts_us);

@@ -178,7 +178,9 @@ TEST_CASE("packet hold: a DNS answer learnt after the flow's first packet was he
 TEST_CASE("packet hold: a copy made once the frames' file was cut (watch_frames) is not kept") {
     PacketHold hold(PacketHoldConfig{4, 100, 1 << 20});
     std::atomic<bool> cut{false};
-    hold.watch_frames(&cut);
+    FramesCutWatch frames;
+    frames.watch(&cut);
+    hold.watch_frames(&frames);
     auto first = frame(60, 1), second = frame(60, 2);
     hold.add(packet(true), 7, 1, header(1000, 60), first.data());
     cut = true;
