@@ -206,6 +206,7 @@ private:
     std::vector<std::unique_ptr<Lane>> lanes_;      // live capture with PACKET_FANOUT
     bool lanes_running_ = false;  // their threads serve barriers (capture thread only)
     bool vlan_in_key_ = false;
+    PacketHold* hold_ = nullptr;  // settled at each of the worker threads' barriers
     uint64_t route_seed_;
     // No flow can expire before this (see expire()); packet-fed shards only.
     int64_t expiry_bound_us_ = INT64_MIN;

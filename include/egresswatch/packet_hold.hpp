@@ -62,9 +62,17 @@ public:
     // sequence if the packet starts it (FlowTable::account's packet_index).
     void add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
              const uint8_t* frame);
-    // A DNS answer that told `client` the `addresses`.
+    // A DNS answer that told `client` the `addresses`; `learnt_at` is the
+    // capture's index of its packet (0: unknown, as with lanes). A flow whose
+    // first packet is index P is named by the last answer learnt before P,
+    // as with one worker, even when several workers hold that packet after
+    // the capture thread has learnt newer answers: those keep the answers
+    // they replace until settle().
     void add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
-                        const FrameHeader& header, const uint8_t* frame);
+                        const FrameHeader& header, const uint8_t* frame, uint64_t learnt_at = 0);
+    // Every packet handed to the workers so far has been offered to the
+    // hold (a barrier): the replaced answers are no longer needed.
+    void settle();
 
     // A record of `flow` (named `uid` in the store) is written. If it is an
     // alert, returns the packets held for it and not yet taken, in capture
@@ -140,9 +148,17 @@ private:
         uint64_t generation = 0;
     };
     using DnsKey = ClientAddress;
+    struct LearntAnswer {
+        std::shared_ptr<const HeldPacket> packet;
+        uint64_t learnt_at = 0;
+    };
     struct DnsAnswer {
         std::shared_ptr<const HeldPacket> packet;
         uint64_t sequence;
+        uint64_t learnt_at = 0;
+        // Threaded: the answers this one replaced since the last settle(),
+        // oldest first. Outside the budget: few, and gone at the next barrier.
+        std::vector<LearntAnswer> replaced;
     };
 
     bool make_room(size_t bytes);  // with the lock held
@@ -167,6 +183,7 @@ private:
     uint64_t generation_ = 0;
     std::unordered_map<DnsKey, DnsAnswer, ClientAddressHash> dns_;
     std::deque<std::pair<DnsKey, uint64_t>> dns_order_;
+    std::vector<DnsKey> unsettled_;  // answers with replaced ones kept
     uint64_t dns_sequence_ = 0;
 };
 

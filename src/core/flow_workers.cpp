@@ -94,6 +94,7 @@ FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config)
     std::random_device device;
     route_seed_ = uint64_t{device()} << 32 | device();
     vlan_in_key_ = config.vlan_in_key;
+    hold_ = config.hold;
     size_t n = static_cast<size_t>(std::max(workers, 1));
     FlowShardConfig shard_config = config;
     shard_config.max_flows = std::max<size_t>(1, (config.max_flows + n - 1) / n);
@@ -318,6 +319,7 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
         auto taken = shards_[i]->take_output();
         std::move(taken.begin(), taken.end(), std::back_inserter(outputs));
     }
+    if (hold_) hold_->settle();  // every packet sent has been offered to it
     return in_packet_order(std::move(outputs));
 }
 

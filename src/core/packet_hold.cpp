@@ -125,13 +125,25 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     bool from_low = std::tie(p.src_ip, p.src_port) < std::tie(p.dst_ip, p.dst_port);
     auto it = open_.find(key);
     if (it == open_.end()) {
-        // An answer from before the packet: with several workers, the
-        // capture thread may have learnt later ones by the time a shard gets here.
+        // The answer learnt last before the packet (add_dns_answer): with
+        // several workers, the capture thread may have learnt later ones by
+        // the time a shard gets here.
         int64_t ts_us = to_us(header.ts);
         auto named = [&](const IpAddress& client, const IpAddress& address) -> std::shared_ptr<const HeldPacket> {
             auto answer = dns_.find(DnsKey{client, address});
-            if (answer == dns_.end() || answer->second.packet->ts_us > ts_us) return nullptr;
-            return answer->second.packet;
+            if (answer == dns_.end()) return nullptr;
+            const DnsAnswer& a = answer->second;
+            const std::shared_ptr<const HeldPacket>* packet = &a.packet;
+            if (packet_index != 0 && a.learnt_at >= packet_index) {  // learnt after this packet
+                packet = nullptr;
+                for (auto r = a.replaced.rbegin(); r != a.replaced.rend(); ++r)
+                    if (r->learnt_at < packet_index) {
+                        packet = &r->packet;
+                        break;
+                    }
+            }
+            if (!packet || (*packet)->ts_us > ts_us) return nullptr;
+            return *packet;
         };
         std::shared_ptr<const HeldPacket> to_low = named(key.low_ip, key.high_ip);
         std::shared_ptr<const HeldPacket> to_high = named(key.high_ip, key.low_ip);
@@ -189,7 +201,7 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
 }
 
 void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
-                                const FrameHeader& header, const uint8_t* frame) {
+                                const FrameHeader& header, const uint8_t* frame, uint64_t learnt_at) {
     if (!enabled() || addresses.empty()) return;
     std::unique_lock lock(mutex_, std::defer_lock);
     if (threaded_) lock.lock();
@@ -201,10 +213,17 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
         DnsKey key{client, address};
         size_t cost = kDnsOverhead + caplen;
         auto it = dns_.find(key);
+        std::vector<LearntAnswer> replaced;
         if (it != dns_.end()) {  // the newer answer replaces the older
             size_t old_cost = kDnsOverhead + it->second.packet->data.size();
             bytes_ -= old_cost;
             dns_bytes_ -= old_cost;
+            // A worker may yet hold a flow that began before this answer.
+            if (threaded_ && learnt_at != 0) {
+                replaced = std::move(it->second.replaced);
+                if (replaced.empty()) unsettled_.push_back(key);
+                replaced.push_back({std::move(it->second.packet), it->second.learnt_at});
+            }
             dns_.erase(it);
         }
         // Answers stay within their share of the budget: the oldest go first.
@@ -215,11 +234,21 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
             continue;
         }
         uint64_t sequence = ++dns_sequence_;
-        dns_.emplace(key, DnsAnswer{packet, sequence});
+        dns_.emplace(key, DnsAnswer{packet, sequence, learnt_at, std::move(replaced)});
         dns_order_.emplace_back(key, sequence);
         bytes_ += cost;
         dns_bytes_ += cost;
     }
+}
+
+void PacketHold::settle() {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    for (const DnsKey& key : unsettled_) {
+        auto it = dns_.find(key);
+        if (it != dns_.end()) std::vector<LearntAnswer>().swap(it->second.replaced);
+    }
+    unsettled_.clear();
 }
 
 std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry) {

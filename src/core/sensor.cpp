@@ -230,7 +230,8 @@ void Sensor::learn_dns(const DnsMessage& message, const DecodedPacket& p, int64_
                                                 " MiB): the oldest answers are evicted (capture_stats.dns_evicted)");
     if (!learnt.observations.empty()) store_->submit(std::move(learnt.observations));
     if (inspecting_.frame && !learnt.named.empty())
-        hold_.add_dns_answer(p.dst_ip, learnt.named, inspecting_.linktype, *inspecting_.header, inspecting_.frame);
+        hold_.add_dns_answer(p.dst_ip, learnt.named, inspecting_.linktype, *inspecting_.header, inspecting_.frame,
+                             lanes_ ? 0 : counters_.packets);  // lanes number packets in no one order
     identity_.note_dns_lookup(p.dst_ip, p.has_dst_mac ? &p.dst_mac : nullptr, *learnt.resolved, ts_us);
 }
 

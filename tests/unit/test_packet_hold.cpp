@@ -175,6 +175,34 @@ TEST_CASE("packet hold: a DNS answer learnt after the flow's first packet was he
     CHECK(directions(behind.take(flow_of(2, 2000), "r-2", true, true)) == "out");
 }
 
+TEST_CASE("packet hold: with workers, a flow is named by the answer learnt last before its first packet") {
+    auto first = frame(80, 1), second = frame(80, 2), third = frame(80, 3);
+    auto bytes = frame(60, 9);
+    PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
+    hold.set_threaded();
+    // The capture thread learns three answers (packets 10, 20 and 30) before
+    // the shards hold the first packets of flows that began at packets 15 and 25.
+    hold.add_dns_answer(kDevice, {kRemote}, 1, header(1000, 80), first.data(), 10);
+    hold.add_dns_answer(kDevice, {kRemote}, 1, header(2000, 80), second.data(), 20);
+    hold.add_dns_answer(kDevice, {kRemote}, 1, header(3000, 80), third.data(), 30);
+    hold.add(packet(true, 50001), 15, 1, header(1500, 60), bytes.data());
+    hold.add(packet(true, 50002), 25, 1, header(2500, 60), bytes.data());
+    auto one = hold.take(flow_of(15, 1500, 50001), "r-15", true, true);
+    REQUIRE(one.size() == 2);
+    CHECK(one[0].data == first);
+    auto two = hold.take(flow_of(25, 2500, 50002), "r-25", true, true);
+    REQUIRE(two.size() == 2);
+    CHECK(two[0].data == second);
+    // Once every packet handed over has been held, only the last answer is kept.
+    hold.settle();
+    hold.add(packet(true, 50003), 16, 1, header(1600, 60), bytes.data());
+    CHECK(directions(hold.take(flow_of(16, 1600, 50003), "r-16", true, true)) == "out");
+    hold.add(packet(true, 50004), 35, 1, header(3500, 60), bytes.data());
+    auto four = hold.take(flow_of(35, 3500, 50004), "r-35", true, true);
+    REQUIRE(four.size() == 2);
+    CHECK(four[0].data == third);
+}
+
 TEST_CASE("packet hold: a copy made once the frames' file was cut (watch_frames) is not kept") {
     PacketHold hold(PacketHoldConfig{4, 100, 1 << 20});
     std::atomic<bool> cut{false};

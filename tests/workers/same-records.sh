@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # --workers N must store the same records as one worker: every flow (counts,
 # bytes, names, geolocation), every alert, every device with its evidence in
-# order, and every passive DNS answer. Checked on the generated test captures,
-# a 20,000-packet site capture from the benchmark generator and, when
-# ../shared/corpus is there, on every real capture in it.
+# order, every passive DNS answer and every evidence packet. Checked on the
+# generated test captures, a 20,000-packet site capture from the benchmark
+# generator and, when ../shared/corpus is there, on every real capture in it.
 #
 #   same-records.sh EGRESSWATCHD EGRESSWATCH MAKE-BENCH-CAPTURE GEOIP RULES CAPTURES CORPUS OUT
 set -euo pipefail
@@ -26,6 +26,9 @@ records() {
     "$cli" -d "$store" dns --format csv | LC_ALL=C sort
     sqlite3 "$store" "SELECT vlan, inner_vlan, ip_version, initiator, state, count(*) FROM flows GROUP BY 1, 2, 3, 4, 5"
     sqlite3 "$store" "SELECT packets, malformed, flows_evicted FROM capture_stats"
+    # Evidence packets, by their flow's Community ID and first packet.
+    sqlite3 "$store" "SELECT f.community_id, f.first_seen, e.seq, e.direction, e.ts, e.caplen, e.origlen, e.sha256
+                      FROM evidence_packets e JOIN flows f ON f.id = e.flow_id ORDER BY 1, 2, 3"
 }
 
 failed=0 compared=0 flows=0
