@@ -14,6 +14,8 @@ packages=(
     libssl-dev openssl chromium python3
     # The daemon's webhooks (--webhook): HTTP and HTTPS through libcurl.
     libcurl4-openssl-dev
+    # The daemon's allocator (jemalloc on transparent huge pages: CMakeLists.txt).
+    libjemalloc-dev
     # The central view (deploy/clickhouse) and its test: ClickHouse 18.16,
     # about 13 MB to download and 85 MB installed; jq for the loader.
     clickhouse-server clickhouse-client jq

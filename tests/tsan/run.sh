@@ -10,7 +10,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build="$top/build-tsan"
 out="$build/tsan-out"
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON \
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON -DEGRESSWATCH_JEMALLOC=OFF \
     -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread > /dev/null
 cmake --build "$build" -j"$(nproc)" --target egresswatchd make-bench-capture > "$build/tsan-build.log" 2>&1 ||
     { tail -30 "$build/tsan-build.log"; exit 1; }
