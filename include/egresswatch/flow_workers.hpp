@@ -180,6 +180,7 @@ private:
         std::vector<std::unique_ptr<Batch>> spare;  // used batches, for reuse
         uint64_t commands_sent = 0, commands_done = 0;  // sent: capture thread only
         bool stopping = false;
+        bool busy = false;  // working on a batch taken from the inbox
         std::unique_ptr<Batch> filling;  // capture thread only
         std::thread thread;
     };
@@ -195,6 +196,8 @@ private:
     };
 
     void stop_workers();
+    void run_batch(FlowShard& shard, Batch& batch);
+    static std::unique_ptr<Batch> take_spare(Worker& worker);
     void collect_lane_output(std::vector<FlowOutput>& outputs);
     void run(size_t index);
     void run_command(FlowShard& shard, Command command, int64_t command_us);

@@ -12,6 +12,9 @@ namespace {
 constexpr size_t kBatchPackets = 256;
 constexpr size_t kBatchBytes = 512 * 1024;
 constexpr size_t kMaxInbox = 32;  // batches waiting per worker: bounds memory, not speed
+// At a barrier, an idle worker's unsent packets, up to this many, are
+// processed on the capture thread with the barrier's command (see barrier()).
+constexpr size_t kInPlacePackets = kBatchPackets / 4;
 
 // A pointer into a frame as an offset, so that it can travel with a copy of
 // the frame, and back (kNowhere: no pointer).
@@ -204,14 +207,7 @@ void FlowWorkers::process(const FrameRef& frame_ref, const DecodedPacket& packet
     if (worker.filling && worker.filling->frame_bytes + header.caplen > kBatchBytes) send(index);
     if (!worker.filling) {
         std::lock_guard lock(worker.mutex);
-        if (worker.spare.empty()) {
-            worker.filling = std::make_unique<Batch>();
-            worker.filling->bytes.reserve(kBatchBytes);
-            worker.filling->packets.reserve(kBatchPackets);
-        } else {
-            worker.filling = std::move(worker.spare.back());
-            worker.spare.pop_back();
-        }
+        worker.filling = take_spare(worker);
     }
     Batch& batch = *worker.filling;
     batch.packets.push_back({packet, frame_stays ? frame : nullptr, batch.bytes.size(), header, frame_ref.linktype,
@@ -220,6 +216,19 @@ void FlowWorkers::process(const FrameRef& frame_ref, const DecodedPacket& packet
     if (!frame_stays) batch.bytes.insert(batch.bytes.end(), frame, frame + header.caplen);
     batch.frame_bytes += header.caplen;
     if (batch.packets.size() >= kBatchPackets) send(index);
+}
+
+// A used batch, or a new one (with the worker's lock held).
+std::unique_ptr<FlowWorkers::Batch> FlowWorkers::take_spare(Worker& worker) {
+    if (worker.spare.empty()) {
+        auto batch = std::make_unique<Batch>();
+        batch->bytes.reserve(kBatchBytes);
+        batch->packets.reserve(kBatchPackets);
+        return batch;
+    }
+    std::unique_ptr<Batch> batch = std::move(worker.spare.back());
+    worker.spare.pop_back();
+    return batch;
 }
 
 void FlowWorkers::send(size_t index, Command command, int64_t command_us) {
@@ -250,27 +259,34 @@ void FlowWorkers::run(size_t index) {
             if (worker.inbox.empty()) return;  // stopping, and everything sent is done
             batch = std::move(worker.inbox.front());
             worker.inbox.pop_front();
+            worker.busy = true;
         }
         worker.done.notify_all();  // room in the inbox
-        for (Packet& p : batch->packets) {
-            const uint8_t* frame = p.frame ? p.frame : batch->bytes.data() + p.offset;
-            p.decoded.ip_header = at(frame, p.ip_header_at);  // the only pointers in a DecodedPacket
-            p.decoded.payload = at(frame, p.payload_at);
-            shard.process(p.decoded, p.ts_us, p.index, FrameRef{p.linktype, p.header, frame});
-        }
         Command command = batch->command;
-        run_command(shard, command, batch->command_us);
-        batch->bytes.clear();
-        batch->frame_bytes = 0;
-        batch->packets.clear();
-        batch->command = Command::none;
+        run_batch(shard, *batch);
         {
             std::lock_guard lock(worker.mutex);
             worker.spare.push_back(std::move(batch));
             if (command != Command::none) ++worker.commands_done;
+            worker.busy = false;
         }
         worker.done.notify_all();
     }
+}
+
+// A batch's packets, then its command, on `shard`; the batch is emptied for reuse.
+void FlowWorkers::run_batch(FlowShard& shard, Batch& batch) {
+    for (Packet& p : batch.packets) {
+        const uint8_t* frame = p.frame ? p.frame : batch.bytes.data() + p.offset;
+        p.decoded.ip_header = at(frame, p.ip_header_at);  // the only pointers in a DecodedPacket
+        p.decoded.payload = at(frame, p.payload_at);
+        shard.process(p.decoded, p.ts_us, p.index, FrameRef{p.linktype, p.header, frame});
+    }
+    run_command(shard, batch.command, batch.command_us);
+    batch.bytes.clear();
+    batch.frame_bytes = 0;
+    batch.packets.clear();
+    batch.command = Command::none;
 }
 
 size_t FlowWorkers::route(const FlowKey& key, uint64_t seed, size_t workers) {
@@ -307,11 +323,36 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
         run_command(shard, command, command_us);
         return in_packet_order(shard.take_output());
     }
-    for (size_t i = 0; i < workers_.size(); ++i) send(i, command, command_us);
+    // A worker with nothing to do and few packets not yet sent (sparse
+    // traffic: on a week of real traffic a barrier came every 36 packets)
+    // is not woken for them: the capture thread processes them and runs the
+    // command on its shard, the same work in the same order, while it holds
+    // the worker's lock (the worker takes work only under it). Waking each
+    // worker and waiting for it, twice a context switch, was most of what
+    // --workers cost on such traffic.
+    std::vector<char> in_place(workers_.size(), 0);
+    for (size_t i = 0; i < workers_.size(); ++i) {
+        Worker& worker = *workers_[i];
+        size_t unsent = worker.filling ? worker.filling->packets.size() : 0;
+        {
+            std::unique_lock lock(worker.mutex);
+            if (worker.inbox.empty() && !worker.busy && unsent <= kInPlacePackets) {
+                std::unique_ptr<Batch> batch = std::move(worker.filling);
+                if (!batch) batch = take_spare(worker);
+                batch->command = command;
+                batch->command_us = command_us;
+                run_batch(*shards_[i], *batch);
+                worker.spare.push_back(std::move(batch));
+                in_place[i] = 1;
+                continue;
+            }
+        }
+        send(i, command, command_us);
+    }
     std::vector<FlowOutput> outputs;
     for (size_t i = 0; i < workers_.size(); ++i) {
         Worker& worker = *workers_[i];
-        {
+        if (!in_place[i]) {
             std::unique_lock lock(worker.mutex);
             worker.done.wait(lock, [&] { return worker.commands_done == worker.commands_sent; });
         }

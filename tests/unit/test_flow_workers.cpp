@@ -257,6 +257,47 @@ std::vector<std::string> final_lines(const std::vector<FlowOutput>& outputs) {
 
 }  // namespace
 
+TEST_CASE("flow workers: barriers after a burst and after a trickle give one worker's records, at the same points",
+          "[workers]") {
+    // A burst of 400 UDP flows in 0.4 s (more than a barrier runs in place
+    // on the capture thread: each worker is sent its batch and waited for),
+    // then one flow every 7 s (a few packets per barrier: they run in place).
+    Capture capture;
+    for (int i = 0; i < 400; ++i) capture.udp(i, true, capgen::ip("198.51.100.9"), static_cast<uint16_t>(20000 + i), 40);
+    for (int j = 0; j < 12; ++j) {
+        capture.udp(1000 + j * 7000, true, capgen::ip("203.0.113.5"), static_cast<uint16_t>(30000 + j), 40);
+        capture.udp(1000 + j * 7000 + 20, false, capgen::ip("203.0.113.5"), static_cast<uint16_t>(30000 + j), 60);
+    }
+    capture.tcp(300'000, true, capgen::ip("198.51.100.8"), 41000, 0x02, 0);
+    capture.sort_and_decode();
+    auto run = [&](int workers) {
+        FlowShardConfig config;
+        config.is_local = [](const IpAddress& a) { return a.to_string().rfind("10.", 0) == 0; };
+        FlowWorkers flows(workers, config);
+        std::vector<std::string> lines;
+        auto emit = [&](int64_t ts_us, const std::vector<FlowOutput>& outputs) {
+            for (const FlowOutput& out : outputs)
+                if (out.final) lines.push_back(std::to_string((ts_us - kT0) / 1000) + " " + final_line(out.flow));
+        };
+        int64_t last_expiry_us = 0;
+        uint64_t index = 0;
+        for (const CapturedPacket& p : capture.packets) {
+            if (p.ts_us - last_expiry_us >= kSecond) emit(last_expiry_us = p.ts_us, flows.expire(p.ts_us));
+            flows.process(frame_of(p), p.decoded, p.ts_us, ++index);
+        }
+        emit(capture.packets.back().ts_us, flows.end_all());
+        return lines;
+    };
+    std::vector<std::string> one = run(1);
+    CHECK(run(3) == one);
+    CHECK(run(2) == one);
+    REQUIRE(one.size() == 400 + 12 + 1);
+    // The burst's flows time out 60 s after their packet, at the first
+    // expiry a step (5 s) after the last: packet time 64 s (the trickle's 10th flow).
+    CHECK(one.front() == "64000 1 20000 68/0 1/0 0-0 open");
+    CHECK(one.back() == "300000 425 41000 40/0 1/0 300000-300000 open");
+}
+
 TEST_CASE("flow workers: lanes read by threads of their own give the records one table gives", "[workers]") {
     // Live capture with PACKET_FANOUT: the capture owns a thread per lane,
     // which serves the lane between reads; barriers reach the lanes while
