@@ -252,6 +252,16 @@ concurrent_flows() {
     echo "bytes/flow = (RSS with $conc flows - RSS with $base_flows flows) / $((conc - base_flows)), both sampled when the"
     echo "  capture has been read (before shutdown); peak RSS includes shutdown, when every flow is ended and queued"
     echo "  for the store at once. rows/s = $conc final flow records / (exit - end of capture)."
+    # Updates: the same DNS flows, written once open at a flush at 29 s of
+    # the capture's 30 (packet clock), so that the final records at shutdown
+    # rewrite rows already there (those of the last second are new rows).
+    ew_run "$work/flows-update.txt" "$work/flows.db" "$work/flows-dns-$conc.pcap" -q \
+        --flush-clock packet --flush-interval 29
+    local flushed update_s
+    flushed=$(sqlite3 "$work/flows.db" "SELECT count(*) FROM flows WHERE first_seen < (SELECT min(first_seen) FROM flows) + 29000000")
+    update_s=$(calc %.3f "$(val "$work/flows-update.txt" wall_s) - $(val "$work/flows-update.txt" watch_end_s)")
+    echo "store updates: $conc final flow records at shutdown, $flushed of them rewriting a row written at a flush:" \
+        "$update_s s, $(calc %.0f "$conc / $update_s") rows/s (new rows above: the same records, all new)"
     [ "$size" = large ] && echo "1 million concurrent flows (DPI done): $(calc %.0f "$dns_rss / 1024") MiB RSS; the target is under 1024 MiB"
     half=$((conc / 2))
     ew_run "$work/evict.txt" "$work/flows.db" "$work/flows-dns-$conc.pcap" --flush-interval 1000000 --max-flows $half
