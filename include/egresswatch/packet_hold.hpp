@@ -153,12 +153,13 @@ private:
         uint64_t learnt_at = 0;
     };
     struct DnsAnswer {
-        std::shared_ptr<const HeldPacket> packet;
+        LearntAnswer latest;
         uint64_t sequence;
-        uint64_t learnt_at = 0;
         // Threaded: the answers this one replaced since the last settle(),
         // oldest first. Outside the budget: few, and gone at the next barrier.
         std::vector<LearntAnswer> replaced;
+        // The answer learnt last before packet `packet_index` (0: the latest).
+        const LearntAnswer* learnt_before(uint64_t packet_index) const;
     };
 
     bool make_room(size_t bytes);  // with the lock held

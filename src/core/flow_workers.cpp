@@ -330,20 +330,21 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
     // the worker's lock (the worker takes work only under it). Waking each
     // worker and waiting for it, twice a context switch, was most of what
     // --workers cost on such traffic.
-    std::vector<char> in_place(workers_.size(), 0);
+    // Nothing is sent to such a worker, so the wait below returns at once.
     for (size_t i = 0; i < workers_.size(); ++i) {
         Worker& worker = *workers_[i];
         size_t unsent = worker.filling ? worker.filling->packets.size() : 0;
         {
             std::unique_lock lock(worker.mutex);
             if (worker.inbox.empty() && !worker.busy && unsent <= kInPlacePackets) {
-                std::unique_ptr<Batch> batch = std::move(worker.filling);
-                if (!batch) batch = take_spare(worker);
-                batch->command = command;
-                batch->command_us = command_us;
-                run_batch(*shards_[i], *batch);
-                worker.spare.push_back(std::move(batch));
-                in_place[i] = 1;
+                if (!worker.filling) {
+                    run_command(*shards_[i], command, command_us);
+                    continue;
+                }
+                worker.filling->command = command;
+                worker.filling->command_us = command_us;
+                run_batch(*shards_[i], *worker.filling);
+                worker.spare.push_back(std::move(worker.filling));
                 continue;
             }
         }
@@ -352,7 +353,7 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
     std::vector<FlowOutput> outputs;
     for (size_t i = 0; i < workers_.size(); ++i) {
         Worker& worker = *workers_[i];
-        if (!in_place[i]) {
+        {
             std::unique_lock lock(worker.mutex);
             worker.done.wait(lock, [&] { return worker.commands_done == worker.commands_sent; });
         }

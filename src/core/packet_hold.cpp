@@ -99,7 +99,7 @@ bool PacketHold::drop_oldest_dns() {
         dns_order_.pop_front();
         auto it = dns_.find(key);
         if (it == dns_.end() || it->second.sequence != sequence) continue;  // replaced since
-        size_t cost = kDnsOverhead + it->second.packet->data.size();
+        size_t cost = kDnsOverhead + it->second.latest.packet->data.size();
         bytes_ -= cost;
         dns_bytes_ -= cost;
         dns_.erase(it);
@@ -132,18 +132,9 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
         auto named = [&](const IpAddress& client, const IpAddress& address) -> std::shared_ptr<const HeldPacket> {
             auto answer = dns_.find(DnsKey{client, address});
             if (answer == dns_.end()) return nullptr;
-            const DnsAnswer& a = answer->second;
-            const std::shared_ptr<const HeldPacket>* packet = &a.packet;
-            if (packet_index != 0 && a.learnt_at >= packet_index) {  // learnt after this packet
-                packet = nullptr;
-                for (auto r = a.replaced.rbegin(); r != a.replaced.rend(); ++r)
-                    if (r->learnt_at < packet_index) {
-                        packet = &r->packet;
-                        break;
-                    }
-            }
-            if (!packet || (*packet)->ts_us > ts_us) return nullptr;
-            return *packet;
+            const LearntAnswer* before = answer->second.learnt_before(packet_index);
+            if (!before || before->packet->ts_us > ts_us) return nullptr;
+            return before->packet;
         };
         std::shared_ptr<const HeldPacket> to_low = named(key.low_ip, key.high_ip);
         std::shared_ptr<const HeldPacket> to_high = named(key.high_ip, key.low_ip);
@@ -215,14 +206,14 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
         auto it = dns_.find(key);
         std::vector<LearntAnswer> replaced;
         if (it != dns_.end()) {  // the newer answer replaces the older
-            size_t old_cost = kDnsOverhead + it->second.packet->data.size();
+            size_t old_cost = kDnsOverhead + it->second.latest.packet->data.size();
             bytes_ -= old_cost;
             dns_bytes_ -= old_cost;
             // A worker may yet hold a flow that began before this answer.
             if (threaded_ && learnt_at != 0) {
                 replaced = std::move(it->second.replaced);
                 if (replaced.empty()) unsettled_.push_back(key);
-                replaced.push_back({std::move(it->second.packet), it->second.learnt_at});
+                replaced.push_back(std::move(it->second.latest));
             }
             dns_.erase(it);
         }
@@ -234,11 +225,18 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
             continue;
         }
         uint64_t sequence = ++dns_sequence_;
-        dns_.emplace(key, DnsAnswer{packet, sequence, learnt_at, std::move(replaced)});
+        dns_.emplace(key, DnsAnswer{{packet, learnt_at}, sequence, std::move(replaced)});
         dns_order_.emplace_back(key, sequence);
         bytes_ += cost;
         dns_bytes_ += cost;
     }
+}
+
+const PacketHold::LearntAnswer* PacketHold::DnsAnswer::learnt_before(uint64_t packet_index) const {
+    if (packet_index == 0 || latest.learnt_at < packet_index) return &latest;
+    for (auto r = replaced.rbegin(); r != replaced.rend(); ++r)
+        if (r->learnt_at < packet_index) return &*r;
+    return nullptr;
 }
 
 void PacketHold::settle() {
@@ -287,8 +285,8 @@ void PacketHold::complete_dns(const FlowData& flow, Entry& entry) {
     auto& answer = flow.device_is_low ? entry.dns_to_low : entry.dns_to_high;
     if (entry.dns_taken || answer) return;
     auto it = dns_.find(DnsKey{flow.device_ip(), flow.remote_ip()});
-    if (it == dns_.end() || it->second.packet->ts_us > flow.first_us) return;
-    answer = it->second.packet;
+    if (it == dns_.end() || it->second.latest.packet->ts_us > flow.first_us) return;
+    answer = it->second.latest.packet;
     size_t cost = kPacketOverhead + answer->data.size();
     entry.cost += cost;
     bytes_ += cost;
