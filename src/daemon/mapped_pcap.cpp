@@ -34,6 +34,7 @@ constexpr size_t kPositionStep = size_t{1} << 20;
 // thread itself still cost 8%.
 constexpr size_t kPopulateAhead = size_t{8} << 20;
 constexpr size_t kPopulateStep = size_t{2} << 20;
+constexpr size_t kCacheLine = 64;
 constexpr size_t kStopPager = SIZE_MAX;
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22  // Linux 5.14; older kernels say EINVAL and fault as before
@@ -222,11 +223,24 @@ void MappedPcap::keep_pages() {
             size_t end = std::min(size_, populated + kPopulateStep);
             // Older kernels (before 5.14) say EINVAL: the reader then faults as before.
             can_populate = madvise(const_cast<uint8_t*>(data_) + populated, end - populated, MADV_POPULATE_READ) == 0;
+            // Only pages just mapped: a page past the end of a file that
+            // shrank would raise the guard before the reader got there.
+            if (can_populate) warm(populated, end);
             populated = end;
         }
         if (reached > released_ + 2 * kKeepBehind) release(reached - kKeepBehind);
         reached_.wait(reached);
     }
+}
+
+// Reads a byte of each cache line, so that the reader finds the frames in the
+// shared cache, not in main memory. The reader's first touch of each frame
+// was a wait on memory: on a week of real traffic (1M packets, 122 MB) the
+// capture thread took 0.54 s without this and 0.46 s with it, for 0.07 s of
+// this thread's time. (Prefetch instructions here did not help: loads do.)
+void MappedPcap::warm(size_t begin, size_t end) const {
+    for (size_t at = begin; at < end; at += kCacheLine)
+        static_cast<void>(static_cast<const volatile uint8_t*>(data_)[at]);
 }
 
 int MappedPcap::read_next(pcap_pkthdr& header, const uint8_t*& frame) {

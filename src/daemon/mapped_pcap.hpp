@@ -49,6 +49,7 @@ private:
     int read_next(pcap_pkthdr& header, const uint8_t*& frame);
     void release(size_t offset);
     void keep_pages();
+    void warm(size_t begin, size_t end) const;
     void stop_pager();
     void close_file();
 
