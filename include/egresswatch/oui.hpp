@@ -3,9 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "egresswatch/net.hpp"
@@ -23,16 +24,25 @@ public:
     // that exist. An empty registry is allowed (vendors are then unknown).
     static OuiRegistry load(const std::string& dir);
 
-    // The most specific assignment covering the MAC, or nullptr. Locally
-    // administered addresses (randomised, virtual) belong to nobody.
-    const MacVendor* lookup(const MacAddress& mac) const;
-    size_t size() const { return vendors_.size(); }
+    // The most specific assignment covering the MAC. Locally administered
+    // addresses (randomised, virtual) belong to nobody.
+    std::optional<MacVendor> lookup(const MacAddress& mac) const;
+    size_t size() const { return index_.size(); }
 
 private:
-    // Key: prefix bits in the low bits, tagged with the prefix length.
-    // Sorted by key (binary search: 50k entries load faster than into a hash map).
-    std::vector<std::pair<uint64_t, uint32_t>> index_;
-    std::vector<MacVendor> vendors_;
+    class File;
+    // Only each assignment's prefix is read at load; its line is read back
+    // from the file (kept open) when a device with that prefix appears. The
+    // names and addresses of 50k vendors were most of the start-up and 9 MB
+    // of memory, for the few dozen vendors a site has.
+    struct Entry {
+        uint64_t key;  // prefix bits in the low bits, tagged with the prefix length
+        uint32_t offset;  // of the line in its file
+        uint16_t length;
+        uint8_t file;
+    };
+    std::vector<Entry> index_;  // sorted by key
+    std::vector<std::shared_ptr<const File>> files_;
 };
 
 // The country in an IEEE registry address such as "Hangzhou Zhejiang CN 310052".

@@ -183,7 +183,7 @@ DeviceState& DeviceRegistry::observe(const IpAddress& ip, const MacAddress* mac,
         if (!is_vendor_mac(*mac)) {
             // Randomised or set by software: it names no maker.
             device.add_evidence("mac:locally-administered", std::nullopt, signal_strength::note);
-        } else if (const MacVendor* vendor = oui_.lookup(*mac)) {
+        } else if (auto vendor = oui_.lookup(*mac)) {
             device.vendor = vendor->organisation;
             device.vendor_country = vendor->country;
             std::string evidence = "oui:" + vendor->organisation +

@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "egresswatch/geo.hpp"
 #include "egresswatch/oui.hpp"
 
@@ -55,9 +60,61 @@ TEST_CASE("The IEEE registry gives the vendor and its country", "[oui]") {
     CHECK(registrant_country("") == "");
     OuiRegistry registry = OuiRegistry::load("/usr/share/ieee-data");
     REQUIRE(registry.size() > 30000);
-    const MacVendor* hik = registry.lookup(*parse_mac("44:19:b6:00:00:21"));
+    auto hik = registry.lookup(*parse_mac("44:19:b6:00:00:21"));
     REQUIRE(hik);
     CHECK(hik->organisation == "Hangzhou Hikvision Digital Technology Co.,Ltd.");
     CHECK(hik->country == "CN");
-    CHECK(registry.lookup(*parse_mac("02:12:34:00:00:30")) == nullptr);  // locally administered
+    CHECK_FALSE(registry.lookup(*parse_mac("02:12:34:00:00:30")));  // locally administered
+}
+
+namespace {
+
+// A registry directory of the three files, removed with the object.
+struct RegistryDir {
+    std::filesystem::path path;
+    RegistryDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "egresswatch-oui-XXXXXX").string();
+        path = mkdtemp(pattern.data());
+    }
+    ~RegistryDir() { std::filesystem::remove_all(path); }
+    void write(const char* name, const std::string& text) const { std::ofstream(path / name, std::ios::binary) << text; }
+};
+
+const char* kHeader = "Registry,Assignment,Organization Name,Organization Address\n";
+
+}  // namespace
+
+TEST_CASE("The registry's most specific assignment names the vendor, read back from its line", "[oui]") {
+    RegistryDir dir;
+    dir.write("oui.csv", std::string(kHeader) +
+                             "MA-L,4419B6,\"Hangzhou Hikvision Digital Technology Co.,Ltd.\",\"No.555 Qianmo Road Hangzhou "
+                             "Zhejiang CN 310052 \"\r\n"
+                             "MA-L,0012AB,Short Line\n"                       // three fields: not an assignment
+                             "MA-L,12345,Five Digits,Somewhere US 1\n"        // not 24 bits
+                             "MA-L,001122,First Owner,Old Street GB 1\n"
+                             "MA-L,001122,Second Owner,New Street DE 2\n"     // listed twice: the last counts
+                             "MA-L,A0B1C2,Wide Block,Big Road US 9");          // no newline at the end
+    dir.write("mam.csv", std::string(kHeader) + "MA-M,A0B1C23,Middle Block,Mid Road FR 5\n");
+    dir.write("oui36.csv", std::string(kHeader) + "MA-S,A0B1C2345,Small Block,Small Road JP 7\n");
+    OuiRegistry registry = OuiRegistry::load(dir.path.string());
+    CHECK(registry.size() == 6);
+
+    auto hik = registry.lookup(*parse_mac("44:19:b6:12:34:56"));
+    REQUIRE(hik);
+    CHECK(hik->organisation == "Hangzhou Hikvision Digital Technology Co.,Ltd.");
+    CHECK(hik->country == "CN");
+    CHECK(registry.lookup(*parse_mac("00:11:22:00:00:01"))->organisation == "Second Owner");
+    CHECK(registry.lookup(*parse_mac("a0:b1:c2:34:5f:ff"))->organisation == "Small Block");
+    CHECK(registry.lookup(*parse_mac("a0:b1:c2:3f:ff:ff"))->organisation == "Middle Block");
+    CHECK(registry.lookup(*parse_mac("a0:b1:c2:ff:ff:ff"))->organisation == "Wide Block");
+    CHECK(registry.lookup(*parse_mac("a0:b1:c2:ff:ff:ff"))->country == "US");
+    CHECK_FALSE(registry.lookup(*parse_mac("00:12:ab:00:00:01")));
+    CHECK_FALSE(registry.lookup(*parse_mac("00:99:99:00:00:01")));
+}
+
+TEST_CASE("A registry directory without the files is an empty registry", "[oui]") {
+    RegistryDir dir;
+    OuiRegistry registry = OuiRegistry::load(dir.path.string());
+    CHECK(registry.size() == 0);
+    CHECK_FALSE(registry.lookup(*parse_mac("44:19:b6:12:34:56")));
 }
