@@ -131,7 +131,7 @@ public:
     // error is in last_error()), or records were dropped below the free-space
     // floor since the last flush() (see health()).
     bool flush();
-    // Drains and stops the writer thread.
+    // Drains and stops the writer thread, which closes the store.
     bool close();
 
     uint64_t rows_written() const;
@@ -158,6 +158,7 @@ public:
 
 private:
     void run();
+    void write_until_stopped();
     void wait_for_room(std::unique_lock<std::mutex>& lock);
     bool commit(std::vector<StoreRecord>& batch);
     bool below_free_space_floor(size_t batch_size);

@@ -240,9 +240,7 @@ bool StoreWriter::close() {
         stopping_ = true;
     }
     wake_.notify_one();
-    thread_.join();
-    checkpointer_.reset();
-    if (gap_start_us_) record_gap(now_us());  // a gap still open ends with the run
+    thread_.join();  // which closes the store
     std::lock_guard lock(mutex_);
     return committed_ == submitted_ && records_dropped_ == 0;
 }
@@ -259,6 +257,20 @@ std::string StoreWriter::last_error() const {
 
 void StoreWriter::run() {
     pthread_setname_np(pthread_self(), "ew-store");  // for top -H, perf and gdb
+    write_until_stopped();
+    // The store is closed by this thread, which allocated the connection's
+    // page cache: closing from another thread took twice as long (32 ms
+    // against 16 ms, medians of 5, at the end of a week of real traffic).
+    // The checkpointer's connection closes first, so that this close, the
+    // last, checkpoints the WAL and removes it.
+    checkpointer_.reset();
+    if (gap_start_us_) record_gap(now_us());  // a gap still open ends with the run
+    statements_.reset();
+    connection_.reset();
+    db_ = nullptr;
+}
+
+void StoreWriter::write_until_stopped() {
     std::vector<StoreRecord> batch;  // the queue's records, taken whole while they fit a batch
     batch.reserve(kWakeAt);          // the queue's after the first swap
     auto retry_delay = std::chrono::milliseconds(100);
