@@ -61,9 +61,8 @@ public:
     // A packet of the flow `p` belongs to; `packet_index` is the flow's
     // sequence if the packet starts it (FlowTable::account's packet_index).
     // A frame that stays where it is until the capture ends (a mapped file's)
-    // is held by reference and copied only if its flow alerts; a file cut or
-    // rewritten in the meantime (watch_frames, or other bytes there when it
-    // is copied) makes it not kept, as a copy made after a cut is not.
+    // is held by reference and copied only if its flow alerts; a file cut in
+    // the meantime (watch_frames) makes it not kept, as a copy would be.
     void add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
              const uint8_t* frame, bool frame_stays = false);
     // A DNS answer that told `client` the `addresses`; `learnt_at` is the
@@ -107,7 +106,6 @@ private:
     struct Reference {
         const uint8_t* frame;
         const std::atomic<bool>* cut;  // its file's flag (FramesCutWatch::flag)
-        uint64_t digest;               // of the bytes when held (frame_digest)
     };
     // Chunks of the sizes flows start with and double to (256 bytes to
     // 4 KiB) are reused, not freed: a malloc and free for each, with the page

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <functional>
-#include <string_view>
 #include <tuple>
 
 #include "egresswatch/clock.hpp"
@@ -28,15 +26,6 @@ constexpr size_t kPoolBytes = 8u << 20;
 // A held packet in a chunk: its Held, then its bytes, from an 8-byte boundary.
 constexpr size_t kAlign = 8;
 size_t aligned(size_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
-
-// A frame held by reference is copied later only if its bytes are still the
-// ones read with its flow: a file rewritten in place (not cut, which the
-// SIGBUS guard reports) would otherwise give another packet's bytes as
-// evidence. Not a seal against an attacker who can write the capture (who
-// could change it before it is read): a check against accidents.
-uint64_t frame_digest(const uint8_t* bytes, size_t size) {
-    return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(bytes), size));
-}
 
 // The size class of a pooled chunk size (kNone: not pooled).
 constexpr size_t kNone = SIZE_MAX;
@@ -197,7 +186,7 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     uint8_t* at = last->bytes.get() + last->used;
     std::memcpy(at, &held, sizeof held);
     if (by_reference) {
-        Reference reference{frame, frames_->flag(), frame_digest(frame, caplen)};
+        Reference reference{frame, frames_->flag()};
         std::memcpy(at + sizeof held, &reference, sizeof reference);
     } else {
         std::memcpy(at + sizeof held, frame, caplen);
@@ -284,17 +273,15 @@ std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry
             Held held;
             std::memcpy(&held, chunk.bytes.get() + at, sizeof held);
             const uint8_t* bytes = chunk.bytes.get() + at + sizeof held;
-            Reference reference{nullptr, nullptr, 0};
+            Reference reference{nullptr, nullptr};
             if (held.by_reference) std::memcpy(&reference, bytes, sizeof reference);
             at += aligned(sizeof held + (held.by_reference ? sizeof reference : held.size));
             if (held.by_reference) bytes = reference.frame;
             HeldPacket packet{held.ts_us, held.origlen, held.linktype,
                               held.from_low == device_is_low ? PacketDirection::out : PacketDirection::in,
                               std::vector<uint8_t>(bytes, bytes + held.size)};
-            // Its file was cut since it was held (the copy may hold zeros),
-            // or its bytes are not those read with the flow.
-            if (held.by_reference && (reference.cut->load(std::memory_order_acquire) ||
-                                      frame_digest(packet.data.data(), packet.data.size()) != reference.digest)) {
+            // Its file was cut since it was held: the copy may hold zeros.
+            if (reference.cut && reference.cut->load(std::memory_order_acquire)) {
                 not_kept_.fetch_add(1, std::memory_order_relaxed);
                 continue;
             }
