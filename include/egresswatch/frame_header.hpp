@@ -27,8 +27,6 @@ public:
         const std::atomic<bool>* cut = cut_.load(std::memory_order_acquire);
         return cut && cut->load(std::memory_order_acquire);
     }
-    // The flag watched now: a frame kept by reference checks its own file's later.
-    const std::atomic<bool>* flag() const { return cut_.load(std::memory_order_acquire); }
 
 private:
     std::atomic<const std::atomic<bool>*> cut_{nullptr};

@@ -60,11 +60,8 @@ public:
 
     // A packet of the flow `p` belongs to; `packet_index` is the flow's
     // sequence if the packet starts it (FlowTable::account's packet_index).
-    // A frame that stays where it is until the capture ends (a mapped file's)
-    // is held by reference and copied only if its flow alerts; a file cut in
-    // the meantime (watch_frames) makes it not kept, as a copy would be.
     void add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
-             const uint8_t* frame, bool frame_stays = false);
+             const uint8_t* frame);
     // A DNS answer that told `client` the `addresses`; `learnt_at` is the
     // capture's index of its packet (0: unknown, as with lanes). A flow whose
     // first packet is index P is named by the last answer learnt before P,
@@ -93,19 +90,13 @@ public:
     size_t open_flows() const;
 
 private:
-    // A held frame, written in its flow's chunk just before its bytes, or
-    // before a Reference to where they stay.
+    // A held frame, written in its flow's chunk just before its bytes.
     struct Held {
         int64_t ts_us;
         uint32_t origlen;
         uint32_t size;  // bytes kept
         int32_t linktype;
         bool from_low;  // sent by the key's low end
-        bool by_reference;
-    };
-    struct Reference {
-        const uint8_t* frame;
-        const std::atomic<bool>* cut;  // its file's flag (FramesCutWatch::flag)
     };
     // Chunks of the sizes flows start with and double to (256 bytes to
     // 4 KiB) are reused, not freed: a malloc and free for each, with the page

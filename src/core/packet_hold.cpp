@@ -116,7 +116,7 @@ void PacketHold::drop_ended(const std::string& uid) {
 }
 
 void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
-                     const uint8_t* frame, bool frame_stays) {
+                     const uint8_t* frame) {
     if (!enabled()) return;
     std::unique_lock lock(mutex_, std::defer_lock);
     if (threaded_) lock.lock();
@@ -157,12 +157,7 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
     if (count >= config_.per_direction) return;
     ++count;
     size_t caplen = std::min<size_t>(header.caplen, config_.snaplen);
-    // By reference: nearly every flow ends without an alert, and copying its
-    // first packets was a third of what holding cost, with the memory (a
-    // week of real traffic held 31 MB of ended flows' copies for late alerts).
-    // (Not from a file read unguarded: there a cut would raise SIGBUS.)
-    bool by_reference = frame_stays && frames_ && frames_->flag();
-    size_t record = aligned(sizeof(Held) + (by_reference ? sizeof(Reference) : caplen));
+    size_t record = aligned(sizeof(Held) + caplen);
     Chunk* last = entry.chunks.empty() ? nullptr : &entry.chunks.back();
     bool fits = last && last->used + record <= last->size;
     size_t chunk_size = 0;
@@ -182,15 +177,10 @@ void PacketHold::add(const DecodedPacket& p, uint64_t packet_index, int linktype
         last = &entry.chunks.back();
         entry.chunk_bytes += chunk_size;
     }
-    Held held{to_us(header.ts), header.len, static_cast<uint32_t>(caplen), linktype, from_low, by_reference};
+    Held held{to_us(header.ts), header.len, static_cast<uint32_t>(caplen), linktype, from_low};
     uint8_t* at = last->bytes.get() + last->used;
     std::memcpy(at, &held, sizeof held);
-    if (by_reference) {
-        Reference reference{frame, frames_->flag()};
-        std::memcpy(at + sizeof held, &reference, sizeof reference);
-    } else {
-        std::memcpy(at + sizeof held, frame, caplen);
-    }
+    std::memcpy(at + sizeof held, frame, caplen);
     if (frames_were_cut()) {  // the copy may hold zeros: the chunk's space is reused
         --count;
         return;
@@ -273,19 +263,10 @@ std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry
             Held held;
             std::memcpy(&held, chunk.bytes.get() + at, sizeof held);
             const uint8_t* bytes = chunk.bytes.get() + at + sizeof held;
-            Reference reference{nullptr, nullptr};
-            if (held.by_reference) std::memcpy(&reference, bytes, sizeof reference);
-            at += aligned(sizeof held + (held.by_reference ? sizeof reference : held.size));
-            if (held.by_reference) bytes = reference.frame;
-            HeldPacket packet{held.ts_us, held.origlen, held.linktype,
-                              held.from_low == device_is_low ? PacketDirection::out : PacketDirection::in,
-                              std::vector<uint8_t>(bytes, bytes + held.size)};
-            // Its file was cut since it was held: the copy may hold zeros.
-            if (reference.cut && reference.cut->load(std::memory_order_acquire)) {
-                not_kept_.fetch_add(1, std::memory_order_relaxed);
-                continue;
-            }
-            out.push_back(std::move(packet));
+            out.push_back(HeldPacket{held.ts_us, held.origlen, held.linktype,
+                                     held.from_low == device_is_low ? PacketDirection::out : PacketDirection::in,
+                                     std::vector<uint8_t>(bytes, bytes + held.size)});
+            at += aligned(sizeof held + held.size);
         }
     }
     // Later packets (up to N each way) start new chunks.

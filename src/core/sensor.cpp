@@ -180,7 +180,7 @@ void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* 
     // Here, not in each table, so that every worker's table expires at the
     // same point of the capture.
     if (schedule_.expiry_due(ts_us)) emit_flows(flows_->expire(ts_us));
-    flows_->process(FrameRef{linktype, header, frame, frame_stays}, packet, ts_us, counters_.packets);
+    flows_->process(FrameRef{linktype, header, frame}, packet, ts_us, counters_.packets, frame_stays);
     inspecting_ = {linktype, &header, frame};
     inspect_payload(packet, ts_us);
     inspecting_ = {};

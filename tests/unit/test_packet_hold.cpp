@@ -50,17 +50,6 @@ std::string directions(const std::vector<HeldPacket>& packets) {
     return out;
 }
 
-// A hold of 4 packets each way (snap length 100) that watches a file's cut flag.
-struct WatchedHold {
-    PacketHold hold{PacketHoldConfig{4, 100, 1 << 20}};
-    std::atomic<bool> cut{false};
-    FramesCutWatch frames;
-    WatchedHold() {
-        frames.watch(&cut);
-        hold.watch_frames(&frames);
-    }
-};
-
 }  // namespace
 
 TEST_CASE("packet hold: the first N packets each way, cut to the snap length, after the DNS answer") {
@@ -215,8 +204,11 @@ TEST_CASE("packet hold: with workers, a flow is named by the answer learnt last 
 }
 
 TEST_CASE("packet hold: a copy made once the frames' file was cut (watch_frames) is not kept") {
-    WatchedHold watched;
-    auto& [hold, cut, frames] = watched;
+    PacketHold hold(PacketHoldConfig{4, 100, 1 << 20});
+    std::atomic<bool> cut{false};
+    FramesCutWatch frames;
+    frames.watch(&cut);
+    hold.watch_frames(&frames);
     auto first = frame(60, 1), second = frame(60, 2);
     hold.add(packet(true), 7, 1, header(1000, 60), first.data());
     cut = true;
@@ -225,56 +217,4 @@ TEST_CASE("packet hold: a copy made once the frames' file was cut (watch_frames)
     auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
     REQUIRE(taken.size() == 1);
     CHECK(taken[0].data == first);
-}
-
-TEST_CASE("packet hold: a frame that stays is held by reference and copied when its flow alerts") {
-    WatchedHold watched;
-    auto& [hold, cut, frames] = watched;
-    auto first = frame(150, 1), second = frame(60, 2);
-    hold.add(packet(true), 7, 1, header(1000, 150), first.data(), true);
-    hold.add(packet(false), 8, 1, header(1001, 60), second.data(), true);
-    // A reference costs its bookkeeping, not the frame's bytes.
-    PacketHold references(PacketHoldConfig{4, 100, 1 << 20}), copies(PacketHoldConfig{4, 100, 1 << 20});
-    references.watch_frames(&frames);
-    for (int i = 0; i < 8; ++i) {
-        references.add(packet(i % 2 == 0), 20 + i, 1, header(2000 + i, 150), first.data(), true);
-        copies.add(packet(i % 2 == 0), 20 + i, 1, header(2000 + i, 150), first.data());
-    }
-    CHECK(references.bytes() < copies.bytes());
-    auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
-    REQUIRE(taken.size() == 2);
-    CHECK(directions(taken) == "out in");
-    CHECK(taken[0].data == frame(100, 1));  // cut to the snap length, as a copy is
-    CHECK(taken[0].origlen == 160);
-    CHECK(taken[1].data == second);
-    CHECK(taken[1].ts_us == 1001);
-    CHECK(hold.not_kept() == 0);
-}
-
-TEST_CASE("packet hold: a frame held by reference whose file is cut before it is taken is not kept") {
-    WatchedHold watched;
-    auto& [hold, cut, frames] = watched;
-    auto stays = frame(60, 1), copied = frame(60, 2);
-    hold.add(packet(true), 7, 1, header(1000, 60), stays.data(), true);
-    hold.add(packet(true), 8, 1, header(1001, 60), copied.data(), false);
-    // The next file is read: the flag that counts is the first file's.
-    std::atomic<bool> next_file{false};
-    frames.watch(&next_file);
-    cut = true;
-    auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
-    REQUIRE(taken.size() == 1);
-    CHECK(taken[0].data == copied);
-    CHECK(hold.not_kept() == 1);
-}
-
-TEST_CASE("packet hold: a frame from a file read unguarded is copied even if it stays") {
-    PacketHold hold(PacketHoldConfig{4, 100, 1 << 20});
-    FramesCutWatch frames;  // no flag: the reader has no SIGBUS guard for this file
-    hold.watch_frames(&frames);
-    auto bytes = frame(60, 1);
-    hold.add(packet(true), 7, 1, header(1000, 60), bytes.data(), true);
-    bytes.assign(60, 9);  // gone from where it was: the copy is what counts
-    auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
-    REQUIRE(taken.size() == 1);
-    CHECK(taken[0].data == frame(60, 1));
 }
