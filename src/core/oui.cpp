@@ -10,9 +10,9 @@
 #include <charconv>
 #include <cerrno>
 #include <filesystem>
-#include <iterator>
 #include <limits>
-#include <utility>
+#include <memory>
+#include <optional>
 
 namespace egresswatch {
 namespace {
@@ -48,7 +48,6 @@ public:
     ~File() { ::close(fd_); }
     File(const File&) = delete;
     File& operator=(const File&) = delete;
-    int fd() const { return fd_; }
 
     // The line at `offset`, from the file as it was loaded: the descriptor
     // holds that version even after ieee-data replaces the file.
@@ -113,9 +112,8 @@ OuiRegistry OuiRegistry::load(const std::string& dir) {
     for (const Source& source : sources) {
         int fd = ::open((std::filesystem::path(dir) / source.file).c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) continue;
-        auto file = std::make_shared<const File>(fd);
         auto file_number = static_cast<uint8_t>(registry.files_.size());
-        registry.files_.push_back(file);
+        registry.files_.push_back(std::make_shared<const File>(fd));
         size_t size = read_whole(fd, buffer, capacity);
         std::string_view text(buffer.get(), size);
         size_t start = text.find('\n');  // after the header line

@@ -15,6 +15,8 @@
 
 #include <egresswatch/store.hpp>
 
+#include "../unit/temp_dir.hpp"
+
 namespace egresswatch::test {
 
 constexpr std::int64_t kSecond = 1'000'000;
@@ -24,23 +26,12 @@ constexpr std::int64_t kNov1 = 1793491200LL * kSecond;  // 2026-11-01T00:00:00Z
 // A store path in a fresh temporary directory, removed with the object.
 class StorePath {
 public:
-    StorePath() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "egresswatch-report-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        directory_ = pattern;
-    }
-    ~StorePath() {
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-    }
-    StorePath(const StorePath&) = delete;
-    StorePath& operator=(const StorePath&) = delete;
-
     std::string store(const std::string& name = "store.db") const { return directory_ + "/" + name; }
     const std::string& directory() const { return directory_; }
 
 private:
-    std::string directory_;
+    egresswatch::test::TempDir dir_{"report"};
+    std::string directory_ = dir_.path().string();
 };
 
 inline FlowRecord flow(std::string uid, std::int64_t first_us, std::string device_ip, std::string remote_ip,

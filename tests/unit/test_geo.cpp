@@ -1,12 +1,11 @@
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include "egresswatch/geo.hpp"
 #include "egresswatch/oui.hpp"
+#include "temp_dir.hpp"
 
 using namespace egresswatch;
 
@@ -71,12 +70,8 @@ namespace {
 
 // A registry directory of the three files, removed with the object.
 struct RegistryDir {
-    std::filesystem::path path;
-    RegistryDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "egresswatch-oui-XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~RegistryDir() { std::filesystem::remove_all(path); }
+    egresswatch::test::TempDir dir{"oui"};
+    const std::filesystem::path& path = dir.path();
     void write(const char* name, const std::string& text) const { std::ofstream(path / name, std::ios::binary) << text; }
 };
 

@@ -2,30 +2,21 @@
 // while it is open, and what flush() says when records are dropped below the
 // free-space floor. (A locked store: test_store_health.cpp.)
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <string>
 
 #include "egresswatch/store.hpp"
+#include "temp_dir.hpp"
 
 using namespace egresswatch;
 
 namespace {
 
-namespace fs = std::filesystem;
-
 // A store in a directory of its own, removed with it.
 struct TempStore {
-    std::string dir, path;
-    TempStore() {
-        std::string pattern = (fs::temp_directory_path() / "egresswatch-writer-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        dir = pattern;
-        path = dir + "/store.db";
-    }
-    ~TempStore() { fs::remove_all(dir); }
+    egresswatch::test::TempDir dir{"writer"};
+    std::string path = (dir.path() / "store.db").string();
 };
 
 // The rows of `sql`, columns joined by '|', NULL as "NULL", one line each.
