@@ -145,7 +145,12 @@ void migrate_store(sqlite3* db, const std::string& path) {
 
 StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
     : path_(path), batch_interval_ms_(batch_interval_ms), statements_(std::make_unique<Statements>()) {
-    queue_.reserve(kWakeAt);
+    // A whole batch's room, reserved, not touched: pages are faulted in as
+    // records fill them. Grown by doubling from kWakeAt instead, the queue and
+    // the batch swapped with it allocated 2, 4 and 8 times that, each copy
+    // new memory to zero and move every record into (on a week of real
+    // traffic the queue peaks at 8,000 to 13,000 records of 624 bytes).
+    queue_.reserve(kMaxBatch);
     // No memory statistics: they take a global mutex on every SQLite
     // allocation. Only possible before SQLite initialises (else a no-op).
     static std::once_flag configured;
@@ -272,7 +277,7 @@ void StoreWriter::run() {
 
 void StoreWriter::write_until_stopped() {
     std::vector<StoreRecord> batch;  // the queue's records, taken whole while they fit a batch
-    batch.reserve(kWakeAt);          // the queue's after the first swap
+    batch.reserve(kMaxBatch);        // as the queue's: they are swapped
     auto retry_delay = std::chrono::milliseconds(100);
     std::optional<std::chrono::steady_clock::time_point> failing_since;
     for (;;) {
@@ -303,7 +308,7 @@ void StoreWriter::write_until_stopped() {
             // Swapped into the queue next time: keep the memory of an
             // ordinary batch, not of a burst's.
             if (batch.capacity() > kMaxBatch) batch = {};
-            if (batch.capacity() < kWakeAt) batch.reserve(kWakeAt);
+            if (batch.capacity() < kMaxBatch) batch.reserve(kMaxBatch);
             failed_ = false;
             failing_since.reset();
             retry_delay = std::chrono::milliseconds(100);
