@@ -62,6 +62,7 @@ struct FrameRef {
     int linktype = 0;
     FrameHeader header;
     const uint8_t* bytes = nullptr;
+    bool stays = false;  // the frame stays where it is until the capture ends (a mapped file's)
 };
 
 // One flow table and one nDPI module; used by one thread at a time.
@@ -107,10 +108,8 @@ public:
     FlowWorkers& operator=(const FlowWorkers&) = delete;
 
     // Hands a decoded packet to its flow's shard (`frame` is what it was
-    // decoded from: a worker thread reads it from a copy unless `frame_stays`,
-    // i.e. the frame stays where it is until end_all()).
-    void process(const FrameRef& frame, const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index,
-                 bool frame_stays = false);
+    // decoded from: a worker thread reads it from a copy unless it stays).
+    void process(const FrameRef& frame, const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index);
 
     // Barriers: each waits until every shard has done it, then returns the
     // flows that left the shards since the last barrier, by first packet.

@@ -16,20 +16,34 @@ struct FrameHeader {
     uint32_t len = 0;      // bytes on the wire
 };
 
-// Whether frames read in place from a file may have become zeros: the
-// reader's flag goes up (for good) once the file shrank under them. What
-// was read from a frame while it is up is not the packet.
+// A file whose frames the reader leaves in place (a mapped pcap file), as
+// long as the capture runs. A frame kept for later is read back from `fd`
+// at its offset (pread), not through the mapping: copying a few alerts'
+// frames through it made their pages resident again all over the file.
+struct FramesInPlace {
+    // The reader's flag, up (for good) once the file shrank under it: what
+    // was read from a frame while it is up may be zeros, not the packet.
+    // nullptr: the file is read unguarded.
+    const std::atomic<bool>* cut = nullptr;
+    int fd = -1;                     // the file, open until the capture ends
+    const uint8_t* base = nullptr;   // where its byte 0 is mapped
+    bool was_cut() const { return cut && cut->load(std::memory_order_acquire); }
+};
+
+// The file the frames being read now are in, for the threads that use them.
 class FramesCutWatch {
 public:
-    // `cut`: the reader's flag, or nullptr for frames the reader owns.
-    void watch(const std::atomic<bool>* cut) { cut_.store(cut, std::memory_order_release); }
+    // `file`: the reader's, or nullptr for frames the reader owns.
+    void watch(const FramesInPlace* file) { file_.store(file, std::memory_order_release); }
     bool cut() const {
-        const std::atomic<bool>* cut = cut_.load(std::memory_order_acquire);
-        return cut && cut->load(std::memory_order_acquire);
+        const FramesInPlace* file = file_.load(std::memory_order_acquire);
+        return file && file->was_cut();
     }
+    // The file watched now: a frame kept by reference is read back from it.
+    const FramesInPlace* file() const { return file_.load(std::memory_order_acquire); }
 
 private:
-    std::atomic<const std::atomic<bool>*> cut_{nullptr};
+    std::atomic<const FramesInPlace*> file_{nullptr};
 };
 
 }  // namespace egresswatch

@@ -60,8 +60,13 @@ public:
 
     // A packet of the flow `p` belongs to; `packet_index` is the flow's
     // sequence if the packet starts it (FlowTable::account's packet_index).
+    // A frame that stays where it is until the capture ends (a mapped file's)
+    // is held by reference and read back from its file only if its flow
+    // alerts; a file cut or rewritten in the meantime (watch_frames, or other
+    // bytes there when it is read back) makes it not kept, as a copy made
+    // after a cut is not.
     void add(const DecodedPacket& p, uint64_t packet_index, int linktype, const FrameHeader& header,
-             const uint8_t* frame);
+             const uint8_t* frame, bool frame_stays = false);
     // A DNS answer that told `client` the `addresses`; `learnt_at` is the
     // capture's index of its packet (0: unknown, as with lanes). A flow whose
     // first packet is index P is named by the last answer learnt before P,
@@ -90,13 +95,20 @@ public:
     size_t open_flows() const;
 
 private:
-    // A held frame, written in its flow's chunk just before its bytes.
+    // A held frame, written in its flow's chunk just before its bytes, or
+    // before a Reference to where they stay.
     struct Held {
         int64_t ts_us;
         uint32_t origlen;
         uint32_t size;  // bytes kept
         int32_t linktype;
         bool from_low;  // sent by the key's low end
+        bool by_reference;
+    };
+    struct Reference {
+        const FramesInPlace* file;  // the file the frame stays in (FramesCutWatch::file)
+        uint64_t offset;            // of the frame in it
+        uint64_t digest;            // of the bytes when held (frame_digest)
     };
     // Chunks of the sizes flows start with and double to (256 bytes to
     // 4 KiB) are reused, not freed: a malloc and free for each, with the page

@@ -120,11 +120,12 @@ public:
     // One captured frame. `frame_stays` says the frame stays where it is
     // until finish() (a mapped file): flow workers then get it without a copy.
     void process(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays = false);
-    // Frames read in place from a file that may shrink while it is read:
-    // `cut` goes up once such a frame may read as zeros. A packet whose
+    // Frames read in place from `file`, which may shrink while it is read:
+    // its `cut` goes up once such a frame may read as zeros. A packet whose
     // decoding saw it up is not counted, nor makes a flow; an evidence copy
-    // made while it was up is not kept. nullptr: frames are the reader's own.
-    void watch_frames(const std::atomic<bool>* cut);
+    // made while it was up is not kept. The evidence hold reads frames it
+    // keeps back from the file. nullptr: frames are the reader's own.
+    void watch_frames(const FramesInPlace* file);
 
     // Live capture with PACKET_FANOUT (--workers N): the capture's lane
     // threads read their own sockets. Before they start, start_lanes(); on

@@ -67,7 +67,7 @@ void FlowShard::process(const DecodedPacket& packet, int64_t ts_us, uint64_t pac
     if (hold_ && hold_->enabled() && !flow.remote_is_local) {
         uint64_t seen_this_way = flow.from_device(packet) ? flow.packets_out : flow.packets_in;
         if (seen_this_way <= hold_->config().per_direction)
-            hold_->add(packet, packet_index, frame.linktype, frame.header, frame.bytes);
+            hold_->add(packet, packet_index, frame.linktype, frame.header, frame.bytes, frame.stays);
     }
     if (!flow.dpi_done) dpi_.process(flow, packet, ts_us);
 }
@@ -194,7 +194,7 @@ void FlowWorkers::run_command(FlowShard& shard, Command command, int64_t command
 }
 
 void FlowWorkers::process(const FrameRef& frame_ref, const DecodedPacket& packet, int64_t ts_us,
-                          uint64_t packet_index, bool frame_stays) {
+                          uint64_t packet_index) {
     expiry_bound_us_ = std::min(expiry_bound_us_, ts_us + shortest_timeout_us_);
     if (workers_.empty()) {
         shards_[0]->process(packet, ts_us, packet_index, frame_ref);
@@ -202,6 +202,7 @@ void FlowWorkers::process(const FrameRef& frame_ref, const DecodedPacket& packet
     }
     const FrameHeader& header = frame_ref.header;
     const uint8_t* frame = frame_ref.bytes;
+    bool frame_stays = frame_ref.stays;
     size_t index = route(FlowKey::from(packet, vlan_in_key_), route_seed_, workers_.size());
     Worker& worker = *workers_[index];
     if (worker.filling && worker.filling->frame_bytes + header.caplen > kBatchBytes) send(index);
@@ -280,7 +281,7 @@ void FlowWorkers::run_batch(FlowShard& shard, Batch& batch) {
         const uint8_t* frame = p.frame ? p.frame : batch.bytes.data() + p.offset;
         p.decoded.ip_header = at(frame, p.ip_header_at);  // the only pointers in a DecodedPacket
         p.decoded.payload = at(frame, p.payload_at);
-        shard.process(p.decoded, p.ts_us, p.index, FrameRef{p.linktype, p.header, frame});
+        shard.process(p.decoded, p.ts_us, p.index, FrameRef{p.linktype, p.header, frame, p.frame != nullptr});
     }
     run_command(shard, batch.command, batch.command_us);
     batch.bytes.clear();

@@ -162,7 +162,7 @@ void Sensor::process(int linktype, const FrameHeader& header, const uint8_t* fra
     process_at(linktype, header, frame, frame_stays, *ts);
 }
 
-void Sensor::watch_frames(const std::atomic<bool>* cut) { frames_.watch(cut); }
+void Sensor::watch_frames(const FramesInPlace* file) { frames_.watch(file); }
 
 void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays,
                         int64_t ts_us) {
@@ -180,7 +180,7 @@ void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* 
     // Here, not in each table, so that every worker's table expires at the
     // same point of the capture.
     if (schedule_.expiry_due(ts_us)) emit_flows(flows_->expire(ts_us));
-    flows_->process(FrameRef{linktype, header, frame}, packet, ts_us, counters_.packets, frame_stays);
+    flows_->process(FrameRef{linktype, header, frame, frame_stays}, packet, ts_us, counters_.packets);
     inspecting_ = {linktype, &header, frame};
     inspect_payload(packet, ts_us);
     inspecting_ = {};

@@ -126,7 +126,7 @@ InputOutcome FileCapture::run(Sensor& sensor, const std::atomic<bool>& stop) {
         // A mapped file's frames stay where they are until the capture ends:
         // the sensor may queue them for a worker without copying.
         bool frames_stay = file->mapped != nullptr;
-        sensor.watch_frames(file->mapped ? file->mapped->cut_flag() : nullptr);
+        sensor.watch_frames(file->mapped ? file->mapped->frames() : nullptr);
         auto process = [&](const pcap_pkthdr& header, const uint8_t* frame) {
             sensor.process(file->linktype, frame_header(header), frame, frames_stay);
             read_.bytes_read += header.caplen + 16;  // a pcap record header is 16 bytes

@@ -123,8 +123,6 @@ void unguard_mapping(int slot) {
 
 }  // namespace
 
-const std::atomic<bool>* MappedPcap::cut_flag() const { return guard_ >= 0 ? &guards[guard_].faulted : nullptr; }
-
 bool MappedPcap::shrank() const { return guard_ >= 0 && guards[guard_].faulted.load(std::memory_order_acquire); }
 
 std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
@@ -146,6 +144,7 @@ std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
     file->data_ = static_cast<const uint8_t*>(map);
     file->size_ = size;
     file->guard_ = guard_mapping(map, size);
+    file->frames_ = {file->guard_ >= 0 ? &guards[file->guard_].faulted : nullptr, fd, file->data_};
     uint32_t magic = file->read32(0);
     file->swapped_ = magic == swap32(kMicroseconds) || magic == swap32(kNanoseconds);
     file->nanoseconds_ = magic == kNanoseconds || magic == swap32(kNanoseconds);
@@ -165,7 +164,7 @@ MappedPcap::~MappedPcap() {
     stop_pager();
     unguard_mapping(guard_);
     if (data_) munmap(const_cast<uint8_t*>(data_), size_);
-    close_file();
+    if (fd_ >= 0) ::close(fd_);
 }
 
 void MappedPcap::stop_pager() {
@@ -175,14 +174,11 @@ void MappedPcap::stop_pager() {
     pager_.join();
 }
 
-// The mapping keeps the data; the descriptor is closed once the file is read,
-// as with libpcap (the benchmark takes that moment as the end of reading).
-void MappedPcap::close_file() {
-    if (fd_ >= 0) {
-        lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
-        ::close(fd_);
-    }
-    fd_ = -1;
+// The descriptor's position says how far the file was read (/proc/PID/fdinfo;
+// the benchmark takes its end as the end of reading). It stays open: the
+// evidence hold reads frames back from it (FramesInPlace).
+void MappedPcap::read_to_end() {
+    if (fd_ >= 0) lseek(fd_, static_cast<off_t>(offset_), SEEK_SET);
 }
 
 uint32_t MappedPcap::read32(size_t offset) const {
@@ -196,7 +192,7 @@ int MappedPcap::next(pcap_pkthdr& header, const uint8_t*& frame) {
     if (status != 1) {
         stop_pager();
         release(offset_);
-        close_file();
+        read_to_end();
     }
     return status;
 }

@@ -19,6 +19,8 @@
 #include <string>
 #include <thread>
 
+#include "egresswatch/frame_header.hpp"
+
 namespace egresswatch::daemon {
 
 class MappedPcap {
@@ -38,10 +40,11 @@ public:
     static constexpr int kChanged = -2;
     int next(pcap_pkthdr& header, const uint8_t*& frame);
     const std::string& error() const { return error_; }
-    // Raised (for good) once a page of the file read as zeros because the
-    // file shrank: a frame read while it went up may hold zeros, not the
-    // file's bytes. nullptr if the file is read unguarded.
-    const std::atomic<bool>* cut_flag() const;
+    // The file, for frames kept beyond their packet (Sensor::watch_frames):
+    // its `cut` goes up (for good) once a page of the file read as zeros
+    // because the file shrank (nullptr if read unguarded); its descriptor
+    // stays open until this object goes, for reading frames back.
+    const FramesInPlace* frames() const { return &frames_; }
 
 private:
     MappedPcap() = default;
@@ -51,11 +54,12 @@ private:
     void keep_pages();
     void warm(size_t begin, size_t end) const;
     void stop_pager();
-    void close_file();
+    void read_to_end();
 
     bool shrank() const;
 
     int fd_ = -1;
+    FramesInPlace frames_;
     int guard_ = -1;  // its slot in the SIGBUS guard (see mapped_pcap.cpp)
 
     const uint8_t* data_ = nullptr;

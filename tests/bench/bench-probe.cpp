@@ -8,10 +8,11 @@
 //   watch_end_s=0.900 watch_end_rss_kb=43000
 // CPU times and the peak RSS come from wait4()'s rusage. With --watch, the
 // probe samples /proc/PID every N ms (default 5): the capture counts as read
-// once the process has had FILE open with its position past half its size and
-// no longer has it open (a first look at a file's first packet does not
-// count); watch_end_s and watch_end_rss_kb are the time and resident memory
-// of that first sample. For egresswatchd that is the flow
+// once the process has had FILE open with its position past half its size,
+// and then no longer has it open or has it at its end (egresswatchd keeps it
+// open to read evidence packets back; a first look at a file's first packet
+// does not count); watch_end_s and watch_end_rss_kb are the time and resident
+// memory of that first sample. For egresswatchd that is the flow
 // table full, before the flows are ended and written out at shutdown.
 // With --threads, it also samples /proc/PID/task/*/stat every N ms and adds
 // threads=NAME:CPU_S,... (user + system seconds of each thread by name, as
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
       auto pos = open_position(pid, watch);
       long rss = rss_kb(pid);
       if (pos && *pos >= watch_size / 2) read_half = true;
-      if (!pos && read_half && rss >= 0) {
+      if (read_half && (!pos || *pos >= watch_size) && rss >= 0) {
         end_s = elapsed();
         end_rss = rss;
       }

@@ -1,9 +1,14 @@
 #include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <vector>
 
 #include "egresswatch/packet_hold.hpp"
+#include "temp_dir.hpp"
 
 using namespace egresswatch;
 
@@ -49,6 +54,61 @@ std::string directions(const std::vector<HeldPacket>& packets) {
     for (const auto& p : packets) out += std::string(out.empty() ? "" : " ") + to_string(p.direction);
     return out;
 }
+
+// A file of frames, mapped as the reader maps a capture, with its cut flag.
+class FramesFile {
+public:
+    explicit FramesFile(const std::vector<std::vector<uint8_t>>& frames) : dir_("hold") {
+        path_ = (dir_.path() / "frames").string();
+        std::ofstream out(path_, std::ios::binary);
+        for (const auto& f : frames) {
+            offsets_.push_back(size_);
+            out.write(reinterpret_cast<const char*>(f.data()), static_cast<std::streamsize>(f.size()));
+            size_ += f.size();
+        }
+        out.close();
+        int fd = ::open(path_.c_str(), O_RDONLY);
+        REQUIRE(fd >= 0);
+        void* map = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+        REQUIRE(map != MAP_FAILED);
+        file_ = {&cut, fd, static_cast<const uint8_t*>(map)};
+    }
+    ~FramesFile() {
+        munmap(const_cast<uint8_t*>(file_.base), size_);
+        ::close(file_.fd);
+    }
+    FramesFile(const FramesFile&) = delete;
+    FramesFile& operator=(const FramesFile&) = delete;
+
+    const FramesInPlace* file() const { return &file_; }
+    const uint8_t* frame(size_t i) const { return file_.base + offsets_.at(i); }
+    // Another program rewrites frame i's first byte in place.
+    void rewrite(size_t i, uint8_t value) {
+        int fd = ::open(path_.c_str(), O_WRONLY);
+        REQUIRE(fd >= 0);
+        REQUIRE(pwrite(fd, &value, 1, static_cast<off_t>(offsets_.at(i))) == 1);
+        ::close(fd);
+    }
+
+    std::atomic<bool> cut{false};
+
+private:
+    test::TempDir dir_;
+    std::string path_;
+    std::vector<size_t> offsets_;
+    size_t size_ = 0;
+    FramesInPlace file_;
+};
+
+// A hold of 4 packets each way (snap length 100) that watches `file`'s frames.
+struct WatchedHold {
+    PacketHold hold{PacketHoldConfig{4, 100, 1 << 20}};
+    FramesCutWatch frames;
+    explicit WatchedHold(const FramesInPlace* file) {
+        frames.watch(file);
+        hold.watch_frames(&frames);
+    }
+};
 
 }  // namespace
 
@@ -204,17 +264,82 @@ TEST_CASE("packet hold: with workers, a flow is named by the answer learnt last 
 }
 
 TEST_CASE("packet hold: a copy made once the frames' file was cut (watch_frames) is not kept") {
-    PacketHold hold(PacketHoldConfig{4, 100, 1 << 20});
-    std::atomic<bool> cut{false};
-    FramesCutWatch frames;
-    frames.watch(&cut);
-    hold.watch_frames(&frames);
     auto first = frame(60, 1), second = frame(60, 2);
+    FramesFile file({second});
+    WatchedHold watched(file.file());
+    auto& hold = watched.hold;
     hold.add(packet(true), 7, 1, header(1000, 60), first.data());
-    cut = true;
+    file.cut = true;
     hold.add(packet(true), 8, 1, header(1001, 60), second.data());
     hold.add_dns_answer(kDevice, {kRemote}, 1, header(1002, 60), second.data());
     auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
     REQUIRE(taken.size() == 1);
     CHECK(taken[0].data == first);
+}
+
+TEST_CASE("packet hold: a frame that stays is held by reference and read back when its flow alerts") {
+    FramesFile file({frame(150, 1), frame(60, 2)});
+    WatchedHold watched(file.file());
+    auto& hold = watched.hold;
+    hold.add(packet(true), 7, 1, header(1000, 150), file.frame(0), true);
+    hold.add(packet(false), 8, 1, header(1001, 60), file.frame(1), true);
+    // A reference costs its bookkeeping, not the frame's bytes.
+    PacketHold references(PacketHoldConfig{4, 100, 1 << 20}), copies(PacketHoldConfig{4, 100, 1 << 20});
+    references.watch_frames(&watched.frames);
+    for (int i = 0; i < 8; ++i) {
+        references.add(packet(i % 2 == 0), 20 + i, 1, header(2000 + i, 150), file.frame(0), true);
+        copies.add(packet(i % 2 == 0), 20 + i, 1, header(2000 + i, 150), file.frame(0));
+    }
+    CHECK(references.bytes() < copies.bytes());
+    auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
+    REQUIRE(taken.size() == 2);
+    CHECK(directions(taken) == "out in");
+    CHECK(taken[0].data == frame(100, 1));  // cut to the snap length, as a copy is
+    CHECK(taken[0].origlen == 160);
+    CHECK(taken[1].data == frame(60, 2));
+    CHECK(taken[1].ts_us == 1001);
+    CHECK(hold.not_kept() == 0);
+}
+
+TEST_CASE("packet hold: a frame held by reference whose file is cut before it is taken is not kept") {
+    FramesFile file({frame(60, 1)}), next_file({frame(60, 3)});
+    WatchedHold watched(file.file());
+    auto& hold = watched.hold;
+    auto copied = frame(60, 2);
+    hold.add(packet(true), 7, 1, header(1000, 60), file.frame(0), true);
+    hold.add(packet(true), 8, 1, header(1001, 60), copied.data(), false);
+    // The next file is read: the flag that counts is the first file's.
+    watched.frames.watch(next_file.file());
+    file.cut = true;
+    auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].data == copied);
+    CHECK(hold.not_kept() == 1);
+}
+
+TEST_CASE("packet hold: a frame held by reference and rewritten in its file before it is taken is not kept") {
+    FramesFile file({frame(150, 1), frame(60, 2)});
+    WatchedHold watched(file.file());
+    auto& hold = watched.hold;
+    hold.add(packet(true), 7, 1, header(1000, 150), file.frame(0), true);
+    hold.add(packet(true), 8, 1, header(1001, 60), file.frame(1), true);
+    file.rewrite(0, 9);  // the first byte of a frame kept to the snap length (100)
+    auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].data == frame(60, 2));
+    CHECK(hold.not_kept() == 1);
+}
+
+TEST_CASE("packet hold: a frame from a file read unguarded is copied even if it stays") {
+    PacketHold hold(PacketHoldConfig{4, 100, 1 << 20});
+    FramesInPlace unguarded;  // no flag: the reader has no SIGBUS guard for this file
+    FramesCutWatch frames;
+    frames.watch(&unguarded);
+    hold.watch_frames(&frames);
+    auto bytes = frame(60, 1);
+    hold.add(packet(true), 7, 1, header(1000, 60), bytes.data(), true);
+    bytes.assign(60, 9);  // gone from where it was: the copy is what counts
+    auto taken = hold.take(flow_of(7, 1000), "run-7", true, true);
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].data == frame(60, 1));
 }
