@@ -130,9 +130,6 @@ private:
         std::optional<ClassifiedHint> hint;
     };
     std::unordered_map<uint64_t, KnownAnnouncement> announcements_;
-    // classify_evidence by evidence: the same few strings come again and
-    // again (DHCP host names and vendor classes); cleared when full.
-    std::unordered_map<std::string, std::optional<DeviceKind>> evidence_kinds_;
     bool reported_devices_ = false, reported_hints_ = false;
 };
 

@@ -158,15 +158,9 @@ void DeviceIdentity::remember_dhcp_hint(const MacAddress& mac, const DeviceHint&
 }
 
 DeviceIdentity::ClassifiedHint DeviceIdentity::classified(DeviceHint hint) {
-    constexpr size_t kMaxEvidenceKinds = 4096;
     ClassifiedHint c;
     for (const auto& evidence : hint.evidence) {
-        auto known = evidence_kinds_.find(evidence);
-        if (known == evidence_kinds_.end()) {
-            if (evidence_kinds_.size() >= kMaxEvidenceKinds) evidence_kinds_.clear();
-            known = evidence_kinds_.emplace(evidence, classify_evidence(evidence)).first;
-        }
-        c.kinds.push_back(known->second);
+        c.kinds.push_back(classify_evidence(evidence));
         if (evidence.rfind("dhcp-hostname:", 0) == 0) c.from_dhcp = true;
     }
     c.hint = std::move(hint);
