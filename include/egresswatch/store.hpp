@@ -178,6 +178,7 @@ private:
     std::unique_ptr<sqlite::Connection> connection_;
     sqlite3* db_ = nullptr;  // connection_'s
     int batch_interval_ms_;
+    int64_t page_size_ = 4096;  // the store's, read once open (WAL frames to bytes)
     std::unique_ptr<Statements> statements_;
     mutable std::mutex mutex_;
     std::condition_variable wake_, drained_, room_;

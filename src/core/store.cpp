@@ -32,11 +32,17 @@ constexpr size_t kMaxBatch = 20000;
 constexpr size_t kWakeAt = 2000;
 constexpr size_t kMaxQueued = 100000;  // records waiting for the writer
 constexpr auto kGiveUpOnClose = std::chrono::seconds(15);
-// WAL frames (pages) after a commit that start a background checkpoint
-// (SQLite's own default threshold), and the size at which the writer stops to
-// checkpoint itself because the background one has fallen behind.
-constexpr int kCheckpointFrames = 1000;
-constexpr int kCheckpointBackstopFrames = 20000;
+// A new store's page size. SQLite's default is 4 KiB; a commit writes each
+// dirty page to the WAL with a system call of its own, and every flow's row
+// dirties a page in each of its indexes (random keys: device, country, AS).
+// With 16 KiB the writer took 0.28 s against 0.31 s on a week of real
+// traffic, 1.27 s against 1.55 s on 2M generated packets (README).
+constexpr int kPageSize = 16384;
+// WAL bytes after a commit that start a background checkpoint (SQLite's own
+// default threshold: 1000 pages of 4 KiB), and the size at which the writer
+// stops to checkpoint itself because the background one has fallen behind.
+constexpr int64_t kCheckpointBytes = int64_t{1000} * 4096;
+constexpr int64_t kCheckpointBackstopBytes = int64_t{20000} * 4096;
 
 std::atomic<uint64_t> g_free_space_floor{0};
 
@@ -115,8 +121,9 @@ private:
 // hook too) on the writer's connection.
 int StoreWriter::on_wal_commit(void* self, sqlite3* db, const char*, int frames) {
     auto* writer = static_cast<StoreWriter*>(self);
-    if (frames < kCheckpointFrames) return SQLITE_OK;
-    if (writer->checkpointer_ && frames < kCheckpointBackstopFrames)
+    int64_t bytes = int64_t{frames} * writer->page_size_;
+    if (bytes < kCheckpointBytes) return SQLITE_OK;
+    if (writer->checkpointer_ && bytes < kCheckpointBackstopBytes)
         writer->checkpointer_->request();
     else
         sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
@@ -158,6 +165,8 @@ StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
     connection_ = std::make_unique<sqlite::Connection>(path, sqlite::Connection::Mode::create);
     db_ = connection_->handle();
     {  // on a throw, connection_ closes the store
+        // Only while the file is empty: an existing store keeps its page size.
+        exec(db_, ("PRAGMA page_size = " + std::to_string(kPageSize)).c_str(), path);
         // WAL: readers never block the writer; NORMAL sync loses at most the
         // last transaction on power loss, never consistency.
         exec(db_, "PRAGMA journal_mode = WAL", path);
@@ -169,6 +178,9 @@ StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
         exec(db_, "PRAGMA temp_store = MEMORY", path);
         exec(db_, "PRAGMA foreign_keys = ON", path);
         migrate_store(db_, path);
+        if (Statement page_size(db_, "PRAGMA page_size", Statement::Lifetime::once, "store " + path + ": ");
+            page_size.step())
+            page_size_ = page_size.integer(0);
         checkpointer_ = std::make_unique<Checkpointer>(path);
         sqlite3_wal_hook(db_, &StoreWriter::on_wal_commit, this);
     }

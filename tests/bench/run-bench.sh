@@ -298,7 +298,7 @@ query_latency() {
     rm -f "$work/schema.db" "$work/schema.db-wal" "$work/schema.db-shm"
     "$ew" -q -r "$work/one.pcap" -d "$work/schema.db" --geoip-dir "$work/geoip" --rules "$top/rules"
     sqlite3 "$work/schema.db" 'PRAGMA journal_mode = DELETE' > /dev/null
-    signature="$(sqlite3 "$work/schema.db" 'PRAGMA user_version; SELECT sql FROM sqlite_master ORDER BY name' | md5sum | cut -d' ' -f1) $rows $(md5sum < "$top/tests/bench/fill-store.sql" | cut -d' ' -f1)"
+    signature="$(sqlite3 "$work/schema.db" 'PRAGMA user_version; PRAGMA page_size; SELECT sql FROM sqlite_master ORDER BY name' | md5sum | cut -d' ' -f1) $rows $(md5sum < "$top/tests/bench/fill-store.sql" | cut -d' ' -f1)"
     qstore="$work/query-$rows.db"
     if [ -f "$qstore" ] && [ "$(cat "$qstore.ok" 2> /dev/null)" = "$signature" ]; then
         echo "(reusing $qstore)"

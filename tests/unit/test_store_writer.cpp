@@ -154,6 +154,27 @@ TEST_CASE("store writer: later records of an open flow update its one row and it
     CHECK(rows(store.path, "SELECT seq, flow_id FROM evidence_chain") == "1|1\n");  // sealed once, when closed
 }
 
+TEST_CASE("store writer: a new store has 16 KiB pages, and an existing store keeps its own", "[store]") {
+    TempStore store;
+    {  // a store made before: SQLite's default 4 KiB pages
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(store.path.c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db, "PRAGMA page_size = 4096; CREATE TABLE t (x)", nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    TempStore fresh;
+    for (auto* path : {&store.path, &fresh.path}) {
+        StoreWriter writer(*path, 10);
+        writer.submit(camera_flow());
+        REQUIRE(writer.flush());
+        writer.close();
+    }
+    CHECK(rows(store.path, "PRAGMA page_size") == "4096\n");
+    CHECK(rows(fresh.path, "PRAGMA page_size") == "16384\n");
+    CHECK(rows(store.path, "SELECT flow_uid FROM flows") == "run1-17\n");
+    CHECK(rows(fresh.path, "SELECT flow_uid FROM flows") == "run1-17\n");
+}
+
 TEST_CASE("store writer: a later device record keeps what it does not know", "[store]") {
     TempStore store;
     StoreWriter writer(store.path, 10);
