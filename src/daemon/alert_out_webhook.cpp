@@ -1,6 +1,7 @@
 #include "alert_out_webhook.hpp"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <iostream>
 #include <mutex>
@@ -16,10 +17,54 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPostInterval = std::chrono::seconds(1);
 constexpr size_t kLinesInBatchText = 20;
 
+// libcurl is opened with the first webhook, not linked: linked, it and the
+// thirty libraries it needs (TLS, LDAP, Kerberos, SSH, ...) were mapped,
+// relocated and initialised at every start, 11 ms of 65, and sat in the
+// address space of a process that parses hostile packets, webhook or not.
+// The soname of Debian's libcurl4 (the headers are libcurl4-openssl-dev's).
+constexpr const char* kCurlLibrary = "libcurl.so.4";
+
+// libcurl's functions, from the library load_curl() opened.
+struct CurlApi {
+    decltype(&::curl_global_init) global_init;
+    decltype(&::curl_easy_init) easy_init;
+    decltype(&::curl_easy_setopt) easy_setopt;
+    decltype(&::curl_easy_perform) easy_perform;
+    decltype(&::curl_easy_getinfo) easy_getinfo;
+    decltype(&::curl_easy_strerror) easy_strerror;
+    decltype(&::curl_easy_cleanup) easy_cleanup;
+    decltype(&::curl_slist_append) slist_append;
+    decltype(&::curl_slist_free_all) slist_free_all;
+};
+
+CurlApi load_curl(const char* soname) {
+    void* library = dlopen(soname, RTLD_NOW | RTLD_LOCAL);  // never closed: its threads may outlive a sink
+    if (!library)
+        throw std::runtime_error(std::string("webhooks need libcurl (Debian: apt install libcurl4): ") + dlerror());
+    auto symbol = [&](auto& function, const char* name) {
+        function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(dlsym(library, name));
+        if (!function) throw std::runtime_error(std::string("webhooks: ") + soname + " has no " + name);
+    };
+    CurlApi api{};
+    symbol(api.global_init, "curl_global_init");
+    symbol(api.easy_init, "curl_easy_init");
+    symbol(api.easy_setopt, "curl_easy_setopt");
+    symbol(api.easy_perform, "curl_easy_perform");
+    symbol(api.easy_getinfo, "curl_easy_getinfo");
+    symbol(api.easy_strerror, "curl_easy_strerror");
+    symbol(api.easy_cleanup, "curl_easy_cleanup");
+    symbol(api.slist_append, "curl_slist_append");
+    symbol(api.slist_free_all, "curl_slist_free_all");
+    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("webhooks: libcurl could not start");
+    return api;
+}
+
+CurlApi* curl_api = nullptr;
+
+// Not thread-safe: the constructor runs on the main thread, before any sender's.
 void init_curl_once() {
-    // Not thread-safe: the constructor runs on the main thread, before any sender's.
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    static CurlApi api = load_curl(kCurlLibrary);  // a failure throws, and the next sink tries again
+    curl_api = &api;
 }
 
 size_t discard(char*, size_t size, size_t count, void*) { return size * count; }
@@ -33,33 +78,33 @@ struct Attempt {
 
 class Poster {
 public:
-    explicit Poster(const std::string& url) : curl_(curl_easy_init()) {
+    explicit Poster(const std::string& url) : curl_(curl_api->easy_init()) {
         if (!curl_) return;
-        headers_ = curl_slist_append(headers_, "Content-Type: application/json");
-        headers_ = curl_slist_append(headers_, "Expect:");  // no 100-continue round trip
-        curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-        curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
-        curl_easy_setopt(curl_, CURLOPT_USERAGENT, "egresswatchd/" EGRESSWATCH_VERSION);
-        curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-        curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 10000L);
-        curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, discard);
-        curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_);
+        headers_ = curl_api->slist_append(headers_, "Content-Type: application/json");
+        headers_ = curl_api->slist_append(headers_, "Expect:");  // no 100-continue round trip
+        curl_api->easy_setopt(curl_, CURLOPT_URL, url.c_str());
+        curl_api->easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+        curl_api->easy_setopt(curl_, CURLOPT_USERAGENT, "egresswatchd/" EGRESSWATCH_VERSION);
+        curl_api->easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+        curl_api->easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+        curl_api->easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 10000L);
+        curl_api->easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_api->easy_setopt(curl_, CURLOPT_WRITEFUNCTION, discard);
+        curl_api->easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_);
     }
     ~Poster() {
-        if (curl_) curl_easy_cleanup(curl_);
-        curl_slist_free_all(headers_);
+        if (curl_) curl_api->easy_cleanup(curl_);
+        curl_api->slist_free_all(headers_);
     }
     Attempt post(const std::string& body) {
         if (!curl_) return {false, false, "libcurl could not start"};
         error_[0] = 0;
-        curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
-        curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-        CURLcode rc = curl_easy_perform(curl_);
-        if (rc != CURLE_OK) return {false, true, error_[0] ? error_ : curl_easy_strerror(rc)};
+        curl_api->easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
+        curl_api->easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        CURLcode rc = curl_api->easy_perform(curl_);
+        if (rc != CURLE_OK) return {false, true, error_[0] ? error_ : curl_api->easy_strerror(rc)};
         long status = 0;
-        curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+        curl_api->easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
         if (status >= 200 && status < 300) return {true, false, {}};
         bool retry = status == 408 || status == 429 || status >= 500;
         return {false, retry, "HTTP " + std::to_string(status)};
