@@ -12,12 +12,14 @@
 #   large  2M packets, 5 runs; 1M concurrent flows; a 10M-flow store;
 #          real traffic 8M packets, day/week 2M
 #
-# Parts: 1 throughput against ndpiReader, 2 concurrent flows (memory per flow,
-# evictions, store write rate), 3 query latency, 4 real traffic against
-# ndpiReader (the real captures in DIR, default ../shared/corpus: real_home,
-# iot_sentinel, ndpi, made one capture over a week by make-real-capture),
-# 5 the same real packets over a day and over a week. 1,2,3 by default;
-# --real is --parts 1,4,5 (both ratios). Defaults options everywhere.
+# Parts: 1 throughput against ndpiReader, with --workers 2 and where --workers
+# stops scaling (each stage's CPU per packet, the writer's rows/s), 2 concurrent
+# flows (memory per flow, evictions, store write rate), 3 query latency, 4 real
+# traffic against ndpiReader, with the same scaling lines (the real captures in
+# DIR, default ../shared/corpus: real_home, iot_sentinel, ndpi, made one capture
+# over a week by make-real-capture), 5 the same real packets over a day and
+# over a week. 1,2,3 by default; --real is --parts 1,4,5 (both ratios).
+# Defaults options everywhere.
 #
 # Builds the targets it needs with cmake --build in DIR (default build/; a
 # Release or RelWithDebInfo build without sanitizers). Captures, the test
@@ -33,7 +35,7 @@ runs=""
 build="$top/build"
 parts=1,2,3
 corpus="$top/../shared/corpus"
-usage() { sed -n '2,26s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,29s/^# \{0,1\}//p' "$0"; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --size) size=${2:?--size needs small or large}; shift 2 ;;
@@ -160,10 +162,50 @@ paired() {  # NUMERATOR-PREFIX DENOMINATOR-PREFIX: median and range of wall(num)
     printf '%s\n' "${r[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "median %.2f, from %.2f to %.2f over %d pairs", v[int((NR + 1) / 2)], v[1], v[NR], NR }'
 }
 
+flow_records() { "$cli" -d "$1" flows --format csv | LC_ALL=C sort | md5sum | cut -d' ' -f1; }
+# CPU seconds of the threads whose names match REGEX, summed; median over the
+# runs of PREFIX (bench-probe --threads).
+thread_cpu() {  # PREFIX REGEX
+    local i v=()
+    for i in $(seq "$runs"); do
+        v+=("$(val "$work/$1-$i.txt" threads | tr ',' '\n' | awk -F: -v re="$2" '$1 ~ re { s += $2 } END { printf "%.3f", s }')")
+    done
+    median "${v[@]}"
+}
+# Where --workers stops scaling, from the CPU seconds of each thread: the
+# capture thread and the store writer are one thread each whatever the number
+# of workers, so on any number of cores --workers N takes at least start-up +
+# the longest of them (or of the workers' share, divided by N).
+scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S
+    local one=$1 two=$2 store=$3 start=$4
+    local cap1 cap2 flows2 writer rows
+    cap1=$(thread_cpu "$one" '^egresswatchd$') cap2=$(thread_cpu "$two" '^egresswatchd$')
+    flows2=$(thread_cpu "$two" '^ew-flows-') writer=$(thread_cpu "$one" '^ew-store$')
+    rows=$(sqlite3 "$store" 'SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM dns) +
+        (SELECT count(*) FROM evidence_packets) + (SELECT count(*) FROM devices) + (SELECT count(*) FROM alerts)')
+    local us="* 1e6 / $packets"
+    echo "where --workers stops scaling (CPU seconds per thread, median of $runs runs; us = microseconds per packet):"
+    printf '  %-30s %6.2f s %6.3f us  %s\n' "one worker: capture thread" "$cap1" "$(calc %.6f "$cap1 $us")" \
+        "flows and nDPI too"
+    printf '  %-30s %6.2f s %6.3f us  %s\n' "--workers 2: capture thread" "$cap2" "$(calc %.6f "$cap2 $us")" \
+        "one thread: reads, decodes, hands over, DNS, DHCP, discovery, writes records"
+    printf '  %-30s %6.2f s %6.3f us  %s\n' "--workers 2: flow workers" "$flows2" "$(calc %.6f "$flows2 $us")" \
+        "shared out: flows, nDPI, evidence hold"
+    printf '  %-30s %15.3f us  %s\n' "handing packets over" "$(calc %.6f "($cap2 + $flows2 - $cap1) $us")" \
+        "the two above, less one worker's capture thread"
+    printf '  %-30s %6.2f s %9.0f rows/s  %s\n' "store writer" "$writer" "$(calc %.0f "$rows / $writer")" \
+        "one thread: $rows rows (flows, DNS, evidence packets, devices, alerts)"
+    local floor8
+    floor8=$(awk -v s="$start" -v c="$cap2" -v w="$writer" -v f="$flows2" \
+        'BEGIN { m = c; if (w > m) m = w; if (f / 8 > m) m = f / 8; printf "%.3f", s + m }')
+    echo "  so on any number of cores --workers 8 takes at least start-up + the longest of these ($floor8 s):" \
+        "at most $(calc %.2f "$ew_one_wall / $floor8")x one worker's $ew_one_wall s; the target is 4x"
+}
+
 # ---- 1. throughput against ndpiReader ---------------------------------------
+workers_opt=no
+[[ "$("$ew" --help 2>&1)" == *--workers* ]] && workers_opt=yes
 throughput() {
-    workers_opt=no
-    [[ "$("$ew" --help 2>&1)" == *--workers* ]] && workers_opt=yes
     for i in $(seq "$runs"); do
         ew_run "$work/ew-$i.txt" "$work/store-1.db" "$cap"
         if [ $workers_opt = yes ]; then
@@ -212,13 +254,13 @@ throughput() {
     if [ $workers_opt = yes ]; then
         echo "scaling --workers 2 / 1: $(calc %.2f "$ew_wall / $ew2_wall")x (wall); the target is 1.70 or more"
         echo "  run by run: $(paired ew ew2)"
-        records() { "$cli" -d "$1" flows --format csv | LC_ALL=C sort | md5sum | cut -d' ' -f1; }
-        if [ "$(records "$work/store-1.db")" = "$(records "$work/store-2.db")" ]; then
+        if [ "$(flow_records "$work/store-1.db")" = "$(flow_records "$work/store-2.db")" ]; then
             echo "records with --workers 2: the same as with one worker"
         else
             echo "records with --workers 2: DIFFERENT from one worker"
             workers_differ=yes
         fi
+        ew_one_wall=$ew_wall scaling_limit ew ew2 "$work/store-1.db" "$ew_start"
     else
         echo "(egresswatchd has no --workers option yet: scaling not measured)"
     fi
@@ -371,6 +413,7 @@ real_traffic() {
     echo "   $real, $((bytes / 1000000)) MB of frames; egresswatchd with default options; median of $runs runs"
     for i in $(seq "$runs"); do
         ew_run "$work/real_ew-$i.txt" "$work/store-real.db" "$real"
+        [ $workers_opt = no ] || ew_run "$work/real_ew2-$i.txt" "$work/store-real-2.db" "$real" --workers 2
         if [ $have_ndpi = yes ]; then
             "$probe" --threads --out "$work/real_ndpi-$i.txt" --watch "$real" -- ndpiReader -q -i "$real" > /dev/null 2> "$work/real_ndpi-$i.err" ||
                 { cat "$work/real_ndpi-$i.err" >&2; die "ndpiReader failed"; }
@@ -387,6 +430,15 @@ real_traffic() {
     echo "store: $(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM flows') flows," \
         "$(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM alerts') alerts," \
         "$(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM devices') devices"
+    if [ $workers_opt = yes ]; then
+        local w2=()
+        for i in $(seq "$runs"); do w2+=("$(val "$work/real_ew2-$i.txt" wall_s)"); done
+        local same="the same records as one worker"
+        [ "$(flow_records "$work/store-real.db")" = "$(flow_records "$work/store-real-2.db")" ] ||
+            { same="DIFFERENT records from one worker"; workers_differ=yes; }
+        echo "--workers 2 on real traffic: wall $(median "${w2[@]}") s, $(thread_cpu real_ew2 .) CPU s; $same"
+        ew_one_wall=$real_ew_wall scaling_limit real_ew real_ew2 "$work/store-real.db" "${ew_start:-0}"
+    fi
     packets=$saved_packets bytes=$saved_bytes
 }
 
