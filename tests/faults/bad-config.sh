@@ -21,12 +21,13 @@ fresh_config() {
     cp -r "$RULES" "$OUT/config/rules"; cp -r "$GEOIP" "$OUT/config/geoip"
     chmod -R a+rX "$OUT/config"
 }
-# start_up_fails CASE EXPECTED_TEXT [ARGS]: egresswatchd must exit 2 saying EXPECTED_TEXT.
+# start_up_fails CASE EXPECTED_TEXT [ARGS]: egresswatchd must exit 2 saying EXPECTED_TEXT
+# (run under the command in the array wrap, when set).
 start_up_fails() {
     local name=$1 expected=$2 status=0
     shift 2
     rm -f "$OUT"/store.db*
-    "$DAEMON" -r "$CAPTURE" -d "$OUT/store.db" --rules "$OUT/config/rules" --geoip-dir "$OUT/config/geoip" -q "$@" \
+    ${wrap[@]+"${wrap[@]}"} "$DAEMON" -r "$CAPTURE" -d "$OUT/store.db" --rules "$OUT/config/rules" --geoip-dir "$OUT/config/geoip" -q "$@" \
         2> "$OUT/$name.err" || status=$?
     [ "$status" = 2 ] || fail "$name: exit $status, expected 2"
     grep -qF -- "$expected" "$OUT/$name.err" || fail "$name: the message does not say \"$expected\": $(cat "$OUT/$name.err")"
@@ -57,6 +58,18 @@ if [ "$root" = yes ]; then
     start_up_fails rules-unreadable "$OUT/config/rules/countries.txt: cannot read rules file (permission denied" --user nobody
     fresh_config; chmod 000 "$OUT/config/geoip/country.mmdb"
     start_up_fails geoip-unreadable "$OUT/config/geoip/country.mmdb" --user nobody
+    # --webhook without libcurl, which is opened only then: hidden (/dev/null
+    # mounted over it) in a mount namespace of the daemon's own.
+    curl_lib=$(ldconfig -p | sed -n 's/^[[:space:]]*libcurl\.so\.4 (libc6,x86-64) => //p' | head -1)
+    if [ -n "$curl_lib" ] && unshare -m true 2> /dev/null; then
+        fresh_config
+        wrap=(unshare -m bash -c 'mount --bind /dev/null "$1" && shift && exec "$@"' hide-libcurl "$(readlink -f "$curl_lib")")
+        start_up_fails webhook-without-libcurl "webhooks need libcurl (Debian: apt install libcurl4)" \
+            --webhook http://127.0.0.1:9/hook
+        unset wrap
+    else
+        echo "webhook-without-libcurl: not checked (no libcurl.so.4 in ldconfig's cache, or no mount namespace)"
+    fi
 else
     echo "SKIP: the unreadable-file and reload cases need root"
     exit 77
