@@ -121,18 +121,19 @@ Statement Connection::prepare(std::string_view sql, const std::vector<Param>& pa
     return statement;
 }
 
-std::int64_t user_version(sqlite3* db, const std::string& path) {
+std::int64_t pragma_integer(sqlite3* db, std::string_view name, const std::string& path) {
     sqlite3_stmt* stmt = nullptr;
-    std::int64_t version = 0;
-    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+    std::int64_t value = 0;
+    std::string sql = "PRAGMA " + std::string(name);
+    int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) version = sqlite3_column_int64(stmt, 0);
+        if (rc == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
     }
     std::string why = rc == SQLITE_ROW ? std::string() : sqlite3_errmsg(db);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_ROW) throw StoreError("cannot open store " + path + ": " + why);
-    return version;
+    return value;
 }
 
 void check_schema_version(std::int64_t found, int known, const std::string& path, SchemaUse use) {

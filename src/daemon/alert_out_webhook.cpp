@@ -4,7 +4,6 @@
 #include <dlfcn.h>
 
 #include <iostream>
-#include <mutex>
 #include <stdexcept>
 
 #include "egresswatch/common/json.hpp"
@@ -37,13 +36,13 @@ struct CurlApi {
     decltype(&::curl_slist_free_all) slist_free_all;
 };
 
-CurlApi load_curl(const char* soname) {
-    void* library = dlopen(soname, RTLD_NOW | RTLD_LOCAL);  // never closed: its threads may outlive a sink
+CurlApi load_curl() {
+    void* library = dlopen(kCurlLibrary, RTLD_NOW | RTLD_LOCAL);  // never closed: its threads may outlive a sink
     if (!library)
         throw std::runtime_error(std::string("webhooks need libcurl (Debian: apt install libcurl4): ") + dlerror());
     auto symbol = [&](auto& function, const char* name) {
         function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(dlsym(library, name));
-        if (!function) throw std::runtime_error(std::string("webhooks: ") + soname + " has no " + name);
+        if (!function) throw std::runtime_error(std::string("webhooks: ") + kCurlLibrary + " has no " + name);
     };
     CurlApi api{};
     symbol(api.global_init, "curl_global_init");
@@ -59,12 +58,11 @@ CurlApi load_curl(const char* soname) {
     return api;
 }
 
-CurlApi* curl_api = nullptr;
-
-// Not thread-safe: the constructor runs on the main thread, before any sender's.
-void init_curl_once() {
-    static CurlApi api = load_curl(kCurlLibrary);  // a failure throws, and the next sink tries again
-    curl_api = &api;
+// Loaded by the first WebhookSink, on the main thread before any sender's;
+// a failure throws, and the next sink tries again.
+const CurlApi& libcurl() {
+    static const CurlApi api = load_curl();
+    return api;
 }
 
 size_t discard(char*, size_t size, size_t count, void*) { return size * count; }
@@ -78,33 +76,33 @@ struct Attempt {
 
 class Poster {
 public:
-    explicit Poster(const std::string& url) : curl_(curl_api->easy_init()) {
+    explicit Poster(const std::string& url) : curl_(libcurl().easy_init()) {
         if (!curl_) return;
-        headers_ = curl_api->slist_append(headers_, "Content-Type: application/json");
-        headers_ = curl_api->slist_append(headers_, "Expect:");  // no 100-continue round trip
-        curl_api->easy_setopt(curl_, CURLOPT_URL, url.c_str());
-        curl_api->easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
-        curl_api->easy_setopt(curl_, CURLOPT_USERAGENT, "egresswatchd/" EGRESSWATCH_VERSION);
-        curl_api->easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-        curl_api->easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-        curl_api->easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 10000L);
-        curl_api->easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_api->easy_setopt(curl_, CURLOPT_WRITEFUNCTION, discard);
-        curl_api->easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_);
+        headers_ = libcurl().slist_append(headers_, "Content-Type: application/json");
+        headers_ = libcurl().slist_append(headers_, "Expect:");  // no 100-continue round trip
+        libcurl().easy_setopt(curl_, CURLOPT_URL, url.c_str());
+        libcurl().easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+        libcurl().easy_setopt(curl_, CURLOPT_USERAGENT, "egresswatchd/" EGRESSWATCH_VERSION);
+        libcurl().easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+        libcurl().easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+        libcurl().easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 10000L);
+        libcurl().easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+        libcurl().easy_setopt(curl_, CURLOPT_WRITEFUNCTION, discard);
+        libcurl().easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_);
     }
     ~Poster() {
-        if (curl_) curl_api->easy_cleanup(curl_);
-        curl_api->slist_free_all(headers_);
+        if (curl_) libcurl().easy_cleanup(curl_);
+        libcurl().slist_free_all(headers_);
     }
     Attempt post(const std::string& body) {
         if (!curl_) return {false, false, "libcurl could not start"};
         error_[0] = 0;
-        curl_api->easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
-        curl_api->easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-        CURLcode rc = curl_api->easy_perform(curl_);
-        if (rc != CURLE_OK) return {false, true, error_[0] ? error_ : curl_api->easy_strerror(rc)};
+        libcurl().easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
+        libcurl().easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        CURLcode rc = libcurl().easy_perform(curl_);
+        if (rc != CURLE_OK) return {false, true, error_[0] ? error_ : libcurl().easy_strerror(rc)};
         long status = 0;
-        curl_api->easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+        libcurl().easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
         if (status >= 200 && status < 300) return {true, false, {}};
         bool retry = status == 408 || status == 429 || status >= 500;
         return {false, retry, "HTTP " + std::to_string(status)};
@@ -129,7 +127,7 @@ WebhookSink::WebhookSink(WebhookConfig config)
       shown_url_(redact_url(config_.url)),
       sensor_(sensor_hostname()),
       queue_(config_.queue_capacity) {
-    init_curl_once();
+    libcurl();  // loads libcurl here: a missing library stops the start, not a sender
     thread_ = std::thread([this] { run(); });
 }
 

@@ -163,6 +163,13 @@ paired() {  # NUMERATOR-PREFIX DENOMINATOR-PREFIX: median and range of wall(num)
 }
 
 flow_records() { "$cli" -d "$1" flows --format csv | LC_ALL=C sort | md5sum | cut -d' ' -f1; }
+# Whether two stores (one worker, --workers 2) hold the same flow records; if
+# not, the benchmark exits 1 at the end.
+same_records() {  # STORE-1 STORE-2
+    [ "$(flow_records "$1")" = "$(flow_records "$2")" ] && return 0
+    workers_differ=yes
+    return 1
+}
 # CPU seconds of the threads whose names match REGEX, summed; median over the
 # runs of PREFIX (bench-probe --threads).
 thread_cpu() {  # PREFIX REGEX
@@ -176,8 +183,8 @@ thread_cpu() {  # PREFIX REGEX
 # capture thread and the store writer are one thread each whatever the number
 # of workers, so on any number of cores --workers N takes at least start-up +
 # the longest of them (or of the workers' share, divided by N).
-scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S
-    local one=$1 two=$2 store=$3 start=$4
+scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S W1-WALL-S
+    local one=$1 two=$2 store=$3 start=$4 one_wall=$5
     local cap1 cap2 flows2 writer rows
     cap1=$(thread_cpu "$one" '^egresswatchd$') cap2=$(thread_cpu "$two" '^egresswatchd$')
     flows2=$(thread_cpu "$two" '^ew-flows-') writer=$(thread_cpu "$one" '^ew-store$')
@@ -199,7 +206,7 @@ scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S
     floor8=$(awk -v s="$start" -v c="$cap2" -v w="$writer" -v f="$flows2" \
         'BEGIN { m = c; if (w > m) m = w; if (f / 8 > m) m = f / 8; printf "%.3f", s + m }')
     echo "  so on any number of cores --workers 8 takes at least start-up + the longest of these ($floor8 s):" \
-        "at most $(calc %.2f "$ew_one_wall / $floor8")x one worker's $ew_one_wall s; the target is 4x"
+        "at most $(calc %.2f "$one_wall / $floor8")x one worker's $one_wall s; the target is 4x"
 }
 
 # ---- 1. throughput against ndpiReader ---------------------------------------
@@ -254,13 +261,12 @@ throughput() {
     if [ $workers_opt = yes ]; then
         echo "scaling --workers 2 / 1: $(calc %.2f "$ew_wall / $ew2_wall")x (wall); the target is 1.70 or more"
         echo "  run by run: $(paired ew ew2)"
-        if [ "$(flow_records "$work/store-1.db")" = "$(flow_records "$work/store-2.db")" ]; then
+        if same_records "$work/store-1.db" "$work/store-2.db"; then
             echo "records with --workers 2: the same as with one worker"
         else
             echo "records with --workers 2: DIFFERENT from one worker"
-            workers_differ=yes
         fi
-        ew_one_wall=$ew_wall scaling_limit ew ew2 "$work/store-1.db" "$ew_start"
+        scaling_limit ew ew2 "$work/store-1.db" "$ew_start" "$ew_wall"
     else
         echo "(egresswatchd has no --workers option yet: scaling not measured)"
     fi
@@ -434,10 +440,9 @@ real_traffic() {
         local w2=()
         for i in $(seq "$runs"); do w2+=("$(val "$work/real_ew2-$i.txt" wall_s)"); done
         local same="the same records as one worker"
-        [ "$(flow_records "$work/store-real.db")" = "$(flow_records "$work/store-real-2.db")" ] ||
-            { same="DIFFERENT records from one worker"; workers_differ=yes; }
+        same_records "$work/store-real.db" "$work/store-real-2.db" || same="DIFFERENT records from one worker"
         echo "--workers 2 on real traffic: wall $(median "${w2[@]}") s, $(thread_cpu real_ew2 .) CPU s; $same"
-        ew_one_wall=$real_ew_wall scaling_limit real_ew real_ew2 "$work/store-real.db" "${ew_start:-0}"
+        scaling_limit real_ew real_ew2 "$work/store-real.db" "${ew_start:-0}" "$real_ew_wall"
     fi
     packets=$saved_packets bytes=$saved_bytes
 }

@@ -89,10 +89,13 @@ private:
     std::string context_;
 };
 
-// PRAGMA user_version of `db`, the store at `path`. Throws
-// StoreError("cannot open store <path>: <why>") when it cannot be read (the
-// file is not a database).
-std::int64_t user_version(sqlite3* db, const std::string& path);
+// PRAGMA `name` of `db`, the store at `path`, as an integer (user_version,
+// page_size). Throws StoreError("cannot open store <path>: <why>") when it
+// cannot be read (the file is not a database).
+std::int64_t pragma_integer(sqlite3* db, std::string_view name, const std::string& path);
+inline std::int64_t user_version(sqlite3* db, const std::string& path) {
+    return pragma_integer(db, "user_version", path);
+}
 
 // A connection to the store at `path`, closed when it goes, with the busy
 // timeout set. SQLite opens lazily: a file that is not a database fails at
