@@ -128,6 +128,10 @@ public:
     static constexpr int64_t kMaxIdleExpiryStepUs = 10'000'000;
     std::vector<FlowOutput> snapshot_changed();
     std::vector<FlowOutput> end_all();
+    // Ends the workers' threads once they have done what was sent (after
+    // end_all(), when nothing more will be): the destructor then has none to
+    // end, and a process that exits without it leaves no thread running.
+    void stop_workers();
 
     // Live capture with PACKET_FANOUT: the kernel spreads packets over one
     // socket per shard by a symmetric hash, and the capture's lane thread k
@@ -194,7 +198,6 @@ private:
         std::vector<FlowOutput> ready;  // left the shard, for the capture thread
     };
 
-    void stop_workers();
     void run_batch(FlowShard& shard, Batch& batch);
     static std::unique_ptr<Batch> take_spare(Worker& worker);
     void collect_lane_output(std::vector<FlowOutput>& outputs);

@@ -418,6 +418,7 @@ bool Sensor::finish() {
         process_at(held.linktype, held.header, held.frame.data(), false, held.ts_us);
     }
     emit_flows(flows_->end_all());
+    flows_->stop_workers();
     identity_.write_changed();
     bool stored = store_->flush();
     emit_late_alerts();

@@ -72,6 +72,13 @@ void print_summary(const Sensor& sensor, const Options& options) {
                   << options.sensor.max_flows << " (each is stored, cut short; counted in capture_stats)\n";
 }
 
+// The sensor, finished, is not taken apart: the process ends and the kernel
+// takes its memory back at once. Freeing nDPI's tables and every flow's state
+// took 11 ms of the 0.53 s that a week of real traffic takes. Kept reachable,
+// so that LeakSanitizer sees no leak; finish() has ended its threads.
+Sensor* left_to_exit = nullptr;  // never deleted, not even by exit's destructors
+void leave_to_exit(std::unique_ptr<Sensor> sensor) { left_to_exit = sensor.release(); }
+
 int run(const Options& options) {
     const bool live = options.read_files.empty();
     std::optional<FileCapture> files;
@@ -168,6 +175,7 @@ int run(const Options& options) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopping);
         complain("stopped; open flows and the store written in " + std::to_string(ms.count()) + " ms");
     }
+    leave_to_exit(std::move(sensor));
     if (!stored) {
         complain("not every record reached the store " + options.sensor.store_path);
         return kExitFailure;
