@@ -183,6 +183,21 @@ thread_cpu() {  # PREFIX REGEX
 # capture thread and the store writer are one thread each whatever the number
 # of workers, so on any number of cores --workers N takes at least start-up +
 # the longest of them (or of the workers' share, divided by N).
+# What a ratio target asks of the time between start-up and the end of the
+# capture, when start-up and what follows the end stay as they are: start-up
+# is paid once per run, and after the end the flows still open are ended and
+# the store writes its last records and closes, on one thread each.
+around_capture() {  # WALL-S EOF-S STARTUP-S PEER-WALL-S TARGET
+    local wall=$1 eof=$2 start=$3 peer=$4 target=$5
+    awk -v e="$eof" 'BEGIN { exit !(e > 0) }' || return 0
+    awk -v w="$wall" -v e="$eof" -v s="$start" -v p="$peer" -v t="$target" 'BEGIN {
+        tail = w - e; packets = e - s; goal = p / t
+        printf "  start-up %.3f s, reading the capture %.3f s, after its end %.3f s (open flows ended, the last records, the store'"'"'s close)\n", s, packets, tail
+        if (goal > s + tail) printf "  %.1fx needs %.3f s of wall clock: with start-up and the end as they are, reading in %.3f s (%.0f%% of now)\n", t, goal, goal - s - tail, 100 * (goal - s - tail) / packets
+        else printf "  %.1fx needs %.3f s of wall clock: less than start-up and the end take now\n", t, goal
+    }'
+}
+
 scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S W1-WALL-S
     local one=$1 two=$2 store=$3 start=$4 one_wall=$5
     local cap1 cap2 flows2 writer rows
@@ -207,6 +222,11 @@ scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S W1-WALL-S
         'BEGIN { m = c; if (w > m) m = w; if (f / 8 > m) m = f / 8; printf "%.3f", s + m }')
     echo "  so on any number of cores --workers 8 takes at least start-up + the longest of these ($floor8 s):" \
         "at most $(calc %.2f "$one_wall / $floor8")x one worker's $one_wall s; the target is 4x"
+    local eof_of_one="${one}_eof" tail
+    awk -v e="${!eof_of_one:-0}" 'BEGIN { exit !(e > 0) }' || return 0  # set by row()
+    tail=$(calc %.3f "$one_wall - ${!eof_of_one}")
+    echo "  and with start-up and what follows the capture's end as they are ($start + $tail s), no number" \
+        "of workers gives more than $(calc %.2f "$one_wall / ($start + $tail)")x"
 }
 
 # ---- 1. throughput against ndpiReader ---------------------------------------
@@ -247,6 +267,7 @@ throughput() {
         echo "ratio egresswatchd / ndpiReader, packets/s: $(calc %.2f "$ndpi_wall / $ew_wall") (wall)," \
             "$(calc %.2f "$ndpi_cpu / $ew_cpu") (per CPU second); the target is 3.00 or more (issue 17)"
         echo "  run by run (each pair back to back, so both saw the same machine): $(paired ndpi ew)"
+        around_capture "$ew_wall" "$ew_eof" "$ew_start" "$ndpi_wall" 3
         [ "$size" = small ] && echo "  (the target is judged with --size large: on a small capture the fixed costs," \
             "start-up ${ew_start} s and writing the flows still open at the end, weigh more)"
     fi
@@ -432,6 +453,7 @@ real_traffic() {
         echo "ratio egresswatchd / ndpiReader on real traffic, packets/s: $(calc %.2f "$real_ndpi_wall / $real_ew_wall") (wall)," \
             "$(calc %.2f "$real_ndpi_cpu / $real_ew_cpu") (per CPU second); the target is 2.00 or more"
         echo "  run by run: $(paired real_ndpi real_ew)"
+        around_capture "$real_ew_wall" "$real_ew_eof" "${ew_start:-0}" "$real_ndpi_wall" 2
     fi
     echo "store: $(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM flows') flows," \
         "$(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM alerts') alerts," \
