@@ -193,6 +193,7 @@ private:
     bool flush_requested_ = false;
     bool failed_ = false;
     uint64_t submitted_ = 0, committed_ = 0, rows_written_ = 0;
+    size_t wake_at_;  // records waiting that wake the writer early (store.cpp)
     std::string last_error_;
     std::vector<FlowRecord> late_alerts_, late_alerts_pending_;  // committed; in the open batch
     // While below the free-space floor (writer thread only).

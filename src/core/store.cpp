@@ -30,6 +30,15 @@ constexpr size_t kMaxBatch = 20000;
 // Records waiting that wake the writer before its interval: it then writes
 // while capture goes on instead of after (a burst of flows ending at once).
 constexpr size_t kWakeAt = 2000;
+// As the store grows, records waiting wake the writer only once there are
+// more of them: a commit writes every page it dirtied to the WAL (and a
+// checkpoint copies it on), and a flow's row dirties a page in each index at
+// random, so with a few hundred thousand flows each commit of 2,000 records
+// rewrote most of the indexes' pages. The threshold is one record for every
+// kWakeGrowth committed in this run, from kWakeAt to kMaxWakeAt: a run of
+// fewer than 32,000 records keeps kWakeAt.
+constexpr size_t kWakeGrowth = 16;
+constexpr size_t kMaxWakeAt = 16000;
 constexpr size_t kMaxQueued = 100000;  // records waiting for the writer
 constexpr auto kGiveUpOnClose = std::chrono::seconds(15);
 // A new store's page size. SQLite's default is 4 KiB; a commit writes each
@@ -152,6 +161,7 @@ void migrate_store(sqlite3* db, const std::string& path) {
 
 StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
     : path_(path), batch_interval_ms_(batch_interval_ms), statements_(std::make_unique<Statements>()) {
+    wake_at_ = kWakeAt;
     // A whole batch's room, reserved, not touched: pages are faulted in as
     // records fill them. Grown by doubling from kWakeAt instead, the queue and
     // the batch swapped with it allocated 2, 4 and 8 times that, each copy
@@ -209,7 +219,7 @@ void StoreWriter::submit(StoreRecord record) {
         wait_for_room(lock);
         queue_.push_back(std::move(record));
         ++submitted_;
-        batch_ready = queue_.size() == kWakeAt;
+        batch_ready = queue_.size() >= wake_at_;  // no waiter (the writer busy): no system call
     }
     if (batch_ready) wake_.notify_one();
 }
@@ -226,10 +236,9 @@ void StoreWriter::submit_all(std::vector<Record>& records) {
     {
         std::unique_lock lock(mutex_);
         wait_for_room(lock);
-        size_t before = queue_.size();
         for (auto& r : records) queue_.push_back(std::move(r));
         submitted_ += records.size();
-        batch_ready = before < kWakeAt && queue_.size() >= kWakeAt;
+        batch_ready = queue_.size() >= wake_at_;
     }
     if (batch_ready) wake_.notify_one();
 }
@@ -295,7 +304,7 @@ void StoreWriter::write_until_stopped() {
             std::unique_lock lock(mutex_);
             if (batch.empty()) {
                 wake_.wait_for(lock, std::chrono::milliseconds(batch_interval_ms_),
-                               [&] { return stopping_ || flush_requested_ || queue_.size() >= kWakeAt; });
+                               [&] { return stopping_ || flush_requested_ || queue_.size() >= wake_at_; });
                 flush_requested_ = false;
                 // Swapped, not moved record by record: moving them cost the
                 // writer 5% and held the lock that submit() waits for.
@@ -314,6 +323,7 @@ void StoreWriter::write_until_stopped() {
         if (commit(batch)) {
             std::lock_guard lock(mutex_);
             committed_ += batch.size();
+            wake_at_ = std::clamp<size_t>(committed_ / kWakeGrowth, kWakeAt, kMaxWakeAt);
             batch.clear();
             // Swapped into the queue next time: keep the memory of an
             // ordinary batch, not of a burst's.
