@@ -187,8 +187,14 @@ thread_cpu() {  # PREFIX REGEX
 # capture, when start-up and what follows the end stay as they are: start-up
 # is paid once per run, and after the end the flows still open are ended and
 # the store writes its last records and closes, on one thread each.
-around_capture() {  # WALL-S EOF-S STARTUP-S PEER-WALL-S TARGET
-    local wall=$1 eof=$2 start=$3 peer=$4 target=$5
+# And the bound the cores set: the wall clock is at least the CPU seconds of
+# all threads over the cores, whatever runs in parallel.
+around_capture() {  # WALL-S EOF-S STARTUP-S PEER-WALL-S TARGET CPU-S
+    local wall=$1 eof=$2 start=$3 peer=$4 target=$5 cpu=$6 cores
+    cores=$(nproc)
+    echo "  on $cores cores the wall clock is at least the CPU seconds over $cores ($(calc %.3f "$cpu / $cores") s):" \
+        "at most $(calc %.2fx "$peer * $cores / $cpu") with this CPU per packet; ${target}x needs at most" \
+        "$(calc %.3f "$peer * $cores / $target") CPU s"
     awk -v e="$eof" 'BEGIN { exit !(e > 0) }' || return 0
     awk -v w="$wall" -v e="$eof" -v s="$start" -v p="$peer" -v t="$target" 'BEGIN {
         tail = w - e; packets = e - s; goal = p / t
@@ -229,6 +235,23 @@ scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S W1-WALL-S
         "of workers gives more than $(calc %.2f "$one_wall / ($start + $tail)")x"
 }
 
+startup() {  # TOOL-PREFIX COMMAND...: median wall seconds on a one-packet capture
+    local prefix=$1 i
+    shift
+    local w=()
+    for i in 1 2 3; do
+        rm -f "$work/one.db" "$work/one.db-wal" "$work/one.db-shm"
+        "$probe" --out "$work/$prefix-start-$i.txt" -- "$@" > /dev/null 2>&1
+        w+=("$(val "$work/$prefix-start-$i.txt" wall_s)")
+    done
+    median "${w[@]}"
+}
+measure_startup() {  # sets ew_start and ndpi_start
+    ew_start=$(startup ew "$ew" -q -r "$work/one.pcap" -d "$work/one.db" --geoip-dir "$work/geoip" --rules "$top/rules")
+    ndpi_start=0
+    [ $have_ndpi = no ] || ndpi_start=$(startup ndpi ndpiReader -q -i "$work/one.pcap")
+}
+
 # ---- 1. throughput against ndpiReader ---------------------------------------
 workers_opt=no
 [[ "$("$ew" --help 2>&1)" == *--workers* ]] && workers_opt=yes
@@ -243,19 +266,7 @@ throughput() {
                 { cat "$work/ndpi-$i.err" >&2; die "ndpiReader failed"; }
         fi
     done
-    startup() {  # TOOL-PREFIX COMMAND...: median wall seconds on a one-packet capture
-        local prefix=$1 i
-        shift
-        local w=()
-        for i in 1 2 3; do
-            rm -f "$work/one.db" "$work/one.db-wal" "$work/one.db-shm"
-            "$probe" --out "$work/$prefix-start-$i.txt" -- "$@" > /dev/null 2>&1
-            w+=("$(val "$work/$prefix-start-$i.txt" wall_s)")
-        done
-        median "${w[@]}"
-    }
-    ew_start=$(startup ew "$ew" -q -r "$work/one.pcap" -d "$work/one.db" --geoip-dir "$work/geoip" --rules "$top/rules")
-    [ $have_ndpi = yes ] && ndpi_start=$(startup ndpi ndpiReader -q -i "$work/one.pcap")
+    measure_startup
 
     echo
     echo "1. Same capture, median of $runs runs (rates per wall-clock second; CPU s = user + system, all threads)"
@@ -267,7 +278,7 @@ throughput() {
         echo "ratio egresswatchd / ndpiReader, packets/s: $(calc %.2f "$ndpi_wall / $ew_wall") (wall)," \
             "$(calc %.2f "$ndpi_cpu / $ew_cpu") (per CPU second); the target is 3.00 or more (issue 17)"
         echo "  run by run (each pair back to back, so both saw the same machine): $(paired ndpi ew)"
-        around_capture "$ew_wall" "$ew_eof" "$ew_start" "$ndpi_wall" 3
+        around_capture "$ew_wall" "$ew_eof" "$ew_start" "$ndpi_wall" 3 "$ew_cpu"
         [ "$size" = small ] && echo "  (the target is judged with --size large: on a small capture the fixed costs," \
             "start-up ${ew_start} s and writing the flows still open at the end, weigh more)"
     fi
@@ -438,6 +449,7 @@ real_traffic() {
     echo
     echo "4. Real traffic: $(sed 's/^[^:]*: //' "$real.made")"
     echo "   $real, $((bytes / 1000000)) MB of frames; egresswatchd with default options; median of $runs runs"
+    [ -n "${ew_start:-}" ] || measure_startup  # part 1 measures it, when it runs
     for i in $(seq "$runs"); do
         ew_run "$work/real_ew-$i.txt" "$work/store-real.db" "$real"
         [ $workers_opt = no ] || ew_run "$work/real_ew2-$i.txt" "$work/store-real-2.db" "$real" --workers 2
@@ -447,13 +459,13 @@ real_traffic() {
         fi
     done
     printf '%-26s %12s %9s %8s %8s %10s %12s %9s %9s\n' tool packets/s Mbit/s wall_s CPU_s peak_RSS pkts/CPU_s startup_s EOF_s
-    row "egresswatchd" real_ew "${ew_start:-0}"
+    row "egresswatchd" real_ew "$ew_start"
     if [ $have_ndpi = yes ]; then
-        row "ndpiReader -q" real_ndpi "${ndpi_start:-0}"
+        row "ndpiReader -q" real_ndpi "$ndpi_start"
         echo "ratio egresswatchd / ndpiReader on real traffic, packets/s: $(calc %.2f "$real_ndpi_wall / $real_ew_wall") (wall)," \
             "$(calc %.2f "$real_ndpi_cpu / $real_ew_cpu") (per CPU second); the target is 2.00 or more"
         echo "  run by run: $(paired real_ndpi real_ew)"
-        around_capture "$real_ew_wall" "$real_ew_eof" "${ew_start:-0}" "$real_ndpi_wall" 2
+        around_capture "$real_ew_wall" "$real_ew_eof" "$ew_start" "$real_ndpi_wall" 2 "$real_ew_cpu"
     fi
     echo "store: $(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM flows') flows," \
         "$(sqlite3 "$work/store-real.db" 'SELECT count(*) FROM alerts') alerts," \
@@ -464,7 +476,7 @@ real_traffic() {
         local same="the same records as one worker"
         same_records "$work/store-real.db" "$work/store-real-2.db" || same="DIFFERENT records from one worker"
         echo "--workers 2 on real traffic: wall $(median "${w2[@]}") s, $(thread_cpu real_ew2 .) CPU s; $same"
-        scaling_limit real_ew real_ew2 "$work/store-real.db" "${ew_start:-0}" "$real_ew_wall"
+        scaling_limit real_ew real_ew2 "$work/store-real.db" "$ew_start" "$real_ew_wall"
     fi
     packets=$saved_packets bytes=$saved_bytes
 }
