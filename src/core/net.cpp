@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "egresswatch/hash_mix.hpp"
+
 namespace egresswatch {
 
 IpAddress IpAddress::v4(const uint8_t* four) {
@@ -65,11 +67,14 @@ bool IpAddress::is_group_or_unspecified() const {
 }
 
 size_t IpAddressHash::operator()(const IpAddress& a) const noexcept {
-    // FNV-1a: addresses are not attacker-chosen keys of the flow table (that
-    // hash is seeded); this one only serves per-address caches.
-    uint64_t h = 1469598103934665603ull;
-    for (uint8_t b : a.bytes) h = (h ^ b) * 1099511628211ull;
-    return static_cast<size_t>(h ^ a.is_v4);
+    // Not seeded: addresses are not the flow table's keys (that hash is);
+    // this one serves per-address tables. The address's two words in one
+    // multiply: FNV-1a a byte at a time, sixteen multiplies one after the
+    // other, was 4% of the capture thread on real traffic.
+    uint64_t words[2];
+    std::memcpy(words, a.bytes.data(), 16);
+    return static_cast<size_t>(
+        fmix64(mum(words[0] ^ 0xa0761d6478bd642full, words[1] ^ 0xe7037ed1a0b428dbull) ^ a.is_v4));
 }
 
 std::optional<Cidr> Cidr::parse(std::string_view text) {
