@@ -160,8 +160,8 @@ void migrate_store(sqlite3* db, const std::string& path) {
 }
 
 StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
-    : path_(path), batch_interval_ms_(batch_interval_ms), statements_(std::make_unique<Statements>()) {
-    wake_at_ = kWakeAt;
+    : path_(path), batch_interval_ms_(batch_interval_ms), statements_(std::make_unique<Statements>()),
+      wake_at_(kWakeAt) {
     // A whole batch's room, reserved, not touched: pages are faulted in as
     // records fill them. Grown by doubling from kWakeAt instead, the queue and
     // the batch swapped with it allocated 2, 4 and 8 times that, each copy

@@ -179,10 +179,6 @@ thread_cpu() {  # PREFIX REGEX
     done
     median "${v[@]}"
 }
-# Where --workers stops scaling, from the CPU seconds of each thread: the
-# capture thread and the store writer are one thread each whatever the number
-# of workers, so on any number of cores --workers N takes at least start-up +
-# the longest of them (or of the workers' share, divided by N).
 # What a ratio target asks of the time between start-up and the end of the
 # capture, when start-up and what follows the end stay as they are: start-up
 # is paid once per run, and after the end the flows still open are ended and
@@ -204,6 +200,10 @@ around_capture() {  # WALL-S EOF-S STARTUP-S PEER-WALL-S TARGET CPU-S
     }'
 }
 
+# Where --workers stops scaling, from the CPU seconds of each thread: the
+# capture thread and the store writer are one thread each whatever the number
+# of workers, so on any number of cores --workers N takes at least start-up +
+# the longest of them (or of the workers' share, divided by N).
 scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S W1-WALL-S
     local one=$1 two=$2 store=$3 start=$4 one_wall=$5
     local cap1 cap2 flows2 writer rows
