@@ -3,6 +3,7 @@
 // it, and the store and the CLI write it as to_string's text.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -11,6 +12,7 @@ namespace egresswatch {
 // Ordered by how specific the kind is: when discovery evidence gives several,
 // the greater wins (nvr over camera, camera over iot).
 enum class DeviceKind { other, iot, camera, nvr };
+inline constexpr std::size_t kDeviceKindCount = 4;
 
 const char* to_string(DeviceKind kind);  // "other", "iot", "camera", "nvr"
 std::optional<DeviceKind> parse_device_kind(std::string_view text);

@@ -6,6 +6,7 @@
 // prefix (OEM kit carries other vendors' prefixes).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <list>
 #include <optional>
@@ -74,7 +75,13 @@ struct DeviceState {
     DeviceKind kind = DeviceKind::other;
     int kind_strength = -1;
     std::string kind_evidence;                  // the item that decided the kind
-    DeviceKind judged_kind = DeviceKind::other;  // the kind its stored flows were judged with
+    // The kinds its stored flows were judged with, so that a new kind has
+    // only those it can change judged again: judged_kind for the flows of
+    // earlier runs (as far as this run knows); for the final records this
+    // run judged since the last re-judging, the latest first_seen judged
+    // with each kind (none: never).
+    DeviceKind judged_kind = DeviceKind::other;
+    std::array<std::optional<int64_t>, kDeviceKindCount> judged_first_us{};
     std::string vendor, vendor_country, hostname, label, site;
     // What the device was identified by, in the order seen, and what each item
     // says (kind, strength), so that a conclusion can be withdrawn.
@@ -93,6 +100,12 @@ struct DeviceState {
     std::vector<IpAddress> dns_clients;
     bool inventory_checked = false;
     bool dirty = true;
+
+    // A final record of one of its flows, which began at `first_us`, was judged with `kind`.
+    void note_judged(DeviceKind kind, int64_t first_us) {
+        auto& latest = judged_first_us[static_cast<std::size_t>(kind)];
+        if (!latest || first_us > *latest) latest = first_us;
+    }
 
     // Records evidence (once); a stronger signal with a kind decides the kind.
     void add_evidence(const std::string& evidence, std::optional<DeviceKind> kind, int strength);

@@ -25,6 +25,11 @@ struct FlowContext {
     const ResolvedName* resolved = nullptr;  // what the device resolved the remote address from
 };
 
+// The kind a flow is judged with: its box's identity, else other.
+inline DeviceKind judging_kind(const FlowContext& context) {
+    return context.identity ? context.identity->kind : DeviceKind::other;
+}
+
 // The device a record sink is told of: the box's kind, and the address's own
 // vendor where it has one, else the box's.
 FlowDevice flow_device(const FlowContext& context);

@@ -36,7 +36,9 @@ class Statement;
 // end of a capture, and preparing the query each time cost more than running it.
 class StoredFlowJudge {
 public:
-    explicit StoredFlowJudge(sqlite3* db);
+    // `last_earlier_flow_id`: the highest flows.id stored before this run, for
+    // requests of earlier runs' flows only (RejudgeRequest::earlier_runs_only).
+    explicit StoredFlowJudge(sqlite3* db, int64_t last_earlier_flow_id = 0);
     ~StoredFlowJudge();
     StoredFlowJudge(const StoredFlowJudge&) = delete;
     StoredFlowJudge& operator=(const StoredFlowJudge&) = delete;
@@ -45,6 +47,7 @@ public:
 
 private:
     sqlite3* db_;
+    int64_t last_earlier_flow_id_;
     std::unique_ptr<sqlite::Statement> one_device_, all_devices_, record_;  // prepared on first use
 };
 

@@ -106,6 +106,10 @@ struct RejudgeRequest {
     std::string cause;                     // "re-judged:<evidence>", added to the reasons
     int64_t raised_us = 0;                 // when (packet time in the sensor, wall clock by hand)
     std::shared_ptr<const Rules> rules;
+    // Only the flows stored before the writer opened the store: the sensor
+    // judged this run's with the device's kind at the time, so a new kind
+    // cannot change their verdicts (device_identity.cpp).
+    bool earlier_runs_only = false;
 };
 
 using StoreRecord =
@@ -179,6 +183,7 @@ private:
     sqlite3* db_ = nullptr;  // connection_'s
     int batch_interval_ms_;
     int64_t page_size_ = 4096;  // the store's, read once open (WAL frames to bytes)
+    int64_t last_earlier_flow_id_ = 0;  // the last flow stored before this writer opened the store
     std::unique_ptr<Statements> statements_;
     mutable std::mutex mutex_;
     std::condition_variable wake_, drained_, room_;

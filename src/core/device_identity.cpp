@@ -289,12 +289,31 @@ void DeviceIdentity::device_record(const IpAddress& ip, DeviceState& device, con
     records.emplace_back(std::move(r));
     device.dirty = false;
     // Identified (or re-identified) after some of its flows were judged:
-    // judge them again, once the device row above says what it is now.
-    if (box.kind != device.judged_kind) {
-        device.judged_kind = box.kind;
-        rejudge.push_back(RejudgeRequest{ip.to_string(), 0, std::nullopt, "re-judged:" + box.kind_evidence,
-                                         last_packet_us_, rules_});
+    // judge them again, once the device row above says what it is now. Only
+    // those judged with another kind: of this run, those that began by the
+    // last of them (most devices are identified before most of their flows
+    // end); of earlier runs, all. Re-reading every flow of every identified
+    // device was most of the writer's work after the end of a week of real
+    // traffic. A device evicted at --max-devices may have had flows judged by
+    // a state now gone: then all of them.
+    std::optional<int64_t> stale_until;  // the latest first_seen judged with another kind
+    for (std::size_t k = 0; k < kDeviceKindCount; ++k)
+        if (k != static_cast<std::size_t>(box.kind) && device.judged_first_us[k])
+            stale_until = std::max(stale_until.value_or(INT64_MIN), *device.judged_first_us[k]);
+    auto request = [&](std::optional<int64_t> until_us, bool earlier_runs_only) {
+        RejudgeRequest r{ip.to_string(), 0, until_us, "re-judged:" + box.kind_evidence, last_packet_us_, rules_};
+        r.earlier_runs_only = earlier_runs_only;
+        rejudge.push_back(std::move(r));
+    };
+    bool earlier_stale = box.kind != device.judged_kind;
+    if (registry_.evicted() > 0 && (earlier_stale || stale_until)) {
+        request(std::nullopt, false);
+    } else {
+        if (stale_until) request(*stale_until + 1, false);  // until is exclusive
+        if (earlier_stale) request(std::nullopt, true);
     }
+    device.judged_kind = box.kind;
+    device.judged_first_us = {};
 }
 
 // Devices evicted at the --max-devices cap: what changed is written before

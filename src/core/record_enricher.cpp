@@ -80,7 +80,7 @@ FlowRecord RecordEnricher::enrich(const FlowOutput& output, const FlowContext& c
 
     FlowFacts facts;
     // The box's identity: an NVR's IPv6 flows are an NVR's too.
-    facts.device_kind = context.identity ? context.identity->kind : DeviceKind::other;
+    facts.device_kind = judging_kind(context);
     facts.remote_is_local = flow.remote_is_local;
     facts.sent_data = flow.packets_out > 0;
     bool dns_port = (flow.key.protocol == 17 || flow.key.protocol == 6) &&

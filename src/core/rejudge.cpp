@@ -20,7 +20,9 @@ std::optional<std::string> optional_text(const Statement& s, int column) {
 
 // One device's flows come from index flows_device_time: the sensor asks for a
 // device each time one is identified, and "(?2 IS NULL OR f.device_ip = ?2)"
-// made SQLite scan every stored flow for each of them.
+// made SQLite scan every stored flow for each of them. The index holds
+// first_seen and the id too, so flows outside ?3 and ?4 are passed over
+// without reading their rows.
 // Only what a verdict depends on (FlowFacts), with the device's kind and
 // evidence: few flows break a rule now, and reading every sealed column of
 // every one was most of the work; record_sql() reads those few whole.
@@ -35,6 +37,7 @@ LEFT JOIN devices AS d ON d.ip = f.device_ip
 WHERE f.state = 'closed' AND f.first_seen >= ?1 AND )SQL") +
            (one_device ? "f.device_ip = ?2" : "?2 IS NULL") + R"SQL(
   AND (?3 IS NULL OR f.first_seen < ?3)
+  AND (?4 IS NULL OR f.id <= ?4)
   AND a.flow_id IS NULL
 ORDER BY f.id)SQL";
 }
@@ -91,10 +94,12 @@ std::vector<FlowRecord> rejudge_stored_flows(sqlite3* db, const Rules& rules, co
     return StoredFlowJudge(db).rejudge(rules, request);
 }
 
-StoredFlowJudge::StoredFlowJudge(sqlite3* db) : db_(db) {}
+StoredFlowJudge::StoredFlowJudge(sqlite3* db, int64_t last_earlier_flow_id)
+    : db_(db), last_earlier_flow_id_(last_earlier_flow_id) {}
 StoredFlowJudge::~StoredFlowJudge() = default;
 
 std::vector<FlowRecord> StoredFlowJudge::rejudge(const Rules& rules, const RejudgeRequest& request) {
+    if (request.earlier_runs_only && last_earlier_flow_id_ == 0) return {};  // none stored before this run
     bool one_device = request.device_ip.has_value();
     auto& prepared = one_device ? one_device_ : all_devices_;
     if (!prepared)
@@ -106,6 +111,7 @@ std::vector<FlowRecord> StoredFlowJudge::rejudge(const Rules& rules, const Rejud
     candidates.bind(1, request.since_us);
     if (request.device_ip) candidates.bind(2, *request.device_ip);
     if (request.until_us) candidates.bind(3, *request.until_us);
+    if (request.earlier_runs_only) candidates.bind(4, last_earlier_flow_id_);
     std::optional<LateAlertWriter> writer;
     std::vector<FlowRecord> raised;
     while (candidates.step()) {

@@ -344,6 +344,7 @@ void Sensor::emit_flow(const FlowOutput& output) {
     context.resolved = passive_dns_.lookup(flow.device_ip(), flow.remote_ip(), flow.first_us);
     FlowRecord r = enricher_.enrich(output, context);
     bool flagged = !r.severity.empty();
+    if (output.final && ends.device) ends.device->note_judged(judging_kind(context), flow.first_us);
     if (output.final) {
         ++counters_.flows_written;
         if (flagged) ++counters_.alerts;

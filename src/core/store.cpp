@@ -189,6 +189,8 @@ StoreWriter::StoreWriter(const std::string& path, int batch_interval_ms)
         exec(db_, "PRAGMA foreign_keys = ON", path);
         migrate_store(db_, path);
         page_size_ = sqlite::pragma_integer(db_, "page_size", path);
+        last_earlier_flow_id_ =
+            Statement(db_, "SELECT coalesce(max(id), 0) FROM flows", Statement::Lifetime::once).run().value_or(0);
         checkpointer_ = std::make_unique<Checkpointer>(path);
         sqlite3_wal_hook(db_, &StoreWriter::on_wal_commit, this);
     }
@@ -757,7 +759,7 @@ void StoreWriter::write(const CaptureStatsRecord& r) {
 void StoreWriter::write(const RejudgeRequest& r) {
     if (!r.rules) return;
     auto& judge = statements_->judge;
-    if (!judge) judge = std::make_unique<StoredFlowJudge>(db_);
+    if (!judge) judge = std::make_unique<StoredFlowJudge>(db_, last_earlier_flow_id_);
     for (auto& alert : judge->rejudge(*r.rules, r)) {
         alert.late_alert = true;
         late_alerts_pending_.push_back(std::move(alert));

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "egresswatch/device_identity.hpp"
 #include "test_sensor_support.hpp"
@@ -170,4 +171,69 @@ TEST_CASE("device identity: a flow to a vendor cloud by name, and the gateway is
     CHECK(ends.device->vendor == "Hikvision");
     CHECK(f.identity.identity_of(ip("192.168.1.20")) == ends.device);
     CHECK_FALSE(f.identity.is_local(ip("47.96.1.10")));
+}
+
+namespace {
+
+// A flow of 192.168.1.20 to a camera vendor's cloud by name (SNI): it makes the device a camera.
+FlowOutput vendor_cloud_flow(int64_t first_us) {
+    FlowOutput o = flow("192.168.1.20", 50001, "47.96.1.10", 443, false);
+    o.flow.domain = "api.hik-connect.com";
+    o.app_protocol = "TLS";
+    o.flow.first_us = first_us;
+    o.flow.last_us = first_us + 1'000'000;
+    return o;
+}
+
+std::vector<RejudgeRequest> requests(const std::vector<StoreRecord>& written) {
+    std::vector<RejudgeRequest> out;
+    for (const auto& r : written)
+        if (const auto* q = std::get_if<RejudgeRequest>(&r)) out.push_back(*q);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("device identity: a new kind has judged again this run's flows judged with another, up to the last of them",
+          "[device_identity]") {
+    Fixture f;
+    f.identity.note_time(9'000'000);
+    // A final record judged while the device was unknown (as the sensor notes it).
+    FlowOutput before = flow("192.168.1.20", 50000, "198.51.100.7", 443, false);
+    f.identity.observe_flow(before).device->note_judged(DeviceKind::other, before.flow.first_us);
+    // Then the flow that identifies it, judged as a camera's.
+    FlowOutput identifying = vendor_cloud_flow(3'000'000);
+    FlowEnds ends = f.identity.observe_flow(identifying);
+    REQUIRE(ends.device->kind == DeviceKind::camera);
+    ends.device->note_judged(DeviceKind::camera, identifying.flow.first_us);
+    f.identity.write_changed();
+    auto r = requests(f.written);
+    REQUIRE(r.size() == 2);
+    // This run's: those that began by the last flow judged with another kind (until is exclusive).
+    CHECK(r[0].device_ip == std::optional<std::string>("192.168.1.20"));
+    CHECK(r[0].until_us == std::optional<int64_t>(1'000'001));
+    CHECK_FALSE(r[0].earlier_runs_only);
+    // Earlier runs': all of them, judged with what the store said then.
+    CHECK(r[1].until_us == std::nullopt);
+    CHECK(r[1].earlier_runs_only);
+    CHECK(r[1].raised_us == 9'000'000);
+}
+
+TEST_CASE("device identity: a device identified before its flows ended has only earlier runs' flows judged again",
+          "[device_identity]") {
+    Fixture f;
+    FlowOutput identifying = vendor_cloud_flow(3'000'000);
+    f.identity.observe_flow(identifying).device->note_judged(DeviceKind::camera, identifying.flow.first_us);
+    f.identity.write_changed();
+    auto r = requests(f.written);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].earlier_runs_only);
+    CHECK(r[0].until_us == std::nullopt);
+    // Its later flows are judged as a camera's: nothing to judge again.
+    f.written.clear();
+    FlowOutput later = vendor_cloud_flow(5'000'000);
+    f.identity.observe_flow(later).device->note_judged(DeviceKind::camera, later.flow.first_us);
+    f.identity.write_changed();
+    CHECK(f.device_record("192.168.1.20").last_us == 6'000'000);
+    CHECK(requests(f.written).empty());
 }

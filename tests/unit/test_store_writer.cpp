@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "egresswatch/rules.hpp"
 #include "egresswatch/store.hpp"
 #include "temp_dir.hpp"
 
@@ -152,6 +153,43 @@ TEST_CASE("store writer: later records of an open flow update its one row and it
           "1|run1-17|1700000003500000|5000|DE|64501|closed\n");
     CHECK(rows(store.path, "SELECT count(*) FROM alerts") == "0\n");
     CHECK(rows(store.path, "SELECT seq, flow_id FROM evidence_chain") == "1|1\n");  // sealed once, when closed
+}
+
+TEST_CASE("store writer: re-judging earlier runs' flows leaves this run's alone", "[store]") {
+    TempStore store;
+    RejudgeRequest earlier_runs;  // a device identified now, whose flows in this run were judged as a camera's
+    earlier_runs.device_ip = "10.0.0.21";
+    earlier_runs.cause = "re-judged:dhcp-hostname:cam01";
+    earlier_runs.rules = std::make_shared<const Rules>(Rules::load(SOURCE_DIR "/rules", "GB"));
+    earlier_runs.earlier_runs_only = true;
+    DeviceRecord camera;
+    camera.ip = "10.0.0.21";
+    camera.kind = "camera";
+    camera.identified_by = {"dhcp-hostname:cam01"};
+    FlowRecord flow = camera_flow();  // no alert: judged while the device was unknown
+    flow.closed = true;
+    {  // the first run: nothing was stored before it
+        StoreWriter writer(store.path, 10);
+        writer.submit(flow);
+        writer.submit(camera);
+        writer.submit(earlier_runs);
+        REQUIRE(writer.flush());
+        CHECK(writer.take_late_alerts().empty());
+    }
+    {  // the next: the first run's flow is judged again, not this run's
+        StoreWriter writer(store.path, 10);
+        flow.uid = "run2-1";
+        writer.submit(flow);
+        writer.submit(camera);
+        writer.submit(earlier_runs);
+        REQUIRE(writer.flush());
+        auto late = writer.take_late_alerts();
+        REQUIRE(late.size() == 1);
+        CHECK(late[0].uid == "run1-17");
+    }
+    CHECK(rows(store.path, "SELECT flow_uid, cause FROM late_alerts") == "run1-17|re-judged:dhcp-hostname:cam01\n");
+    CHECK(rows(store.path, "SELECT f.flow_uid, a.severity FROM flows AS f JOIN alerts AS a ON a.flow_id = f.id") ==
+          "run1-17|high\n");
 }
 
 TEST_CASE("store writer: a new store has 16 KiB pages, and an existing store keeps its own", "[store]") {
