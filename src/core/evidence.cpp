@@ -41,13 +41,53 @@ std::string flow_label(std::int64_t flow_id, const std::string& uid) {
     return "flow " + std::to_string(flow_id) + (uid.empty() ? "" : " (" + uid + ")");
 }
 
-// The canonical text of the evidence that is not a flow row (late alerts,
-// prunings): "<name>\t<value>\n" lines, values written as a record's are.
-void add_field(std::string& out, std::string_view name, std::string_view value) {
-    out.append(name).append("\t").append(value).append("\n");
-}
-std::string text_value(std::string_view v) { return "s:" + std::to_string(v.size()) + ":" + std::string(v); }
-std::string integer_value(std::int64_t v) { return "i:" + std::to_string(v); }
+// "<name>\t<value>\n" lines, values written as evidence.hpp says: the
+// canonical text of a flow record and of the evidence that is not a flow row
+// (late alerts, prunings, evidence packets). Appended in place: building each
+// line from temporary strings was a tenth of the writer's time on evidence
+// packets.
+class FieldText {
+public:
+    explicit FieldText(std::size_t reserve = 256) { out_.reserve(reserve); }
+    void text(std::string_view name, std::string_view v) {
+        start(name) += "s:";
+        append_decimal(static_cast<std::int64_t>(v.size()));
+        out_ += ':';
+        out_ += v;
+        out_ += '\n';
+    }
+    void integer(std::string_view name, std::int64_t v) {
+        start(name) += "i:";
+        append_decimal(v);
+        out_ += '\n';
+    }
+    void null(std::string_view name) { start(name) += "null\n"; }
+    void real(std::string_view name, double v) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "r:%.17g", v);
+        start(name) += buf;
+        out_ += '\n';
+    }
+    void blob(std::string_view name, const unsigned char* p, std::size_t size) {
+        start(name) += "x:";
+        out_ += to_hex(p, size);
+        out_ += '\n';
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string& start(std::string_view name) {
+        out_ += name;
+        out_ += '\t';
+        return out_;
+    }
+    void append_decimal(std::int64_t v) {
+        char digits[24];
+        auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
+        out_.append(digits, end);
+    }
+    std::string out_;
+};
 
 const EVP_MD* sha256_md() {
     // Fetched once: OpenSSL 3 looks the algorithm up again on every EVP_sha256() digest.
@@ -109,52 +149,22 @@ std::string canonical_select_list() {
 
 namespace {
 
-// Appends "<column>\t<value>\n" lines in canonical order (see evidence.hpp).
+// The columns' lines in canonical order (see evidence.hpp).
 class CanonicalText {
 public:
-    CanonicalText() { out_.reserve(1024); }
     void add_null() {
-        if (column_ >= kFirstOptionalColumn) return skip();
-        begin() += "null";
-        end();
-    }
-    void add_integer(std::int64_t v) {
-        char digits[24];
-        auto [end_of_digits, ec] = std::to_chars(digits, digits + sizeof digits, v);
-        begin() += "i:";
-        out_.append(digits, end_of_digits);
-        end();
-    }
-    void add_real(double v) {
-        char buf[40];
-        std::snprintf(buf, sizeof buf, "r:%.17g", v);
-        begin() += buf;
-        end();
-    }
-    void add_blob(const unsigned char* p, std::size_t size) { begin() += "x:" + to_hex(p, size); end(); }
-    void add_text(std::string_view v) {
-        char digits[24];
-        auto [end_of_digits, ec] = std::to_chars(digits, digits + sizeof digits, v.size());
-        begin() += "s:";
-        out_.append(digits, end_of_digits);
-        out_ += ':';
-        out_ += v;
-        end();
-    }
-    std::string take() { return std::move(out_); }
-
-private:
-    std::string& begin() {
-        out_ += kCanonicalColumns[column_].name;
-        out_ += '\t';
-        return out_;
-    }
-    void end() {
-        out_ += '\n';
+        if (column_ < kFirstOptionalColumn) text_.null(name());
         ++column_;
     }
-    void skip() { ++column_; }
-    std::string out_;
+    void add_integer(std::int64_t v) { text_.integer(name(), v), ++column_; }
+    void add_real(double v) { text_.real(name(), v), ++column_; }
+    void add_blob(const unsigned char* p, std::size_t size) { text_.blob(name(), p, size), ++column_; }
+    void add_text(std::string_view v) { text_.text(name(), v), ++column_; }
+    std::string take() { return text_.take(); }
+
+private:
+    std::string_view name() const { return kCanonicalColumns[column_].name; }
+    FieldText text_{1024};
     std::size_t column_ = 0;
 };
 
@@ -249,25 +259,26 @@ void ChainWriter::seal_new(std::int64_t flow_id, const std::string& canonical_te
 }
 
 std::string late_alert_text(const LateAlertFields& f) {
-    std::string out;
-    add_field(out, "flow_uid", text_value(f.flow_uid));
-    add_field(out, "flow_record_hash", f.flow_record_hash ? text_value(*f.flow_record_hash) : "null");
-    add_field(out, "raised_at", integer_value(f.raised_us));
-    add_field(out, "severity", text_value(f.severity));
-    add_field(out, "reasons", text_value(f.reasons));
-    add_field(out, "cause", text_value(f.cause));
-    return out;
+    FieldText out;
+    out.text("flow_uid", f.flow_uid);
+    if (f.flow_record_hash) out.text("flow_record_hash", *f.flow_record_hash);
+    else out.null("flow_record_hash");
+    out.integer("raised_at", f.raised_us);
+    out.text("severity", f.severity);
+    out.text("reasons", f.reasons);
+    out.text("cause", f.cause);
+    return out.take();
 }
 
 std::string pruning_text(const Pruning& p) {
-    std::string out;
-    add_field(out, "kind", text_value(p.kind));
-    add_field(out, "pruned_at", integer_value(p.pruned_us));
-    add_field(out, "retention_days", integer_value(p.retention_days));
-    add_field(out, "cutoff", integer_value(p.cutoff_us));
-    add_field(out, "flows", integer_value(p.flows));
-    add_field(out, "flows_hash", text_value(p.flows_hash));
-    return out;
+    FieldText out;
+    out.text("kind", p.kind);
+    out.integer("pruned_at", p.pruned_us);
+    out.integer("retention_days", p.retention_days);
+    out.integer("cutoff", p.cutoff_us);
+    out.integer("flows", p.flows);
+    out.text("flows_hash", p.flows_hash);
+    return out.take();
 }
 
 namespace {
@@ -407,11 +418,16 @@ std::string pruning_label(std::int64_t id, const Pruning& p) {
 }  // namespace
 
 std::string packet_text(const PacketFields& f) {
-    auto text = [](std::string_view v) { return "s:" + std::to_string(v.size()) + ":" + std::string(v); };
-    auto integer = [](std::int64_t v) { return "i:" + std::to_string(v); };
-    return "flow_uid\t" + text(f.flow_uid) + "\nseq\t" + integer(f.seq) + "\ndirection\t" + text(f.direction) +
-           "\nts\t" + integer(f.ts_us) + "\ncaplen\t" + integer(f.caplen) + "\noriglen\t" + integer(f.origlen) +
-           "\nlinktype\t" + integer(f.linktype) + "\nsha256\t" + text(f.sha256) + "\n";
+    FieldText out;
+    out.text("flow_uid", f.flow_uid);
+    out.integer("seq", f.seq);
+    out.text("direction", f.direction);
+    out.integer("ts", f.ts_us);
+    out.integer("caplen", f.caplen);
+    out.integer("origlen", f.origlen);
+    out.integer("linktype", f.linktype);
+    out.text("sha256", f.sha256);
+    return out.take();
 }
 
 void verify_evidence_packets(sqlite3* db, ChainReport& report, std::size_t max_problems) {
