@@ -26,9 +26,9 @@ void DnsCache::remember(const IpAddress& client, const IpAddress& address, std::
     Key key{client, address};
     uint64_t sequence = next_sequence_++;
     size_t cost = cost_of(*name);
-    auto it = entries_.find(key);
-    if (it != entries_.end()) bytes_ -= it->second.cost;
-    entries_.insert_or_assign(key, Entry{std::move(name), now_us + ttl_us + grace_us_, sequence, cost});
+    auto [it, added] = entries_.try_emplace(key);
+    if (!added) bytes_ -= it->second.cost;
+    it->second = Entry{std::move(name), now_us + ttl_us + grace_us_, sequence, cost};
     bytes_ += cost;
     order_.emplace_back(key, sequence);
     trim(now_us);

@@ -249,9 +249,11 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
     for (const auto& address : addresses) {
         DnsKey key{client, address};
         size_t cost = kDnsOverhead + caplen;
-        auto it = dns_.find(key);
+        // One lookup: a busy resolver repeats the same answers, and finding,
+        // erasing and inserting each again was a third of this function.
+        auto [it, added] = dns_.try_emplace(key);
         std::vector<LearntAnswer> replaced;
-        if (it != dns_.end()) {  // the newer answer replaces the older
+        if (!added) {  // the newer answer replaces the older
             size_t old_cost = kDnsOverhead + it->second.latest.packet->data.size();
             bytes_ -= old_cost;
             dns_bytes_ -= old_cost;
@@ -261,17 +263,19 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
                 if (replaced.empty()) unsettled_.push_back(key);
                 replaced.push_back(std::move(it->second.latest));
             }
-            dns_.erase(it);
         }
+        // No slot of dns_order_ names sequence 0: making room below cannot drop this entry.
+        it->second = DnsAnswer{};
         // Answers stay within their share of the budget: the oldest go first.
         while (dns_bytes_ + cost > config_.budget_bytes / kDnsShare && drop_oldest_dns()) {
         }
         if (dns_bytes_ + cost > config_.budget_bytes / kDnsShare || !make_room(cost)) {
+            dns_.erase(it);
             not_kept_.fetch_add(1, std::memory_order_relaxed);
             continue;
         }
         uint64_t sequence = ++dns_sequence_;
-        dns_.emplace(key, DnsAnswer{{packet, learnt_at}, sequence, std::move(replaced)});
+        it->second = DnsAnswer{{packet, learnt_at}, sequence, std::move(replaced)};
         dns_order_.emplace_back(key, sequence);
         bytes_ += cost;
         dns_bytes_ += cost;
