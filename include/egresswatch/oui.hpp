@@ -43,6 +43,10 @@ private:
     };
     std::vector<Entry> index_;  // sorted by key
     std::vector<std::shared_ptr<const File>> files_;
+    // The vendors read back so far, by position in index_: each line is read
+    // (a system call) and parsed once, not for every new MAC with its prefix.
+    struct ReadBack;
+    std::shared_ptr<ReadBack> read_back_;
 };
 
 // The country in an IEEE registry address such as "Hangzhou Zhejiang CN 310052".

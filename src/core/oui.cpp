@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
 namespace egresswatch {
 namespace {
@@ -102,8 +104,14 @@ size_t read_whole(int fd, std::unique_ptr<char[]>& buffer, size_t& capacity) {
 
 }  // namespace
 
+struct OuiRegistry::ReadBack {
+    std::mutex mutex;  // a registry may be shared between threads
+    std::unordered_map<size_t, MacVendor> vendors;
+};
+
 OuiRegistry OuiRegistry::load(const std::string& dir) {
     OuiRegistry registry;
+    registry.read_back_ = std::make_shared<ReadBack>();
     struct Source { const char* file; int bits; };
     const Source sources[] = {{"oui.csv", 24}, {"mam.csv", 28}, {"oui36.csv", 36}};
     std::unique_ptr<char[]> buffer;
@@ -148,11 +156,19 @@ std::optional<MacVendor> OuiRegistry::lookup(const MacAddress& mac) const {
         auto it = std::upper_bound(index_.begin(), index_.end(), wanted,
                                    [](uint64_t k, const Entry& entry) { return k < entry.key; });
         if (it == index_.begin() || (--it)->key != wanted) continue;
+        auto at = static_cast<size_t>(it - index_.begin());
+        {
+            std::lock_guard lock(read_back_->mutex);
+            if (auto known = read_back_->vendors.find(at); known != read_back_->vendors.end()) return known->second;
+        }
         auto line = files_[it->file]->line(it->offset, it->length);
         if (!line) continue;
         split_csv_record(*line, fields);
         if (fields.size() < 4) continue;
-        return MacVendor{trim_blanks(fields[2]), registrant_country(fields[3])};
+        MacVendor vendor{trim_blanks(fields[2]), registrant_country(fields[3])};
+        std::lock_guard lock(read_back_->mutex);
+        read_back_->vendors.emplace(at, vendor);
+        return vendor;
     }
     return std::nullopt;
 }

@@ -107,6 +107,20 @@ TEST_CASE("The registry's most specific assignment names the vendor, read back f
     CHECK_FALSE(registry.lookup(*parse_mac("00:99:99:00:00:01")));
 }
 
+TEST_CASE("A vendor's line is read back once: a file cut since still names the vendors read before", "[oui]") {
+    RegistryDir dir;
+    dir.write("oui.csv", std::string(kHeader) + "MA-L,4419B6,Hikvision,Hangzhou CN 310052\n" +
+                             "MA-L,001122,Second Owner,New Street DE 2\n");
+    OuiRegistry registry = OuiRegistry::load(dir.path.string());
+    REQUIRE(registry.lookup(*parse_mac("44:19:b6:00:00:01")));
+    dir.write("oui.csv", "");  // the same file, cut (not replaced: the registry holds it open)
+    auto again = registry.lookup(*parse_mac("44:19:b6:00:00:02"));  // the same prefix, another device
+    REQUIRE(again);
+    CHECK(again->organisation == "Hikvision");
+    CHECK(again->country == "CN");
+    CHECK_FALSE(registry.lookup(*parse_mac("00:11:22:00:00:01")));  // not read before the cut: no vendor, not a wrong one
+}
+
 TEST_CASE("A registry directory without the files is an empty registry", "[oui]") {
     RegistryDir dir;
     OuiRegistry registry = OuiRegistry::load(dir.path.string());
