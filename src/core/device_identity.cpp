@@ -309,7 +309,8 @@ void DeviceIdentity::device_record(const IpAddress& ip, DeviceState& device, con
     if (registry_.evicted() > 0 && (earlier_stale || stale_until)) {
         request(std::nullopt, false);
     } else {
-        if (stale_until) request(*stale_until + 1, false);  // until is exclusive
+        // until is exclusive (none past the last microsecond there is)
+        if (stale_until) request(*stale_until < INT64_MAX ? std::optional(*stale_until + 1) : std::nullopt, false);
         if (earlier_stale) request(std::nullopt, true);
     }
     device.judged_kind = box.kind;
