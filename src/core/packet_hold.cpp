@@ -265,7 +265,7 @@ void PacketHold::add_dns_answer(const IpAddress& client, const std::vector<IpAdd
             }
         }
         // No slot of dns_order_ names sequence 0: making room below cannot drop this entry.
-        it->second = DnsAnswer{};
+        it->second.sequence = 0;
         // Answers stay within their share of the budget: the oldest go first.
         while (dns_bytes_ + cost > config_.budget_bytes / kDnsShare && drop_oldest_dns()) {
         }
