@@ -307,12 +307,14 @@ void StoreWriter::write_until_stopped() {
             if (batch.empty()) {
                 wake_.wait_for(lock, std::chrono::milliseconds(batch_interval_ms_),
                                [&] { return stopping_ || flush_requested_ || queue_.size() >= wake_at_; });
-                flush_requested_ = false;
                 // Swapped, not moved record by record: moving them cost the
                 // writer 5% and held the lock that submit() waits for.
                 if (queue_.size() <= kMaxBatch) {
                     batch.swap(queue_);
+                    flush_requested_ = false;  // all it asked for is in this batch
                 } else {  // behind: the oldest kMaxBatch, in order
+                    // A flush asked for stays asked for. Cleared here, it left
+                    // the rest waiting out the interval (1 s) at every EOF.
                     auto end = queue_.begin() + kMaxBatch;
                     batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
                     queue_.erase(queue_.begin(), end);
