@@ -314,7 +314,7 @@ void StoreWriter::write_until_stopped() {
                     flush_requested_ = false;  // all it asked for is in this batch
                 } else {  // behind: the oldest kMaxBatch, in order
                     // A flush asked for stays asked for. Cleared here, it left
-                    // the rest waiting out the interval (1 s) at every EOF.
+                    // the rest waiting out the interval (1 s) at a capture's end.
                     auto end = queue_.begin() + kMaxBatch;
                     batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
                     queue_.erase(queue_.begin(), end);

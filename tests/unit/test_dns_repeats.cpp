@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/retention.hpp"
+#include "dns_answer.hpp"
 #include "report/report_test_support.hpp"
 #include "test_cli_support.hpp"
 
@@ -12,18 +13,7 @@ using namespace egresswatch::test;
 
 namespace {
 
-DnsObservation lookup(std::int64_t time_us) {
-    DnsObservation o;
-    o.time_us = time_us;
-    o.client_ip = "10.0.0.5";
-    o.resolver_ip = "10.0.0.1";
-    o.transport = "udp";
-    o.query = o.name = "cloud.example";
-    o.type = "A";
-    o.answer = "192.0.2.1";
-    o.ttl = 60;
-    return o;
-}
+DnsObservation lookup(std::int64_t time_us) { return dns_answer(time_us, "10.0.0.5", "cloud.example", "192.0.2.1"); }
 
 }  // namespace
 

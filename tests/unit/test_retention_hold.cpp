@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/retention.hpp"
+#include "dns_answer.hpp"
 #include "report/report_test_support.hpp"
 #include "test_cli_support.hpp"
 
@@ -22,16 +23,7 @@ HeldPacket held(PacketDirection direction, size_t size) {
 }
 
 DnsObservation answer(std::string client) {
-    DnsObservation o;
-    o.time_us = kNov1;
-    o.client_ip = std::move(client);
-    o.resolver_ip = "10.0.0.1";
-    o.transport = "udp";
-    o.query = o.name = "example.com";
-    o.type = "A";
-    o.answer = "192.0.2.1";
-    o.ttl = 60;
-    return o;
+    return test::dns_answer(kNov1, std::move(client), "example.com", "192.0.2.1");
 }
 
 daemon::PruneCounts prune(const std::string& path) {

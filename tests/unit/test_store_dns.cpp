@@ -10,6 +10,7 @@
 
 #include "egresswatch/schema.hpp"
 #include "egresswatch/store.hpp"
+#include "dns_answer.hpp"
 
 namespace {
 
@@ -51,16 +52,7 @@ std::string rows(sqlite3* db) {
 }
 
 egresswatch::DnsObservation answer(int64_t time, const char* address, uint32_t ttl) {
-    egresswatch::DnsObservation o;
-    o.time_us = time;
-    o.client_ip = "10.0.0.5";
-    o.resolver_ip = "10.0.0.1";
-    o.transport = "udp";
-    o.query = o.name = "cam.example.net";
-    o.type = "A";
-    o.answer = address;
-    o.ttl = ttl;
-    return o;
+    return egresswatch::test::dns_answer(time, "10.0.0.5", "cam.example.net", address, ttl);
 }
 
 }  // namespace

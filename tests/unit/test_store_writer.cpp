@@ -10,6 +10,7 @@
 
 #include "egresswatch/rules.hpp"
 #include "egresswatch/store.hpp"
+#include "dns_answer.hpp"
 #include "temp_dir.hpp"
 
 using namespace egresswatch;
@@ -273,19 +274,11 @@ TEST_CASE("store writer: a flush of more than one batch writes the rest without 
     StoreWriter writer(store.path, 600'000);  // its interval alone: ten minutes
     std::vector<DnsObservation> answers;
     for (int i = 0; i < 21'000; ++i) {  // one batch (20,000) and 1,000 more, fewer than wake the writer
-        DnsObservation o;
-        o.time_us = 1'000'000 + i;
-        o.client_ip = "10.0.0.5";
-        o.resolver_ip = "10.0.0.1";
-        o.transport = "udp";
-        o.query = o.name = "cam.example.net";
-        o.type = "A";
-        o.answer = "198.51.";
-        o.answer += std::to_string(i / 256);
-        o.answer += '.';
-        o.answer += std::to_string(i % 256);
-        o.ttl = 60;
-        answers.push_back(std::move(o));
+        std::string address = "198.51.";
+        address += std::to_string(i / 256);
+        address += '.';
+        address += std::to_string(i % 256);
+        answers.push_back(test::dns_answer(1'000'000 + i, "10.0.0.5", "cam.example.net", std::move(address)));
     }
     auto start = std::chrono::steady_clock::now();
     writer.submit(std::move(answers));
