@@ -153,6 +153,18 @@ public:
     static size_t route(const FlowKey& key, uint64_t seed, size_t workers);
 
     int workers() const { return static_cast<int>(shards_.size()); }
+    // Where the packets of packet-fed worker threads were processed (all
+    // zero with one shard, and with lanes): what the capture thread handed
+    // to the workers' threads, and what it processed itself at a barrier,
+    // on an idle worker's shard (see barrier()). On sparse traffic, barriers
+    // come every few dozen packets and most packets never leave the capture
+    // thread: the limit of --workers there. Capture thread only.
+    struct HandOver {
+        uint64_t to_workers = 0;  // packets sent in batches to the workers' threads
+        uint64_t in_place = 0;    // packets processed on the capture thread at barriers
+        uint64_t barriers = 0;    // expiry, flush and end barriers with worker threads
+    };
+    const HandOver& hand_over() const { return hand_over_; }
     size_t open_flows() const;
     uint64_t evicted() const;
 
@@ -219,6 +231,7 @@ private:
     int64_t idle_expiry_step_us_;
     int64_t idle_expired_at_us_ = 0;  // the capture time of the last expiry barrier
     uint64_t evicted_at_barrier_ = 0;
+    HandOver hand_over_;
 };
 
 }  // namespace egresswatch

@@ -158,6 +158,8 @@ public:
     const SensorCounters& counters() const { return counters_; }
     size_t open_flows() const { return flows_->open_flows(); }
     uint64_t flows_evicted() const { return flows_->evicted(); }
+    // --workers N when packet-fed (a file): where the packets were processed.
+    const FlowWorkers::HandOver& hand_over() const { return flows_->hand_over(); }
     StoreWriter::Health store_health() const { return store_->health(); }
     const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return identity_.devices(); }
     uint64_t devices_evicted() const { return identity_.devices_evicted(); }

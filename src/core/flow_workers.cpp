@@ -236,6 +236,7 @@ void FlowWorkers::send(size_t index, Command command, int64_t command_us) {
     Worker& worker = *workers_[index];
     std::unique_ptr<Batch> batch = std::move(worker.filling);
     if (!batch) batch = std::make_unique<Batch>();  // a command alone
+    hand_over_.to_workers += batch->packets.size();
     batch->command = command;
     batch->command_us = command_us;
     {
@@ -332,6 +333,7 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
     // worker and waiting for it, twice a context switch, was most of what
     // --workers cost on such traffic.
     // Nothing is sent to such a worker, so the wait below returns at once.
+    ++hand_over_.barriers;
     for (size_t i = 0; i < workers_.size(); ++i) {
         Worker& worker = *workers_[i];
         size_t unsent = worker.filling ? worker.filling->packets.size() : 0;
@@ -342,6 +344,7 @@ std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us
                     run_command(*shards_[i], command, command_us);
                     continue;
                 }
+                hand_over_.in_place += worker.filling->packets.size();
                 worker.filling->command = command;
                 worker.filling->command_us = command_us;
                 run_batch(*shards_[i], *worker.filling);

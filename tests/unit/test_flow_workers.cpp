@@ -270,6 +270,7 @@ TEST_CASE("flow workers: barriers after a burst and after a trickle give one wor
     }
     capture.tcp(300'000, true, capgen::ip("198.51.100.8"), 41000, 0x02, 0);
     capture.sort_and_decode();
+    FlowWorkers::HandOver hand_over;
     auto run = [&](int workers) {
         FlowShardConfig config;
         config.is_local = [](const IpAddress& a) { return a.to_string().rfind("10.", 0) == 0; };
@@ -286,11 +287,22 @@ TEST_CASE("flow workers: barriers after a burst and after a trickle give one wor
             flows.process(frame_of(p), p.decoded, p.ts_us, ++index);
         }
         emit(capture.packets.back().ts_us, flows.end_all());
+        hand_over = flows.hand_over();
         return lines;
     };
     std::vector<std::string> one = run(1);
+    CHECK(hand_over.to_workers + hand_over.in_place + hand_over.barriers == 0);  // no worker threads
     CHECK(run(3) == one);
+    // The burst and the trickle's first flow (402 packets, about 134 for
+    // each worker) are sent at the first barrier (8 s); the rest, two packets
+    // a barrier and the last packet at the end, stay on the capture thread.
+    // 14 barriers: before the first packet, every 7 s from 8 s to 78 s, at
+    // 300 s, and the end.
+    CHECK(hand_over.to_workers == 402);
+    CHECK(hand_over.in_place == 23);
+    CHECK(hand_over.barriers == 14);
     CHECK(run(2) == one);
+    CHECK(hand_over.to_workers + hand_over.in_place == 425);
     REQUIRE(one.size() == 400 + 12 + 1);
     // The burst's flows time out 60 s after their packet, at the first
     // expiry a step (5 s) after the last: packet time 64 s (the trickle's 10th flow).
