@@ -12,8 +12,10 @@
 # being started once S seconds (default 300) have passed, so that the whole
 # script ends within about six minutes; what was measured is still printed.
 # Prints one table (median wall seconds, packets/s, speed-up over one
-# worker), CPU seconds per thread of one run per count, and whether every
-# --workers N stored the same records as one worker (exit 1 if not).
+# worker), CPU seconds per thread of one run per count with how many packets
+# the capture thread handed to the workers and how many it processed itself,
+# and whether every --workers N stored the same records as one worker (exit 1
+# if not).
 set -euo pipefail
 kit=$(cd "$(dirname "$0")" && pwd)
 generated=2000000 real=2000000 runs=2 counts=1,2,4,8,12 budget=300 work=""
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
     --workers) counts=${2:?}; shift 2 ;;
     --work) work=${2:?}; shift 2 ;;
     --budget-s) budget=${2:?}; shift 2 ;;
-    *) sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 work=${work:-$(mktemp -d /tmp/ew-scaling.XXXXXX)}
@@ -60,7 +62,7 @@ ew() {  # RESULT STORE CAPTURE [options]
     local result=$1 store=$2 cap=$3
     shift 3
     rm -f "$store" "$store-wal" "$store-shm"
-    run_kit bench-probe --threads --interval-ms 20 --out "$result" -- "${loader[@]}" "$kit/bin/egresswatchd" -q \
+    run_kit bench-probe --threads --interval-ms 20 --out "$result" -- "${loader[@]}" "$kit/bin/egresswatchd" \
         -r "$cap" -d "$store" --rules "$data/rules" --geoip-dir "$data/geoip" --oui-dir "$data/ieee-data" "$@" \
         2> "$result.err" || { cat "$result.err" >&2; echo "egresswatchd failed: $*" >&2; exit 1; }
 }
@@ -128,6 +130,8 @@ for cap in generated real; do
         [ -f "$f" ] || continue
         echo "  $cap w$w: wall $(val "$f" wall_s) s, CPU $(val "$f" cpu_s) s; $(val "$f" threads | sed -e 's/,/, /g' -e 's/ld-linux-x86-64/capture/');" \
             "records ${same[$cap-$w]:-not compared}"
+        # Where the packets were processed (egresswatchd's line after its summary).
+        sed -n 's/^egresswatchd: --workers [0-9]*: /    /p' "$f.err"
     done
 done
 echo "targets: w8 / w1 at least 4x on both captures; w1 / ndpiReader at least 2x (real) and 3x (generated)"
