@@ -221,16 +221,8 @@ scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S W1-WALL-S
         "shared out: flows, nDPI, evidence hold"
     printf '  %-30s %15.3f us  %s\n' "handing packets over" "$(calc %.6f "($cap2 + $flows2 - $cap1) $us")" \
         "the two above, less one worker's capture thread"
-    # egresswatchd's own count (the first run's): at a barrier, an idle
-    # worker's few waiting packets are processed by the capture thread.
-    local split=""
-    [ -f "$work/$two-1.txt.err" ] && split=$(sed -n "s/^egresswatchd: --workers 2: \([0-9]*\) packets handed.*, \([0-9]*\) ([0-9]*%) processed .* at \([0-9]*\) barriers.*/\1 \2 \3/p" \
-        "$work/$two-1.txt.err")
-    if [ -n "$split" ]; then
-        set -- $split
-        echo "  --workers 2: $1 packets handed to the workers, $2 ($(calc %.0f "100 * $2 / ($1 + $2)")%)" \
-            "processed by the capture thread itself at $3 barriers (one per $(calc %.0f "($1 + $2) / $3") packets)"
-    fi
+    # Where the packets were processed: egresswatchd's own line (first run).
+    [ ! -f "$work/$two-1.txt.err" ] || sed -n 's/^egresswatchd: \(--workers 2: \)/  \1/p' "$work/$two-1.txt.err"
     printf '  %-30s %6.2f s %9.0f rows/s  %s\n' "store writer" "$writer" "$(calc %.0f "$rows / $writer")" \
         "one thread: $rows rows (flows, DNS, evidence packets, devices, alerts)"
     local floor8
