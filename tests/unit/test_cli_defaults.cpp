@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "temp_dir.hpp"
 #include "test_cli_support.hpp"
 
 using egresswatch::test::Fixture;
@@ -20,19 +21,21 @@ struct Env {
     ~Env() { setenv(name.c_str(), name == "EGRESSWATCH_CONF" ? "/nonexistent/egresswatch.conf" : "", 1); }
 };
 
-std::string write_conf(const std::string& text) {
-    std::string path = (std::filesystem::temp_directory_path() / "egresswatch-test.conf").string();
-    std::ofstream(path) << text;
-    return path;
-}
+// A configuration file of the test's own: ctest runs these cases at once,
+// and one shared path let a case read another's db =.
+struct ConfFile {
+    egresswatch::test::TempDir dir{"conf"};
+    std::string path = (dir.path() / "egresswatch.conf").string();
+    explicit ConfFile(const std::string& text) { std::ofstream(path) << text; }
+};
 
 }  // namespace
 
 TEST_CASE("cli: without -d, the store named by db = in the configuration", "[cli][defaults]") {
     Fixture f;
     TempStore other;
-    auto conf = write_conf("# egresswatchd's\ninterface = eth1\n db =  " + f.store.path() + "\n");
-    Env c("EGRESSWATCH_CONF", conf);
+    ConfFile conf("# egresswatchd's\ninterface = eth1\n db =  " + f.store.path() + "\n");
+    Env c("EGRESSWATCH_CONF", conf.path);
     auto r = run({"devices", "--format", "csv"});
     CHECK(r.err == "");
     CHECK(r.code == 0);
@@ -41,28 +44,25 @@ TEST_CASE("cli: without -d, the store named by db = in the configuration", "[cli
     r = run({"-d", other.path(), "devices", "--format", "csv"});
     CHECK(r.code == 0);
     CHECK(r.out == "ip,mac,vendor,vendor_country,kind,identified_by,hostname,label,site,first_seen,last_seen\n");
-    std::filesystem::remove(conf);
 }
 
 TEST_CASE("cli: EGRESSWATCH_DB wins over the configuration", "[cli][defaults]") {
     Fixture f;
     TempStore other;
-    auto conf = write_conf("db = " + other.path() + "\n");
-    Env c("EGRESSWATCH_CONF", conf);
+    ConfFile conf("db = " + other.path() + "\n");
+    Env c("EGRESSWATCH_CONF", conf.path);
     Env d("EGRESSWATCH_DB", f.store.path());
     auto r = run({"alerts", "--format", "csv"});
     CHECK(r.code == 0);
     CHECK(r.out.find("cam.example.cn") != std::string::npos);
-    std::filesystem::remove(conf);
 }
 
 TEST_CASE("cli: a default store that cannot be opened says where it came from", "[cli][defaults]") {
-    auto conf = write_conf("db = /nonexistent/evidence.db\n");
-    Env c("EGRESSWATCH_CONF", conf);
+    ConfFile conf("db = /nonexistent/evidence.db\n");
+    Env c("EGRESSWATCH_CONF", conf.path);
     auto r = run({"alerts"});
     CHECK(r.code == 1);
-    CHECK(r.err.find("(the store named by db = in " + conf +
+    CHECK(r.err.find("(the store named by db = in " + conf.path +
                      "; to read the service's store, join the egresswatch group: sudo adduser $USER egresswatch, "
                      "then log in again; or give -d STORE.db)\n") != std::string::npos);
-    std::filesystem::remove(conf);
 }
