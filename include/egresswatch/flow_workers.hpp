@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -111,21 +112,41 @@ public:
     // decoded from: a worker thread reads it from a copy unless it stays).
     void process(const FrameRef& frame, const DecodedPacket& packet, int64_t ts_us, uint64_t packet_index);
 
-    // Barriers: each waits until every shard has done it, then returns the
-    // flows that left the shards since the last barrier, by first packet.
-    // expire() is no barrier, and returns nothing, while no flow can have
-    // expired: before the earliest expiry the shards reported at the last
-    // barrier, and before the first packet since plus the shortest timeout
-    // (a packet can make its flow closed). On real traffic, sparse over days,
-    // nearly every packet starts a new packet-time second: a barrier for each
-    // held every worker to the capture thread's pace. So idle flows are
-    // ended once per step of capture time: the shortest timeout, at most
-    // kMaxIdleExpiryStepUs (5 s by default, the closed timeout). A flow idle
-    // past its timeout ends within a step after it (a packet that comes
-    // before then continues it, as a keep-alive a little late). Flows
-    // evicted at --max-flows are taken at every call.
-    std::vector<FlowOutput> expire(int64_t now_us);
+    // Barriers: points in packet order where every shard ends idle flows,
+    // copies the flows changed since they were last written, or ends them
+    // all. Each returns the flows that left the shards since the barrier
+    // before it, by first packet.
+    //
+    // Packet-fed worker threads are not waited for: post() appends the
+    // command to what each worker is sent after the packets handed to it
+    // so far and returns the barrier's ticket; done() says whether every
+    // shard has run it, and collect() (oldest ticket first) waits for that
+    // and returns its flows. A worker is sent its packets and commands
+    // together, up to kMarksPerBatch barriers at a time: on real traffic, a
+    // barrier comes every few dozen packets, and waking every worker at
+    // each, and waiting for it, had kept half of the packets on the capture
+    // thread. With one shard, and with lanes, post() runs the barrier at once.
+    enum class Command { none, expire, snapshot, end_all };
+    uint64_t post(Command command, int64_t command_us = 0);
+    bool done(uint64_t ticket) const;
+    std::vector<FlowOutput> collect(uint64_t ticket);
+    static constexpr size_t kMarksPerBatch = 16;
+
+    // Before a packet at `now_us`: posts an expiry barrier if one is due.
+    // Idle flows are ended once per step of capture time (the shortest
+    // timeout, at most kMaxIdleExpiryStepUs: 5 s by default, the closed
+    // timeout), on a grid set by packet time alone, so that the barriers,
+    // and so the records, are the same for any number of workers. On real
+    // traffic, sparse over days, nearly every packet starts a new
+    // packet-time second: a barrier for each was most of what tracking
+    // cost. A flow idle past its timeout ends within a step after it (a
+    // packet that comes before then continues it, as a keep-alive a little
+    // late). Flows evicted at --max-flows are taken at the next call.
+    std::optional<uint64_t> post_expiry(int64_t now_us);
     static constexpr int64_t kMaxIdleExpiryStepUs = 10'000'000;
+
+    // Barriers that wait for their flows (post and collect).
+    std::vector<FlowOutput> expire(int64_t now_us);  // nothing unless one is due (post_expiry)
     std::vector<FlowOutput> snapshot_changed();
     std::vector<FlowOutput> end_all();
     // Ends the workers' threads once they have done what was sent (after
@@ -153,15 +174,12 @@ public:
     static size_t route(const FlowKey& key, uint64_t seed, size_t workers);
 
     int workers() const { return static_cast<int>(shards_.size()); }
-    // Where the packets of packet-fed worker threads were processed (all
-    // zero with one shard, and with lanes): what the capture thread handed
-    // to the workers' threads, and what it processed itself at a barrier,
-    // on an idle worker's shard (see barrier()). On sparse traffic, barriers
-    // come every few dozen packets and most packets never leave the capture
-    // thread: the limit of --workers there. Capture thread only.
+    // What the capture thread sent to packet-fed worker threads (all zero
+    // with one shard, and with lanes): packets, the batches they went in
+    // (each a wake-up of its worker), and barriers. Capture thread only.
     struct HandOver {
         uint64_t to_workers = 0;  // packets sent in batches to the workers' threads
-        uint64_t in_place = 0;    // packets processed on the capture thread at barriers
+        uint64_t batches = 0;     // batches sent, with packets, barriers or both
         uint64_t barriers = 0;    // expiry, flush and end barriers with worker threads
     };
     const HandOver& hand_over() const { return hand_over_; }
@@ -169,7 +187,6 @@ public:
     uint64_t evicted() const;
 
 private:
-    enum class Command { none, expire, snapshot, end_all };
     struct Packet {
         DecodedPacket decoded;  // its pointers are set again from the offsets below
         const uint8_t* frame;   // where it stays, or nullptr: at `offset` in Batch::bytes
@@ -180,12 +197,18 @@ private:
         int64_t ts_us;
         uint64_t index;
     };
+    // A barrier's command, run after the batch's first `after` packets.
+    struct Mark {
+        size_t after;
+        Command command;
+        int64_t command_us;
+        uint64_t ticket;
+    };
     struct Batch {
         std::vector<uint8_t> bytes;
         size_t frame_bytes = 0;  // of all its frames, copied or not: bounds what is in flight
         std::vector<Packet> packets;
-        Command command = Command::none;
-        int64_t command_us = 0;
+        std::vector<Mark> marks;
     };
     // A shard's thread and what is waiting for it.
     struct Worker {
@@ -193,9 +216,10 @@ private:
         std::condition_variable wake, done;
         std::deque<std::unique_ptr<Batch>> inbox;
         std::vector<std::unique_ptr<Batch>> spare;  // used batches, for reuse
-        uint64_t commands_sent = 0, commands_done = 0;  // sent: capture thread only
+        // The flows each barrier took from the shard, until collected.
+        std::deque<std::vector<FlowOutput>> results;
+        std::atomic<uint64_t> ticket_done{0};  // the last barrier it ran
         bool stopping = false;
-        bool busy = false;  // working on a batch taken from the inbox
         std::unique_ptr<Batch> filling;  // capture thread only
         std::thread thread;
     };
@@ -210,27 +234,36 @@ private:
         std::vector<FlowOutput> ready;  // left the shard, for the capture thread
     };
 
-    void run_batch(FlowShard& shard, Batch& batch);
+    void run_batch(Worker& worker, FlowShard& shard, Batch& batch);
     static std::unique_ptr<Batch> take_spare(Worker& worker);
+    Batch& filling(Worker& worker);
     void collect_lane_output(std::vector<FlowOutput>& outputs);
     void run(size_t index);
     void run_command(FlowShard& shard, Command command, int64_t command_us);
-    void send(size_t index, Command command = Command::none, int64_t command_us = 0);
-    std::vector<FlowOutput> barrier(Command command, int64_t command_us);
+    void send(size_t index);
+    // Lanes: the command on every lane's thread (or here once they stopped), waited for.
+    std::vector<FlowOutput> lanes_barrier(Command command, int64_t command_us);
 
     std::vector<std::unique_ptr<FlowShard>> shards_;
     std::vector<std::unique_ptr<Worker>> workers_;  // empty with one shard, and with lanes
     std::vector<std::unique_ptr<Lane>> lanes_;      // live capture with PACKET_FANOUT
     bool lanes_running_ = false;  // their threads serve barriers (capture thread only)
     bool vlan_in_key_ = false;
-    PacketHold* hold_ = nullptr;  // settled at each of the worker threads' barriers
+    PacketHold* hold_ = nullptr;  // settled as worker threads' barriers are collected
     uint64_t route_seed_;
-    // No flow can expire before this (see expire()); packet-fed shards only.
-    int64_t expiry_bound_us_ = INT64_MIN;
-    int64_t shortest_timeout_us_;
     int64_t idle_expiry_step_us_;
     int64_t idle_expired_at_us_ = 0;  // the capture time of the last expiry barrier
     uint64_t evicted_at_barrier_ = 0;
+    uint64_t last_packet_index_ = 0;  // handed to the shards so far
+    // Barriers posted and not yet collected, oldest first: their ticket, the
+    // packets handed over before them, and (run at once) their flows.
+    struct Posted {
+        uint64_t ticket;
+        uint64_t packets_before;
+        std::vector<FlowOutput> outputs;
+    };
+    std::deque<Posted> posted_;
+    uint64_t next_ticket_ = 1;
     HandOver hand_over_;
 };
 

@@ -75,9 +75,16 @@ public:
     // they replace until settle().
     void add_dns_answer(const IpAddress& client, const std::vector<IpAddress>& addresses, int linktype,
                         const FrameHeader& header, const uint8_t* frame, uint64_t learnt_at = 0);
-    // Every packet handed to the workers so far has been offered to the
-    // hold (a barrier): the replaced answers are no longer needed.
-    void settle();
+    // Every packet up to index `offered` has been offered to the hold (its
+    // flow's shard has processed it): answers replaced by one learnt at or
+    // before it are no longer needed (no packet still to come began before it).
+    void settle(uint64_t offered);
+
+    // The flow `key` whose first packet was `sequence` ended in its shard
+    // (the shard's thread, in packet order): what is held for it waits for
+    // its final record, and the next flow of the same addresses and ports,
+    // which the shard may see before that record is written, is held apart.
+    void close(const FlowKey& key, uint64_t sequence);
 
     // A record of `flow` (named `uid` in the store) is written. If it is an
     // alert, returns the packets held for it and not yet taken, in capture
@@ -92,7 +99,7 @@ public:
 
     uint64_t not_kept() const { return not_kept_.load(std::memory_order_relaxed); }
     size_t bytes() const;
-    size_t open_flows() const;
+    size_t open_flows() const;  // flows held for, whose final record is not yet written
 
 private:
     // A held frame, written in its flow's chunk just before its bytes, or
@@ -191,6 +198,7 @@ private:
     size_t dns_bytes_ = 0;  // of bytes_
     std::atomic<uint64_t> not_kept_{0};
     std::unordered_map<FlowKey, Entry, FlowKeyHash> open_;
+    std::unordered_map<uint64_t, Entry> closed_;  // by sequence: ended in a shard, final record not yet taken
     std::unordered_map<std::string, Ended> ended_;
     std::deque<std::string> ended_order_;
     uint64_t generation_ = 0;

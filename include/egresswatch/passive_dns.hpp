@@ -28,6 +28,8 @@ struct DnsLearnt {
     std::shared_ptr<const ResolvedName> resolved;
     std::vector<DnsObservation> observations;  // one per answer kept, for the store
     std::vector<IpAddress> named;           // addresses remembered for the client
+    std::vector<uint32_t> named_ttls;       // each one's TTL
+    uint64_t dropped = 0;                   // answers, names and aliases beyond the bounds
     bool beyond_bounds = false;             // something was left out (counted in dropped())
 };
 
@@ -38,6 +40,9 @@ public:
     // A DNS message in `packet` (its addresses and transport), seen at `ts_us`.
     // The client is the packet's destination.
     DnsLearnt learn(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
+    // What learn() would learn, without learning it (the evidence hold notes
+    // the answers' packets before the cache learns them: Sensor::defer).
+    static DnsLearnt read(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
     // The name `client` most recently resolved to `address`, or nullptr.
     const ResolvedName* lookup(const IpAddress& client, const IpAddress& address, int64_t now_us) const {
         return cache_.lookup(client, address, now_us);

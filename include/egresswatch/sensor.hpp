@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <atomic>
@@ -158,7 +159,7 @@ public:
     const SensorCounters& counters() const { return counters_; }
     size_t open_flows() const { return flows_->open_flows(); }
     uint64_t flows_evicted() const { return flows_->evicted(); }
-    // --workers N when packet-fed (a file): where the packets were processed.
+    // --workers N when packet-fed (a file): what was sent to the workers.
     const FlowWorkers::HandOver& hand_over() const { return flows_->hand_over(); }
     StoreWriter::Health store_health() const { return store_->health(); }
     const std::unordered_map<IpAddress, DeviceState, IpAddressHash>& devices() const { return identity_.devices(); }
@@ -169,13 +170,28 @@ public:
     int64_t last_packet_time_us() const { return last_time_used_us_; }
 
 private:
-    // Writes open flows that changed and devices that changed.
+    // Writes open flows that changed and devices that changed (waits for the workers).
     void write_open_flows();
+    void after_writing_open_flows();
+    // Barriers posted to the flow workers are collected later, in order, and
+    // the payloads that tell who a device is or which names it uses (DNS,
+    // DHCP, discovery) wait behind them: the passive DNS and device state a
+    // flow's record is made with is then the state at its barrier's point
+    // of the capture, for any number of workers, while the capture thread
+    // goes on. The evidence hold notes DNS answers at once (the shards hold
+    // the flows' first packets meanwhile).
+    void defer_barrier(uint64_t ticket, bool flush);
+    void defer_payload(int linktype, const FrameHeader& header, const uint8_t* frame, const DecodedPacket& packet,
+                       int64_t ts_us);
+    // What waits, up to the first barrier whose workers are not done; all
+    // of it (waiting for them) if `all`, or once too much waits.
+    void drain(bool all);
     void emit_flows(std::vector<FlowOutput> outputs);
     void emit_flow(const FlowOutput& output);
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
     static bool needs_inspection(const DecodedPacket& packet);
     void learn_dns(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
+    void hold_dns_answer(const DnsLearnt& learnt, const DecodedPacket& packet);
     // Device records (and the re-judging they ask for) to the sink and the store.
     void write_device_records(std::vector<StoreRecord> records);
     void process_at(int linktype, const FrameHeader& header, const uint8_t* frame, bool frame_stays, int64_t ts_us);
@@ -236,6 +252,20 @@ private:
         const uint8_t* frame = nullptr;
     } inspecting_;
     uint64_t not_kept_at_last_stats_ = 0;
+    struct Deferred {
+        uint64_t ticket = 0;   // a barrier's; 0: a payload to inspect
+        bool flush = false;    // the barrier writes open flows
+        int64_t clock_us = 0;  // the capture clock when it came
+        // A payload: its frame.
+        int linktype = 0;
+        FrameHeader header{};
+        std::vector<uint8_t> frame;
+        int64_t ts_us = 0;
+    };
+    std::deque<Deferred> deferred_;
+    size_t deferred_barriers_ = 0;
+    size_t deferred_frame_bytes_ = 0;
+    std::vector<std::vector<uint8_t>> spare_frames_;  // payloads' frame buffers, for reuse
 };
 
 }  // namespace egresswatch

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <stdexcept>
 
 namespace egresswatch {
 namespace {
@@ -12,9 +13,6 @@ namespace {
 constexpr size_t kBatchPackets = 256;
 constexpr size_t kBatchBytes = 512 * 1024;
 constexpr size_t kMaxInbox = 32;  // batches waiting per worker: bounds memory, not speed
-// At a barrier, an idle worker's unsent packets, up to this many, are
-// processed on the capture thread with the barrier's command (see barrier()).
-constexpr size_t kInPlacePackets = kBatchPackets / 4;
 
 // A pointer into a frame as an offset, so that it can travel with a copy of
 // the frame, and back (kNowhere: no pointer).
@@ -35,6 +33,7 @@ FlowShard::FlowShard(const FlowShardConfig& config) : dpi_(config.custom_protoco
     table_ = std::make_unique<FlowTable>(config.max_flows, config.timeouts, config.is_local,
                                          [this](Flow& flow, FlowEnd) {
                                              dpi_.give_up(flow);
+                                             if (hold_) hold_->close(flow.key, flow.sequence);
                                              output_.push_back(output_of(flow, true));
                                          },
                                          config.vlan_in_key);
@@ -92,8 +91,8 @@ void FlowShard::end_all() {
 }
 
 FlowWorkers::FlowWorkers(int workers, const FlowShardConfig& config)
-    : shortest_timeout_us_(std::min({config.timeouts.tcp_us, config.timeouts.udp_us, config.timeouts.closed_us})),
-      idle_expiry_step_us_(std::min(shortest_timeout_us_, kMaxIdleExpiryStepUs)) {
+    : idle_expiry_step_us_(std::min({config.timeouts.tcp_us, config.timeouts.udp_us, config.timeouts.closed_us,
+                                     kMaxIdleExpiryStepUs})) {
     std::random_device device;
     route_seed_ = uint64_t{device()} << 32 | device();
     vlan_in_key_ = config.vlan_in_key;
@@ -195,7 +194,7 @@ void FlowWorkers::run_command(FlowShard& shard, Command command, int64_t command
 
 void FlowWorkers::process(const FrameRef& frame_ref, const DecodedPacket& packet, int64_t ts_us,
                           uint64_t packet_index) {
-    expiry_bound_us_ = std::min(expiry_bound_us_, ts_us + shortest_timeout_us_);
+    last_packet_index_ = packet_index;
     if (workers_.empty()) {
         shards_[0]->process(packet, ts_us, packet_index, frame_ref);
         return;
@@ -206,11 +205,7 @@ void FlowWorkers::process(const FrameRef& frame_ref, const DecodedPacket& packet
     size_t index = route(FlowKey::from(packet, vlan_in_key_), route_seed_, workers_.size());
     Worker& worker = *workers_[index];
     if (worker.filling && worker.filling->frame_bytes + header.caplen > kBatchBytes) send(index);
-    if (!worker.filling) {
-        std::lock_guard lock(worker.mutex);
-        worker.filling = take_spare(worker);
-    }
-    Batch& batch = *worker.filling;
+    Batch& batch = filling(worker);
     batch.packets.push_back({packet, frame_stays ? frame : nullptr, batch.bytes.size(), header, frame_ref.linktype,
                              offset_in(frame, packet.ip_header), offset_in(frame, packet.payload), ts_us,
                              packet_index});
@@ -219,12 +214,21 @@ void FlowWorkers::process(const FrameRef& frame_ref, const DecodedPacket& packet
     if (batch.packets.size() >= kBatchPackets) send(index);
 }
 
+FlowWorkers::Batch& FlowWorkers::filling(Worker& worker) {
+    if (!worker.filling) {
+        std::lock_guard lock(worker.mutex);
+        worker.filling = take_spare(worker);
+    }
+    return *worker.filling;
+}
+
 // A used batch, or a new one (with the worker's lock held).
 std::unique_ptr<FlowWorkers::Batch> FlowWorkers::take_spare(Worker& worker) {
     if (worker.spare.empty()) {
         auto batch = std::make_unique<Batch>();
         batch->bytes.reserve(kBatchBytes);
         batch->packets.reserve(kBatchPackets);
+        batch->marks.reserve(kMarksPerBatch);
         return batch;
     }
     std::unique_ptr<Batch> batch = std::move(worker.spare.back());
@@ -232,18 +236,17 @@ std::unique_ptr<FlowWorkers::Batch> FlowWorkers::take_spare(Worker& worker) {
     return batch;
 }
 
-void FlowWorkers::send(size_t index, Command command, int64_t command_us) {
+// The worker's filling batch to its inbox (waiting while the inbox is full).
+void FlowWorkers::send(size_t index) {
     Worker& worker = *workers_[index];
     std::unique_ptr<Batch> batch = std::move(worker.filling);
-    if (!batch) batch = std::make_unique<Batch>();  // a command alone
+    if (!batch) return;
     hand_over_.to_workers += batch->packets.size();
-    batch->command = command;
-    batch->command_us = command_us;
+    ++hand_over_.batches;
     {
         std::unique_lock lock(worker.mutex);
         worker.done.wait(lock, [&] { return worker.inbox.size() < kMaxInbox; });
         worker.inbox.push_back(std::move(batch));
-        if (command != Command::none) ++worker.commands_sent;
     }
     worker.wake.notify_one();
 }
@@ -261,128 +264,152 @@ void FlowWorkers::run(size_t index) {
             if (worker.inbox.empty()) return;  // stopping, and everything sent is done
             batch = std::move(worker.inbox.front());
             worker.inbox.pop_front();
-            worker.busy = true;
         }
         worker.done.notify_all();  // room in the inbox
-        Command command = batch->command;
-        run_batch(shard, *batch);
+        bool barriers = !batch->marks.empty();
+        run_batch(worker, shard, *batch);
         {
             std::lock_guard lock(worker.mutex);
             worker.spare.push_back(std::move(batch));
-            if (command != Command::none) ++worker.commands_done;
-            worker.busy = false;
         }
-        worker.done.notify_all();
+        if (barriers) worker.done.notify_all();
     }
 }
 
-// A batch's packets, then its command, on `shard`; the batch is emptied for reuse.
-void FlowWorkers::run_batch(FlowShard& shard, Batch& batch) {
-    for (Packet& p : batch.packets) {
+// A batch's packets and barriers in order, on the worker's shard; the batch
+// is emptied for reuse.
+void FlowWorkers::run_batch(Worker& worker, FlowShard& shard, Batch& batch) {
+    size_t next = 0;
+    auto run_marks_until = [&](size_t packets) {
+        for (; next < batch.marks.size() && batch.marks[next].after <= packets; ++next) {
+            const Mark& mark = batch.marks[next];
+            run_command(shard, mark.command, mark.command_us);
+            auto output = shard.take_output();
+            {
+                std::lock_guard lock(worker.mutex);
+                worker.results.push_back(std::move(output));
+            }
+            worker.ticket_done.store(mark.ticket, std::memory_order_release);
+        }
+    };
+    for (size_t i = 0; i < batch.packets.size(); ++i) {
+        run_marks_until(i);
+        Packet& p = batch.packets[i];
         const uint8_t* frame = p.frame ? p.frame : batch.bytes.data() + p.offset;
         p.decoded.ip_header = at(frame, p.ip_header_at);  // the only pointers in a DecodedPacket
         p.decoded.payload = at(frame, p.payload_at);
         shard.process(p.decoded, p.ts_us, p.index, FrameRef{p.linktype, p.header, frame, p.frame != nullptr});
     }
-    run_command(shard, batch.command, batch.command_us);
+    run_marks_until(batch.packets.size());
     batch.bytes.clear();
     batch.frame_bytes = 0;
     batch.packets.clear();
-    batch.command = Command::none;
+    batch.marks.clear();
 }
 
 size_t FlowWorkers::route(const FlowKey& key, uint64_t seed, size_t workers) {
     return FlowKeyHash{seed}(key) % workers;
 }
 
-std::vector<FlowOutput> FlowWorkers::barrier(Command command, int64_t command_us) {
-    if (!lanes_.empty()) {
-        // Lane threads run the command between reads; once stopped, we do.
-        for (auto& lane : lanes_) {
-            if (!lanes_running_) break;
-            std::lock_guard lock(lane->mutex);
-            lane->pending = command;
-            lane->pending_us = command_us;
-            ++lane->commands_sent;
-        }
-        std::vector<FlowOutput> outputs;
-        for (size_t i = 0; i < lanes_.size(); ++i) {
-            Lane& lane = *lanes_[i];
-            if (lanes_running_) {
-                std::unique_lock lock(lane.mutex);
-                lane.done.wait(lock, [&] { return lane.commands_done == lane.commands_sent; });
-                continue;
-            }
-            run_command(*shards_[i], command, command_us);
-            auto taken = shards_[i]->take_output();
-            std::move(taken.begin(), taken.end(), std::back_inserter(outputs));
-        }
-        collect_lane_output(outputs);  // what the lanes handed over, the command's output too
-        return in_packet_order(std::move(outputs));
-    }
-    if (workers_.empty()) {
-        FlowShard& shard = *shards_[0];
-        run_command(shard, command, command_us);
-        return in_packet_order(shard.take_output());
-    }
-    // A worker with nothing to do and few packets not yet sent (sparse
-    // traffic: on a week of real traffic a barrier came every 36 packets)
-    // is not woken for them: the capture thread processes them and runs the
-    // command on its shard, the same work in the same order, while it holds
-    // the worker's lock (the worker takes work only under it). Waking each
-    // worker and waiting for it, twice a context switch, was most of what
-    // --workers cost on such traffic.
-    // Nothing is sent to such a worker, so the wait below returns at once.
-    ++hand_over_.barriers;
-    for (size_t i = 0; i < workers_.size(); ++i) {
-        Worker& worker = *workers_[i];
-        size_t unsent = worker.filling ? worker.filling->packets.size() : 0;
-        {
-            std::unique_lock lock(worker.mutex);
-            if (worker.inbox.empty() && !worker.busy && unsent <= kInPlacePackets) {
-                if (!worker.filling) {
-                    run_command(*shards_[i], command, command_us);
-                    continue;
-                }
-                hand_over_.in_place += worker.filling->packets.size();
-                worker.filling->command = command;
-                worker.filling->command_us = command_us;
-                run_batch(*shards_[i], *worker.filling);
-                worker.spare.push_back(std::move(worker.filling));
-                continue;
-            }
-        }
-        send(i, command, command_us);
+std::vector<FlowOutput> FlowWorkers::lanes_barrier(Command command, int64_t command_us) {
+    // Lane threads run the command between reads; once stopped, we do.
+    for (auto& lane : lanes_) {
+        if (!lanes_running_) break;
+        std::lock_guard lock(lane->mutex);
+        lane->pending = command;
+        lane->pending_us = command_us;
+        ++lane->commands_sent;
     }
     std::vector<FlowOutput> outputs;
-    for (size_t i = 0; i < workers_.size(); ++i) {
-        Worker& worker = *workers_[i];
-        {
-            std::unique_lock lock(worker.mutex);
-            worker.done.wait(lock, [&] { return worker.commands_done == worker.commands_sent; });
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+        Lane& lane = *lanes_[i];
+        if (lanes_running_) {
+            std::unique_lock lock(lane.mutex);
+            lane.done.wait(lock, [&] { return lane.commands_done == lane.commands_sent; });
+            continue;
         }
-        // The worker is idle until the next batch: its output is ours to take.
+        run_command(*shards_[i], command, command_us);
         auto taken = shards_[i]->take_output();
         std::move(taken.begin(), taken.end(), std::back_inserter(outputs));
     }
-    if (hold_) hold_->settle();  // every packet sent has been offered to it
+    collect_lane_output(outputs);  // what the lanes handed over, the command's output too
+    return outputs;
+}
+
+uint64_t FlowWorkers::post(Command command, int64_t command_us) {
+    uint64_t ticket = next_ticket_++;
+    Posted posted{ticket, last_packet_index_, {}};
+    if (!lanes_.empty()) {
+        posted.outputs = in_packet_order(lanes_barrier(command, command_us));
+    } else if (workers_.empty()) {
+        FlowShard& shard = *shards_[0];
+        run_command(shard, command, command_us);
+        posted.outputs = in_packet_order(shard.take_output());
+    } else {
+        ++hand_over_.barriers;
+        for (size_t i = 0; i < workers_.size(); ++i) {
+            Batch& batch = filling(*workers_[i]);
+            batch.marks.push_back({batch.packets.size(), command, command_us, ticket});
+            // The end is waited for at once; other barriers travel with the
+            // packets that follow them, a few at a time.
+            if (command == Command::end_all || batch.marks.size() >= kMarksPerBatch) send(i);
+        }
+    }
+    posted_.push_back(std::move(posted));
+    return ticket;
+}
+
+bool FlowWorkers::done(uint64_t ticket) const {
+    for (const auto& worker : workers_)
+        if (worker->ticket_done.load(std::memory_order_acquire) < ticket) return false;
+    return true;
+}
+
+std::vector<FlowOutput> FlowWorkers::collect(uint64_t ticket) {
+    if (posted_.empty() || posted_.front().ticket != ticket) throw std::logic_error("barriers are collected in order");
+    Posted posted = std::move(posted_.front());
+    posted_.pop_front();
+    if (workers_.empty()) return std::move(posted.outputs);
+    std::vector<FlowOutput> outputs;
+    for (size_t i = 0; i < workers_.size(); ++i) {
+        Worker& worker = *workers_[i];
+        // Still in the batch being filled: sent now, with what it has.
+        if (worker.filling && !worker.filling->marks.empty() && worker.filling->marks.front().ticket <= ticket)
+            send(i);
+        std::vector<FlowOutput> taken;
+        {
+            std::unique_lock lock(worker.mutex);
+            worker.done.wait(lock, [&] { return worker.ticket_done.load(std::memory_order_acquire) >= ticket; });
+            taken = std::move(worker.results.front());
+            worker.results.pop_front();
+        }
+        std::move(taken.begin(), taken.end(), std::back_inserter(outputs));
+    }
+    // Every packet handed over before the barrier has been offered to it.
+    if (hold_) hold_->settle(posted.packets_before);
     return in_packet_order(std::move(outputs));
 }
 
-std::vector<FlowOutput> FlowWorkers::expire(int64_t now_us) {
-    // Evicted flows wait for a barrier too: one soon after the cap is reached.
-    bool idle_due = now_us >= expiry_bound_us_ &&
-                    (now_us - idle_expired_at_us_ >= idle_expiry_step_us_ || now_us < idle_expired_at_us_);
-    if (lanes_.empty() && !idle_due && evicted() == evicted_at_barrier_) return {};
-    auto outputs = barrier(Command::expire, now_us);
-    idle_expired_at_us_ = now_us;
-    expiry_bound_us_ = INT64_MAX;
-    for (const auto& shard : shards_) expiry_bound_us_ = std::min(expiry_bound_us_, shard->next_expiry_us());
-    evicted_at_barrier_ = evicted();
-    return outputs;
+std::optional<uint64_t> FlowWorkers::post_expiry(int64_t now_us) {
+    bool idle_due = !lanes_.empty() || now_us - idle_expired_at_us_ >= idle_expiry_step_us_ ||
+                    now_us < idle_expired_at_us_;
+    std::optional<uint64_t> ticket;
+    if (idle_due) {
+        idle_expired_at_us_ = now_us;
+        ticket = post(Command::expire, now_us);
+    } else if (evicted() != evicted_at_barrier_) {
+        ticket = post(Command::none);  // only the evicted flows: idle ones end on the grid
+    }
+    if (ticket) evicted_at_barrier_ = evicted();
+    return ticket;
 }
-std::vector<FlowOutput> FlowWorkers::snapshot_changed() { return barrier(Command::snapshot, 0); }
-std::vector<FlowOutput> FlowWorkers::end_all() { return barrier(Command::end_all, 0); }
+
+std::vector<FlowOutput> FlowWorkers::expire(int64_t now_us) {
+    auto ticket = post_expiry(now_us);
+    return ticket ? collect(*ticket) : std::vector<FlowOutput>{};
+}
+std::vector<FlowOutput> FlowWorkers::snapshot_changed() { return collect(post(Command::snapshot)); }
+std::vector<FlowOutput> FlowWorkers::end_all() { return collect(post(Command::end_all)); }
 
 size_t FlowWorkers::open_flows() const {
     size_t n = 0;

@@ -115,7 +115,7 @@ size_t PacketHold::bytes() const {
 
 size_t PacketHold::open_flows() const {
     std::lock_guard lock(mutex_);
-    return open_.size();
+    return open_.size() + closed_.size();
 }
 
 bool PacketHold::make_room(size_t bytes) {
@@ -289,14 +289,37 @@ const PacketHold::LearntAnswer* PacketHold::DnsAnswer::learnt_before(uint64_t pa
     return nullptr;
 }
 
-void PacketHold::settle() {
+void PacketHold::settle(uint64_t offered) {
     std::unique_lock lock(mutex_, std::defer_lock);
     if (threaded_) lock.lock();
+    std::vector<DnsKey> still;
     for (const DnsKey& key : unsettled_) {
         auto it = dns_.find(key);
-        if (it != dns_.end()) std::vector<LearntAnswer>().swap(it->second.replaced);
+        if (it == dns_.end()) continue;
+        // Each replaced answer served the packets up to the next one's index.
+        auto& replaced = it->second.replaced;
+        size_t done = 0;
+        while (done < replaced.size()) {
+            uint64_t next_at = done + 1 < replaced.size() ? replaced[done + 1].learnt_at : it->second.latest.learnt_at;
+            if (next_at > offered) break;
+            ++done;
+        }
+        replaced.erase(replaced.begin(), replaced.begin() + static_cast<std::ptrdiff_t>(done));
+        if (replaced.empty()) std::vector<LearntAnswer>().swap(replaced);
+        else still.push_back(key);
     }
-    unsettled_.clear();
+    unsettled_ = std::move(still);
+}
+
+void PacketHold::close(const FlowKey& key, uint64_t sequence) {
+    if (!enabled()) return;
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (threaded_) lock.lock();
+    auto it = open_.find(key);
+    // Another flow's (this one's first packets were not kept): left to its take().
+    if (it == open_.end() || it->second.sequence != sequence) return;
+    closed_.insert_or_assign(sequence, std::move(it->second));
+    open_.erase(it);
 }
 
 std::vector<HeldPacket> PacketHold::take_locked(bool device_is_low, Entry& entry) {
@@ -361,31 +384,51 @@ std::vector<HeldPacket> PacketHold::take(const FlowData& flow, const std::string
     if (!enabled()) return {};
     std::unique_lock lock(mutex_, std::defer_lock);
     if (threaded_) lock.lock();
-    auto it = open_.find(flow.key);
-    if (it == open_.end()) return {};
-    // Held for another flow of the same addresses and ports: the flow's own
-    // first packets were not kept (the budget was full then).
-    bool same_flow = it->second.sequence == flow.sequence;
-    if (same_flow && (alert || final)) complete_dns(flow, it->second);
-    if (same_flow && alert) {
-        std::vector<HeldPacket> packets = take_locked(flow.device_is_low, it->second);
+    // An ended flow's entry waits in closed_ if its shard closed it, else in open_.
+    Entry* entry = nullptr;
+    auto closed = final ? closed_.find(flow.sequence) : closed_.end();
+    auto open = open_.end();
+    if (closed != closed_.end()) {
+        entry = &closed->second;
+    } else {
+        open = open_.find(flow.key);
+        // Held for another flow of the same addresses and ports: the flow's
+        // own first packets were not kept (the budget was full then).
+        if (open != open_.end() && open->second.sequence == flow.sequence) entry = &open->second;
+    }
+    auto forget = [&] {
+        if (closed != closed_.end()) closed_.erase(closed);
+        else open_.erase(open);
+    };
+    if (!entry) {
+        // A final record drops an older flow's leftovers under its key (not
+        // a newer flow's, which its shard may already hold packets of).
+        if (final && open != open_.end() && open->second.sequence < flow.sequence) {
+            bytes_ -= open->second.cost;
+            open_.erase(open);
+        }
+        return {};
+    }
+    if (alert || final) complete_dns(flow, *entry);
+    if (alert) {
+        std::vector<HeldPacket> packets = take_locked(flow.device_is_low, *entry);
         if (final) {
-            bytes_ -= it->second.cost;
-            open_.erase(it);
+            bytes_ -= entry->cost;
+            forget();
         }
         return packets;
     }
     if (!final) return {};
-    if (same_flow && it->second.packets > 0) {
+    if (entry->packets > 0) {
         // Ended without an alert: kept, as it is, for a late alert until aged out.
         auto [slot, inserted] = ended_.try_emplace(uid);
         if (!inserted) bytes_ -= slot->second.entry.cost;
         else ended_order_.push_back(uid);
-        slot->second = Ended{std::move(it->second), flow.device_is_low, generation_};
+        slot->second = Ended{std::move(*entry), flow.device_is_low, generation_};
     } else {
-        bytes_ -= it->second.cost;
+        bytes_ -= entry->cost;
     }
-    open_.erase(it);
+    forget();
     return {};
 }
 

@@ -6,6 +6,15 @@
 namespace egresswatch {
 
 DnsLearnt PassiveDns::learn(const DnsMessage& message, const DecodedPacket& p, int64_t ts_us) {
+    DnsLearnt learnt = read(message, p, ts_us);
+    dropped_ += learnt.dropped;
+    answers_ += learnt.observations.size();
+    for (size_t i = 0; i < learnt.named.size(); ++i)
+        cache_.remember(p.dst_ip, learnt.named[i], learnt.resolved, learnt.named_ttls[i], ts_us);
+    return learnt;
+}
+
+DnsLearnt PassiveDns::read(const DnsMessage& message, const DecodedPacket& p, int64_t ts_us) {
     DnsLearnt learnt;
     if (!message.is_response || message.rcode != 0 || message.qname.empty()) return learnt;
     const IpAddress& client = p.dst_ip;
@@ -16,7 +25,7 @@ DnsLearnt PassiveDns::learn(const DnsMessage& message, const DecodedPacket& p, i
     uint64_t dropped = 0;
     auto too_long = [](const std::string& name) { return name.size() > kDnsMaxNameChars; };
     if (too_long(message.qname)) {
-        dropped_ += message.answers.size() + 1;
+        learnt.dropped = message.answers.size() + 1;
         learnt.beyond_bounds = true;
         return learnt;
     }
@@ -52,8 +61,8 @@ DnsLearnt PassiveDns::learn(const DnsMessage& message, const DecodedPacket& p, i
         }
         ++kept;
         if (address && in_chain(answer.name) && !client.is_group_or_unspecified()) {
-            cache_.remember(client, answer.address, resolved, answer.ttl, ts_us);
             learnt.named.push_back(answer.address);
+            learnt.named_ttls.push_back(answer.ttl);
         }
         DnsObservation o;
         o.time_us = ts_us;
@@ -67,9 +76,8 @@ DnsLearnt PassiveDns::learn(const DnsMessage& message, const DecodedPacket& p, i
         o.answer = address ? answer.address.to_string() : answer.target;
         o.ttl = answer.ttl;
         learnt.observations.emplace_back(std::move(o));
-        ++answers_;
     }
-    dropped_ += dropped;
+    learnt.dropped = dropped;
     learnt.beyond_bounds = dropped > 0;
     learnt.resolved = std::move(resolved);
     return learnt;

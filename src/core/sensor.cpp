@@ -111,6 +111,7 @@ Sensor::Sensor(SensorConfig config, SensorParts parts, RecordSink* sink)
 Sensor::~Sensor() = default;
 
 void Sensor::reload() {
+    drain(true);  // what came before is judged by the rules it came under
     // Build both before replacing either: a failure leaves the old ones intact.
     auto rules = std::make_shared<const Rules>(Rules::load(config_.rules_dir, config_.home_country));
     auto geo = std::make_unique<GeoLocator>(config_.geoip_dirs);
@@ -175,17 +176,95 @@ void Sensor::process_at(int linktype, const FrameHeader& header, const uint8_t* 
     counters_.bytes += header.caplen;
     clock_us_ = std::max(clock_us_, ts_us);
     last_time_used_us_ = std::max(last_time_used_us_, ts_us);
-    identity_.note_time(ts_us);
     if (!count_decoded(decoded, counters_)) return;
     // Here, not in each table, so that every worker's table expires at the
     // same point of the capture.
-    if (schedule_.expiry_due(ts_us)) emit_flows(flows_->expire(ts_us));
+    if (schedule_.expiry_due(ts_us))
+        if (auto ticket = flows_->post_expiry(ts_us)) defer_barrier(*ticket, false);
     flows_->process(FrameRef{linktype, header, frame, frame_stays}, packet, ts_us, counters_.packets);
-    inspecting_ = {linktype, &header, frame};
-    inspect_payload(packet, ts_us);
-    inspecting_ = {};
+    if (needs_inspection(packet)) {
+        if (deferred_barriers_ > 0) {
+            defer_payload(linktype, header, frame, packet, ts_us);
+        } else {
+            identity_.note_time(clock_us_);
+            inspecting_ = {linktype, &header, frame};
+            inspect_payload(packet, ts_us);
+            inspecting_ = {};
+        }
+    }
+    if (schedule_.flush_due_after_packet(ts_us)) defer_barrier(flows_->post(FlowWorkers::Command::snapshot), true);
+}
 
-    if (schedule_.flush_due_after_packet(ts_us)) write_open_flows();
+namespace {
+// What may wait behind barriers not yet collected before the capture thread
+// waits for the workers: twice what a worker is sent at once (so that the
+// oldest barrier has always been sent), and the payloads' frames.
+constexpr size_t kMaxDeferredBarriers = 2 * FlowWorkers::kMarksPerBatch;
+constexpr size_t kMaxDeferredFrameBytes = 8u << 20;
+constexpr size_t kSpareFrames = 1024;
+}  // namespace
+
+void Sensor::defer_barrier(uint64_t ticket, bool flush) {
+    Deferred d;
+    d.ticket = ticket;
+    d.flush = flush;
+    d.clock_us = clock_us_;
+    deferred_.push_back(std::move(d));
+    ++deferred_barriers_;
+    drain(false);
+}
+
+void Sensor::defer_payload(int linktype, const FrameHeader& header, const uint8_t* frame, const DecodedPacket& packet,
+                           int64_t ts_us) {
+    // The hold notes the DNS answers now, numbered by their packets, as inspecting at once does.
+    Payload kind = payload_of(packet);
+    if (hold_.enabled() && (kind == Payload::dns || kind == Payload::dns_tcp)) {
+        inspecting_ = {linktype, &header, frame};
+        if (kind == Payload::dns) {
+            if (auto message = parse_dns_message(packet.payload, packet.payload_captured))
+                hold_dns_answer(PassiveDns::read(*message, packet, ts_us), packet);
+        } else {
+            for (const auto& message : parse_dns_tcp_segment(packet.payload, packet.payload_captured).messages)
+                hold_dns_answer(PassiveDns::read(message, packet, ts_us), packet);
+        }
+        inspecting_ = {};
+    }
+    Deferred d;
+    d.clock_us = clock_us_;
+    d.linktype = linktype;
+    d.header = header;
+    d.ts_us = ts_us;
+    if (!spare_frames_.empty()) {
+        d.frame = std::move(spare_frames_.back());
+        spare_frames_.pop_back();
+    }
+    d.frame.assign(frame, frame + header.caplen);
+    deferred_frame_bytes_ += header.caplen;
+    deferred_.push_back(std::move(d));
+    if (deferred_frame_bytes_ > kMaxDeferredFrameBytes) drain(false);
+}
+
+void Sensor::drain(bool all) {
+    while (!deferred_.empty()) {
+        Deferred& d = deferred_.front();
+        if (d.ticket != 0) {
+            bool wait = all || deferred_barriers_ > kMaxDeferredBarriers || deferred_frame_bytes_ > kMaxDeferredFrameBytes;
+            if (!wait && !flows_->done(d.ticket)) return;
+            auto outputs = flows_->collect(d.ticket);
+            identity_.note_time(d.clock_us);
+            emit_flows(std::move(outputs));
+            if (d.flush) after_writing_open_flows();
+            --deferred_barriers_;
+        } else {
+            identity_.note_time(d.clock_us);
+            DecodedPacket packet;
+            if (decode_packet(d.linktype, d.frame.data(), d.header.caplen, d.header.len, packet) == DecodeStatus::ok)
+                inspect_payload(packet, d.ts_us);  // inspecting_ unset: the hold has the answers already
+            deferred_frame_bytes_ -= d.header.caplen;
+            if (spare_frames_.size() < kSpareFrames) spare_frames_.push_back(std::move(d.frame));
+        }
+        deferred_.pop_front();
+    }
 }
 
 bool Sensor::needs_inspection(const DecodedPacket& p) { return payload_of(p) != Payload::none; }
@@ -229,10 +308,15 @@ void Sensor::learn_dns(const DnsMessage& message, const DecodedPacket& p, int64_
         report_bound(reported_dns_evicted_, "passive DNS is full (" + std::to_string(config_.dns_cache_bytes >> 20) +
                                                 " MiB): the oldest answers are evicted (capture_stats.dns_evicted)");
     if (!learnt.observations.empty()) store_->submit(std::move(learnt.observations));
-    if (inspecting_.frame && !learnt.named.empty())
-        hold_.add_dns_answer(p.dst_ip, learnt.named, inspecting_.linktype, *inspecting_.header, inspecting_.frame,
-                             lanes_ ? 0 : counters_.packets);  // lanes number packets in no one order
+    hold_dns_answer(learnt, p);
     identity_.note_dns_lookup(p.dst_ip, p.has_dst_mac ? &p.dst_mac : nullptr, *learnt.resolved, ts_us);
+}
+
+// The answer's packet, for the flows it names (the frame being inspected).
+void Sensor::hold_dns_answer(const DnsLearnt& learnt, const DecodedPacket& p) {
+    if (!inspecting_.frame || !learnt.resolved || learnt.named.empty()) return;
+    hold_.add_dns_answer(p.dst_ip, learnt.named, inspecting_.linktype, *inspecting_.header, inspecting_.frame,
+                         lanes_ ? 0 : counters_.packets);  // lanes number packets in no one order
 }
 
 void Sensor::write_device_records(std::vector<StoreRecord> records) {
@@ -377,19 +461,27 @@ void Sensor::emit_late_alerts() {
 }
 
 void Sensor::write_open_flows() {
+    drain(true);
+    identity_.note_time(clock_us_);
     emit_flows(flows_->snapshot_changed());
+    after_writing_open_flows();
+}
+
+void Sensor::after_writing_open_flows() {
     identity_.write_changed();
     emit_late_alerts();
     hold_.age();
 }
 
 void Sensor::on_clock(int64_t wall_us) {
+    drain(true);
     if (schedule_.expiry_due_idle(wall_us)) emit_flows(flows_->expire(wall_us));
     if (schedule_.flush_due_idle(wall_us)) write_open_flows();
 }
 
 void Sensor::record_capture_stats(const std::string& source, int64_t start_us, int64_t end_us,
                                   uint64_t dropped) {
+    drain(true);
     CaptureStatsRecord r;
     r.source = source;
     r.start_us = start_us;
@@ -418,6 +510,7 @@ bool Sensor::finish() {
         held_.reset();
         process_at(held.linktype, held.header, held.frame.data(), false, held.ts_us);
     }
+    drain(true);
     emit_flows(flows_->end_all());
     flows_->stop_workers();
     identity_.write_changed();

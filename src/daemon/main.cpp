@@ -67,13 +67,10 @@ void print_summary(const Sensor& sensor, const Options& options) {
         for (uint64_t n : lanes) std::cerr << " " << n;
         std::cerr << "\n";
     }
-    if (const auto& h = sensor.hand_over(); h.barriers > 0) {
-        uint64_t all = h.to_workers + h.in_place;
+    if (const auto& h = sensor.hand_over(); h.barriers > 0)
         std::cerr << "egresswatchd: --workers " << options.sensor.workers << ": " << h.to_workers
-                  << " packets handed to the workers' threads, " << h.in_place << " ("
-                  << (all ? h.in_place * 100 / all : 0) << "%) processed by the capture thread itself at "
-                  << h.barriers << " barriers (an idle worker's few waiting packets)\n";
-    }
+                  << " packets handed to the workers' threads in " << h.batches << " batches, with " << h.barriers
+                  << " barriers\n";
     if (uint64_t evicted = sensor.flows_evicted())
         std::cerr << "egresswatchd: " << evicted << " flows were evicted early at the --max-flows cap of "
                   << options.sensor.max_flows << " (each is stored, cut short; counted in capture_stats)\n";

@@ -1,5 +1,6 @@
 // FlowWorkers: which worker a flow goes to, and that any number of workers
 // gives the flow records one table gives.
+#include <deque>
 #include <pcap/dlt.h>
 
 #include <catch2/catch.hpp>
@@ -259,9 +260,8 @@ std::vector<std::string> final_lines(const std::vector<FlowOutput>& outputs) {
 
 TEST_CASE("flow workers: barriers after a burst and after a trickle give one worker's records, at the same points",
           "[workers]") {
-    // A burst of 400 UDP flows in 0.4 s (more than a barrier runs in place
-    // on the capture thread: each worker is sent its batch and waited for),
-    // then one flow every 7 s (a few packets per barrier: they run in place).
+    // A burst of 400 UDP flows in 0.4 s, then one flow every 7 s (a few
+    // packets per barrier).
     Capture capture;
     for (int i = 0; i < 400; ++i) capture.udp(i, true, capgen::ip("198.51.100.9"), static_cast<uint16_t>(20000 + i), 40);
     for (int j = 0; j < 12; ++j) {
@@ -291,23 +291,61 @@ TEST_CASE("flow workers: barriers after a burst and after a trickle give one wor
         return lines;
     };
     std::vector<std::string> one = run(1);
-    CHECK(hand_over.to_workers + hand_over.in_place + hand_over.barriers == 0);  // no worker threads
+    CHECK(hand_over.to_workers + hand_over.batches + hand_over.barriers == 0);  // no worker threads
     CHECK(run(3) == one);
-    // The burst and the trickle's first flow (402 packets, about 134 for
-    // each worker) are sent at the first barrier (8 s); the rest, two packets
-    // a barrier and the last packet at the end, stay on the capture thread.
-    // 14 barriers: before the first packet, every 7 s from 8 s to 78 s, at
-    // 300 s, and the end.
-    CHECK(hand_over.to_workers == 402);
-    CHECK(hand_over.in_place == 23);
+    // Every packet goes to the workers' threads. 14 barriers: before the
+    // first packet, every 7 s from 8 s to 78 s, at 300 s, and the end.
+    CHECK(hand_over.to_workers == 425);
+    CHECK(hand_over.batches == 42);  // expire() waits: each barrier is sent to each worker at once
     CHECK(hand_over.barriers == 14);
     CHECK(run(2) == one);
-    CHECK(hand_over.to_workers + hand_over.in_place == 425);
+    CHECK(hand_over.to_workers == 425);
+    CHECK(hand_over.batches == 28);
     REQUIRE(one.size() == 400 + 12 + 1);
     // The burst's flows time out 60 s after their packet, at the first
     // expiry a step (5 s) after the last: packet time 64 s (the trickle's 10th flow).
     CHECK(one.front() == "64000 1 20000 68/0 1/0 0-0 open");
     CHECK(one.back() == "300000 425 41000 40/0 1/0 300000-300000 open");
+}
+
+TEST_CASE("flow workers: barriers collected many barriers late give the flows each had, in order", "[workers]") {
+    // As the sensor does with worker threads: post every barrier, and
+    // collect each only later (here: whenever 40 are waiting, and at the
+    // end), so that workers are sent barriers with their packets.
+    Capture capture;
+    for (int i = 0; i < 300; ++i)
+        capture.udp(i * 1000, i % 2 == 0, capgen::ip("198.51.100.9"), static_cast<uint16_t>(20000 + i % 50), 40 + i);
+    capture.sort_and_decode();
+    auto run = [&](int workers, size_t lag) {
+        FlowShardConfig config;
+        config.is_local = [](const IpAddress& a) { return a.to_string().rfind("10.", 0) == 0; };
+        config.timeouts.udp_us = 20'000'000;
+        FlowWorkers flows(workers, config);
+        std::deque<std::pair<uint64_t, int64_t>> posted;  // ticket, barrier time
+        std::vector<std::string> lines;
+        auto collect_oldest = [&] {
+            auto [ticket, ts_us] = posted.front();
+            posted.pop_front();
+            for (const FlowOutput& out : flows.collect(ticket))
+                lines.push_back(std::to_string((ts_us - kT0) / 1000) + (out.final ? " end " : " open ") + final_line(out.flow));
+        };
+        uint64_t index = 0;
+        for (const CapturedPacket& p : capture.packets) {
+            if (auto ticket = flows.post_expiry(p.ts_us)) posted.emplace_back(*ticket, p.ts_us);
+            if (index % 37 == 0) posted.emplace_back(flows.post(FlowWorkers::Command::snapshot), p.ts_us);
+            while (posted.size() > lag || (!posted.empty() && lag > 0 && flows.done(posted.front().first) && index % 3 == 0))
+                collect_oldest();
+            flows.process(frame_of(p), p.decoded, p.ts_us, ++index);
+        }
+        posted.emplace_back(flows.post(FlowWorkers::Command::end_all), capture.packets.back().ts_us);
+        while (!posted.empty()) collect_oldest();
+        return lines;
+    };
+    std::vector<std::string> one = run(1, 0);
+    REQUIRE(one.size() > 300);
+    CHECK(run(3, 40) == one);
+    CHECK(run(2, 5) == one);
+    CHECK(run(4, 0) == one);
 }
 
 TEST_CASE("flow workers: lanes read by threads of their own give the records one table gives", "[workers]") {

@@ -183,6 +183,26 @@ TEST_CASE("packet hold: a flow's key reused by a later flow does not give it the
     CHECK(hold.open_flows() == 0);
 }
 
+TEST_CASE("packet hold: a flow closed in its shard keeps its packets apart from the next flow of its key") {
+    PacketHold hold(PacketHoldConfig{16, 512, 1 << 20});
+    hold.set_threaded();
+    auto first = frame(60, 1), later = frame(70, 2);
+    hold.add(packet(true), 5, 1, header(10, 60), first.data());
+    hold.close(flow_of(5, 10).key, 5);
+    // The shard sees the next flow of the same addresses and ports before
+    // the first one's final record is written.
+    hold.add(packet(true), 9, 1, header(20, 70), later.data());
+    auto one = hold.take(flow_of(5, 10), "r-5", true, true);
+    REQUIRE(one.size() == 1);
+    CHECK(one[0].data == first);
+    // A final record of an earlier flow does not drop the later one's packets.
+    CHECK(hold.take(flow_of(3, 5), "r-3", true, true).empty());
+    auto two = hold.take(flow_of(9, 20), "r-9", true, true);
+    REQUIRE(two.size() == 1);
+    CHECK(two[0].data == later);
+    CHECK(hold.open_flows() == 0);
+}
+
 TEST_CASE("packet hold: the memory budget bounds what is held, and what did not fit is counted") {
     // Room for one flow's entry (256 bytes) and its first, 256-byte chunk:
     // two 100-byte packets with their bookkeeping (128 bytes each), not a
@@ -253,10 +273,19 @@ TEST_CASE("packet hold: with workers, a flow is named by the answer learnt last 
     auto two = hold.take(flow_of(25, 2500, 50002), "r-25", true, true);
     REQUIRE(two.size() == 2);
     CHECK(two[0].data == second);
-    // Once every packet handed over has been held, only the last answer is kept.
-    hold.settle();
+    // Once every packet up to 20 has been held, no flow still to come can
+    // need the answer of packet 10; the answer of packet 20 is kept for
+    // flows that began before 30.
+    hold.settle(20);
     hold.add(packet(true, 50003), 16, 1, header(1600, 60), bytes.data());
     CHECK(directions(hold.take(flow_of(16, 1600, 50003), "r-16", true, true)) == "out");
+    hold.add(packet(true, 50005), 26, 1, header(2600, 60), bytes.data());
+    auto three = hold.take(flow_of(26, 2600, 50005), "r-26", true, true);
+    REQUIRE(three.size() == 2);
+    CHECK(three[0].data == second);
+    hold.settle(30);  // and then only the last
+    hold.add(packet(true, 50006), 27, 1, header(2700, 60), bytes.data());
+    CHECK(directions(hold.take(flow_of(27, 2700, 50006), "r-27", true, true)) == "out");
     hold.add(packet(true, 50004), 35, 1, header(3500, 60), bytes.data());
     auto four = hold.take(flow_of(35, 3500, 50004), "r-35", true, true);
     REQUIRE(four.size() == 2);
