@@ -13,8 +13,8 @@
 # script ends within about six minutes; what was measured is still printed.
 # Prints one table (median wall seconds, packets/s, speed-up over one
 # worker), CPU seconds per thread of one run per count with how many packets
-# the capture thread handed to the workers and how many it processed itself,
-# and whether every --workers N stored the same records as one worker (exit 1
+# the capture thread handed to the workers, in how many batches, with how
+# many barriers, and whether every --workers N stored the same records as one worker (exit 1
 # if not).
 set -euo pipefail
 kit=$(cd "$(dirname "$0")" && pwd)

@@ -221,7 +221,7 @@ scaling_limit() {  # W1-PREFIX W2-PREFIX STORE STARTUP-S W1-WALL-S
         "shared out: flows, nDPI, evidence hold"
     printf '  %-30s %15.3f us  %s\n' "handing packets over" "$(calc %.6f "($cap2 + $flows2 - $cap1) $us")" \
         "the two above, less one worker's capture thread"
-    # Where the packets were processed: egresswatchd's own line (first run).
+    # What was handed to the workers: egresswatchd's own line (first run).
     [ ! -f "$work/$two-1.txt.err" ] || sed -n 's/^egresswatchd: \(--workers 2: \)/  \1/p' "$work/$two-1.txt.err"
     printf '  %-30s %6.2f s %9.0f rows/s  %s\n' "store writer" "$writer" "$(calc %.0f "$rows / $writer")" \
         "one thread: $rows rows (flows, DNS, evidence packets, devices, alerts)"
