@@ -384,9 +384,11 @@ std::vector<HeldPacket> PacketHold::take(const FlowData& flow, const std::string
     if (!enabled()) return {};
     std::unique_lock lock(mutex_, std::defer_lock);
     if (threaded_) lock.lock();
-    // An ended flow's entry waits in closed_ if its shard closed it, else in open_.
+    // An ended flow's entry waits in closed_ if its shard closed it, else in
+    // open_. (With workers, an open flow's record may be written after its
+    // shard ended it: its packets are the same.)
     Entry* entry = nullptr;
-    auto closed = final ? closed_.find(flow.sequence) : closed_.end();
+    auto closed = closed_.find(flow.sequence);
     auto open = open_.end();
     if (closed != closed_.end()) {
         entry = &closed->second;

@@ -201,7 +201,7 @@ namespace {
 // oldest barrier has always been sent), and the payloads' frames.
 constexpr size_t kMaxDeferredBarriers = 2 * FlowWorkers::kMarksPerBatch;
 constexpr size_t kMaxDeferredFrameBytes = 8u << 20;
-constexpr size_t kSpareFrames = 1024;
+constexpr size_t kSpareFrames = 1024, kSpareFrameBytes = 2048;  // buffers kept for reuse
 }  // namespace
 
 void Sensor::defer_barrier(uint64_t ticket, bool flush) {
@@ -261,7 +261,8 @@ void Sensor::drain(bool all) {
             if (decode_packet(d.linktype, d.frame.data(), d.header.caplen, d.header.len, packet) == DecodeStatus::ok)
                 inspect_payload(packet, d.ts_us);  // inspecting_ unset: the hold has the answers already
             deferred_frame_bytes_ -= d.header.caplen;
-            if (spare_frames_.size() < kSpareFrames) spare_frames_.push_back(std::move(d.frame));
+            if (spare_frames_.size() < kSpareFrames && d.frame.capacity() <= kSpareFrameBytes)
+                spare_frames_.push_back(std::move(d.frame));
         }
         deferred_.pop_front();
     }
