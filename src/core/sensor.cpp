@@ -476,6 +476,7 @@ void Sensor::after_writing_open_flows() {
 
 void Sensor::on_clock(int64_t wall_us) {
     drain(true);
+    identity_.note_time(clock_us_);
     if (schedule_.expiry_due_idle(wall_us)) emit_flows(flows_->expire(wall_us));
     if (schedule_.flush_due_idle(wall_us)) write_open_flows();
 }
@@ -512,6 +513,7 @@ bool Sensor::finish() {
         process_at(held.linktype, held.header, held.frame.data(), false, held.ts_us);
     }
     drain(true);
+    identity_.note_time(clock_us_);  // the last packet's time, as every packet once noted it
     emit_flows(flows_->end_all());
     flows_->stop_workers();
     identity_.write_changed();
