@@ -8,12 +8,15 @@
 // they are, no allocation per packet).
 //
 // Flows leave the shards only at barriers the capture thread sets in packet
-// order (expiry once per packet-time second, the flush interval, the end),
-// and are then written in the order of their first packet. So the records
-// are the same whatever the number of workers: every shard expires its flows
-// at the same point of the capture as one table would, and the shared state
-// the writer consults (devices, passive DNS) is at the same point too.
-// Only the --max-flows cap is per shard (max_flows / N each).
+// order (idle expiry every step of capture time, the flush interval, the
+// end), and are then written in the order of their first packet. Worker
+// threads run a barrier where it falls among their packets; the capture
+// thread collects its flows later (post, done, collect), and the sensor
+// keeps the payloads that teach it about devices and names behind it. So
+// the records are the same whatever the number of workers: every shard
+// expires its flows at the same point of the capture as one table would,
+// and the shared state a record is made with (devices, passive DNS) is at
+// that point too. Only the --max-flows cap is per shard (max_flows / N each).
 #pragma once
 
 #include <atomic>
