@@ -40,9 +40,11 @@ public:
     // A DNS message in `packet` (its addresses and transport), seen at `ts_us`.
     // The client is the packet's destination.
     DnsLearnt learn(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
-    // What learn() would learn, without learning it (the evidence hold notes
-    // the answers' packets before the cache learns them: Sensor::defer).
+    // learn() in two halves: what a message teaches, without learning it (the
+    // evidence hold notes the answers' packets before the cache learns them:
+    // Sensor::defer_payload), and learning what was read.
     static DnsLearnt read(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
+    void remember(const DnsLearnt& learnt, const DecodedPacket& packet, int64_t ts_us);
     // The name `client` most recently resolved to `address`, or nullptr.
     const ResolvedName* lookup(const IpAddress& client, const IpAddress& address, int64_t now_us) const {
         return cache_.lookup(client, address, now_us);

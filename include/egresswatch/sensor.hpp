@@ -190,7 +190,7 @@ private:
     void emit_flow(const FlowOutput& output);
     void inspect_payload(const DecodedPacket& packet, int64_t ts_us);
     static bool needs_inspection(const DecodedPacket& packet);
-    void learn_dns(const DnsMessage& message, const DecodedPacket& packet, int64_t ts_us);
+    void learn_dns(DnsLearnt learnt, const DecodedPacket& packet, int64_t ts_us);
     void hold_dns_answer(const DnsLearnt& learnt, const DecodedPacket& packet);
     // Device records (and the re-judging they ask for) to the sink and the store.
     void write_device_records(std::vector<StoreRecord> records);
@@ -256,11 +256,13 @@ private:
         uint64_t ticket = 0;   // a barrier's; 0: a payload to inspect
         bool flush = false;    // the barrier writes open flows
         int64_t clock_us = 0;  // the capture clock when it came
-        // A payload: its frame.
+        // A payload: its frame, and a DNS payload's responses as read when it came.
         int linktype = 0;
         FrameHeader header{};
         std::vector<uint8_t> frame;
         int64_t ts_us = 0;
+        bool dns = false;
+        std::vector<DnsLearnt> dns_answers;
     };
     std::deque<Deferred> deferred_;
     size_t deferred_barriers_ = 0;

@@ -7,11 +7,15 @@ namespace egresswatch {
 
 DnsLearnt PassiveDns::learn(const DnsMessage& message, const DecodedPacket& p, int64_t ts_us) {
     DnsLearnt learnt = read(message, p, ts_us);
+    remember(learnt, p, ts_us);
+    return learnt;
+}
+
+void PassiveDns::remember(const DnsLearnt& learnt, const DecodedPacket& p, int64_t ts_us) {
     dropped_ += learnt.dropped;
     answers_ += learnt.observations.size();
     for (size_t i = 0; i < learnt.named.size(); ++i)
         cache_.remember(p.dst_ip, learnt.named[i], learnt.resolved, learnt.named_ttls[i], ts_us);
-    return learnt;
 }
 
 DnsLearnt PassiveDns::read(const DnsMessage& message, const DecodedPacket& p, int64_t ts_us) {

@@ -37,6 +37,22 @@ Payload payload_of(const DecodedPacket& p) {
     return Payload::none;
 }
 
+bool is_dns(Payload kind) { return kind == Payload::dns || kind == Payload::dns_tcp; }
+
+// The responses in a DNS payload, as passive DNS reads them (queries skipped).
+std::vector<DnsLearnt> read_dns_answers(Payload kind, const DecodedPacket& p, int64_t ts_us) {
+    std::vector<DnsLearnt> answers;
+    auto read = [&](const DnsMessage& message) {
+        if (message.is_response) answers.push_back(PassiveDns::read(message, p, ts_us));
+    };
+    if (kind == Payload::dns_tcp) {
+        for (const auto& message : parse_dns_tcp_segment(p.payload, p.payload_captured).messages) read(message);
+    } else if (auto message = parse_dns_message(p.payload, p.payload_captured)) {
+        read(*message);
+    }
+    return answers;
+}
+
 void bump(uint64_t& counter) { ++counter; }
 void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 
@@ -216,20 +232,18 @@ void Sensor::defer_barrier(uint64_t ticket, bool flush) {
 
 void Sensor::defer_payload(int linktype, const FrameHeader& header, const uint8_t* frame, const DecodedPacket& packet,
                            int64_t ts_us) {
-    // The hold notes the DNS answers now, numbered by their packets, as inspecting at once does.
+    Deferred d;
+    // A DNS payload is read now, once: the hold notes its answers now,
+    // numbered by their packet, as inspecting at once does; passive DNS learns
+    // them in drain().
     Payload kind = payload_of(packet);
-    if (hold_.enabled() && (kind == Payload::dns || kind == Payload::dns_tcp)) {
+    d.dns = is_dns(kind);
+    if (d.dns) {
+        d.dns_answers = read_dns_answers(kind, packet, ts_us);
         inspecting_ = {linktype, &header, frame};
-        if (kind == Payload::dns) {
-            if (auto message = parse_dns_message(packet.payload, packet.payload_captured))
-                hold_dns_answer(PassiveDns::read(*message, packet, ts_us), packet);
-        } else {
-            for (const auto& message : parse_dns_tcp_segment(packet.payload, packet.payload_captured).messages)
-                hold_dns_answer(PassiveDns::read(message, packet, ts_us), packet);
-        }
+        for (const DnsLearnt& learnt : d.dns_answers) hold_dns_answer(learnt, packet);
         inspecting_ = {};
     }
-    Deferred d;
     d.clock_us = clock_us_;
     d.linktype = linktype;
     d.header = header;
@@ -258,8 +272,14 @@ void Sensor::drain(bool all) {
         } else {
             identity_.note_time(d.clock_us);
             DecodedPacket packet;
-            if (decode_packet(d.linktype, d.frame.data(), d.header.caplen, d.header.len, packet) == DecodeStatus::ok)
-                inspect_payload(packet, d.ts_us);  // inspecting_ unset: the hold has the answers already
+            bool decoded = decode_packet(d.linktype, d.frame.data(), d.header.caplen, d.header.len, packet) ==
+                           DecodeStatus::ok;  // as when it came
+            // inspecting_ unset: the hold has the DNS answers already.
+            if (decoded && d.dns) {
+                for (DnsLearnt& learnt : d.dns_answers) learn_dns(std::move(learnt), packet, d.ts_us);
+            } else if (decoded) {
+                inspect_payload(packet, d.ts_us);
+            }
             deferred_frame_bytes_ -= d.header.caplen;
             if (spare_frames_.size() < kSpareFrames && d.frame.capacity() <= kSpareFrameBytes)
                 spare_frames_.push_back(std::move(d.frame));
@@ -273,15 +293,12 @@ bool Sensor::needs_inspection(const DecodedPacket& p) { return payload_of(p) != 
 // Application payloads that tell who a device is or which names it uses. Only
 // a few well-known ports are looked at (payload_of), so most packets return at once.
 void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
-    switch (payload_of(p)) {
+    Payload kind = payload_of(p);
+    switch (kind) {
     case Payload::none: return;
-    case Payload::dns_tcp: {
-        DnsTcpResult result = parse_dns_tcp_segment(p.payload, p.payload_captured);
-        for (const auto& message : result.messages) learn_dns(message, p, ts_us);
-        return;
-    }
+    case Payload::dns_tcp:
     case Payload::dns:
-        if (auto message = parse_dns_message(p.payload, p.payload_captured)) learn_dns(*message, p, ts_us);
+        for (DnsLearnt& learnt : read_dns_answers(kind, p, ts_us)) learn_dns(std::move(learnt), p, ts_us);
         return;
     case Payload::dhcp:
         identity_.learn_from_dhcp(p, ts_us);
@@ -297,10 +314,9 @@ void Sensor::inspect_payload(const DecodedPacket& p, int64_t ts_us) {
 
 // Passive DNS learns the answers; device identity notes who resolves for
 // others and who looks up vendor clouds.
-void Sensor::learn_dns(const DnsMessage& message, const DecodedPacket& p, int64_t ts_us) {
-    if (!message.is_response) return;
+void Sensor::learn_dns(DnsLearnt learnt, const DecodedPacket& p, int64_t ts_us) {
     identity_.note_dns_answer(p, ts_us);
-    DnsLearnt learnt = passive_dns_.learn(message, p, ts_us);
+    passive_dns_.remember(learnt, p, ts_us);
     counters_.dns_answers = passive_dns_.answers();
     counters_.dns_dropped = passive_dns_.dropped();
     if (learnt.beyond_bounds) report_bound(reported_dns_, dns_bounds_message());
