@@ -7,9 +7,7 @@
 #     conversation (5-tuple) equal tshark's for the same packets;
 #   - the router (192.168.1.1), which resolves the devices' cloud names on their
 #     behalf, is a resolver and not a camera;
-#   - the camera is a camera, the locks are not;
-#   - --workers 3 stores the same records as one worker (flows, alerts, the
-#     evidence packets' bytes, devices, DNS): barriers are collected late there.
+#   - the camera is a camera, the locks are not.
 # Prints the camera/not-camera confusion table. Skipped when the corpus is absent.
 set -u
 daemon=$1 geoip=$2 corpus=$3 out=$4
@@ -24,18 +22,6 @@ schlage-lock-01 192.168.1.122 other"
 router=192.168.1.1
 tp=0 fn=0 fp=0 tn=0 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-# A store's records without what differs from run to run (the run id in uids, row ids).
-records() {
-    sqlite3 -separator '|' "$1" "SELECT substr(f.flow_uid, instr(f.flow_uid, '-') + 1), f.first_seen, f.last_seen,
-            f.device_ip, f.device_port, f.device_mac, f.remote_ip, f.remote_port, f.transport, f.initiator,
-            f.bytes_out, f.bytes_in, f.packets_out, f.packets_in, f.app_protocol, f.domain, f.country, f.asn,
-            f.state, f.community_id, a.severity, a.reasons, a.late
-        FROM flows f LEFT JOIN alerts a ON a.flow_id = f.id ORDER BY 1"
-    sqlite3 -separator '|' "$1" "SELECT substr(flow_uid, instr(flow_uid, '-') + 1), seq, direction, ts, hex(data)
-        FROM evidence_packets ORDER BY 1, 2"
-    sqlite3 -separator '|' "$1" "SELECT ip, mac, vendor, kind, identified_by FROM devices ORDER BY 1"
-    sqlite3 -separator '|' "$1" "SELECT time, last_time, count, client_ip, query, name, answer FROM dns ORDER BY 1, 4, 5, 6, 7"
-}
 printf '%-18s %-15s %-7s %-7s %6s %7s %s\n' capture device truth kind flows alerts evidence
 while read -r name device truth; do
     file="$dir/$name.pcap"
@@ -43,16 +29,6 @@ while read -r name device truth; do
     store="$out/$name.db"
     rm -f "$store" "$store-wal" "$store-shm"
     "$daemon" -r "$file" -d "$store" --geoip-dir "$geoip" -q || { fail "$name: egresswatchd failed"; continue; }
-    rm -f "$store.w3" "$store.w3-wal" "$store.w3-shm"
-    if "$daemon" -r "$file" -d "$store.w3" --geoip-dir "$geoip" -q --workers 3; then
-        records "$store" > "$out/$name.records"
-        records "$store.w3" > "$out/$name.w3.records"
-        cmp -s "$out/$name.records" "$out/$name.w3.records" ||
-            fail "$name: --workers 3 stored other records than one worker (diff $out/$name.records $out/$name.w3.records)"
-        echo "$name: --workers 3: the same $(wc -l < "$out/$name.records") records as one worker"
-    else
-        fail "$name: egresswatchd --workers 3 failed"
-    fi
     for ip in "$device" "$router"; do
         t=other; [ "$ip" = "$device" ] && t=$truth
         row=$(sqlite3 -separator $'\t' "$store" "SELECT kind, identified_by FROM devices WHERE ip = '$ip'")

@@ -3,7 +3,9 @@
 # bytes, names, geolocation), every alert, every device with its evidence in
 # order, every passive DNS answer and every evidence packet. Checked on the
 # generated test captures, a 20,000-packet site capture from the benchmark
-# generator and, when ../shared/corpus is there, on every real capture in it.
+# generator and, when ../shared/corpus is there, on every real capture in it;
+# the generated ones also with open flows written every second of packet time
+# (a flush barrier each second, collected late by the workers' sensor).
 #
 #   same-records.sh EGRESSWATCHD EGRESSWATCH MAKE-BENCH-CAPTURE GEOIP RULES CAPTURES CORPUS OUT
 set -euo pipefail
@@ -11,6 +13,7 @@ daemon=$1 cli=$2 bench_gen=$3 geoip=$4 rules=$5 captures=$6 corpus=$7 out=$8
 rm -rf "$out"; mkdir -p "$out"
 "$bench_gen" --packets 20000 "$out/site.pcap" > /dev/null
 inputs=("$out/site.pcap" "$captures"/*.pcap)
+flushed=("${inputs[@]}")
 if [ -d "$corpus" ]; then
     while IFS= read -r f; do inputs+=("$f"); done < <(find "$corpus" -name '*.pcap' -o -name '*.pcapng' | sort)
 else
@@ -32,11 +35,15 @@ records() {
 }
 
 failed=0 compared=0 flows=0
-for input in "${inputs[@]}"; do
-    name=$(basename "$input")
+runs=()
+for input in "${inputs[@]}"; do runs+=("$input|$(basename "$input")|"); done
+for input in "${flushed[@]}"; do runs+=("$input|$(basename "$input").flushed|--flush-interval 1 --flush-clock packet"); done
+for run in "${runs[@]}"; do
+    IFS='|' read -r input name options <<< "$run"
     for workers in 1 3; do
         store="$out/$name.$workers.db"
-        if ! "$daemon" -q -r "$input" -d "$store" --geoip-dir "$geoip" --rules "$rules" --workers $workers \
+        # shellcheck disable=SC2086 # options are words
+        if ! "$daemon" -q -r "$input" -d "$store" --geoip-dir "$geoip" --rules "$rules" --workers $workers $options \
             2> "$out/$name.$workers.err"; then
             echo "FAIL $name: egresswatchd --workers $workers failed:"; cat "$out/$name.$workers.err"
             failed=1
